@@ -1,0 +1,28 @@
+"""The grader's own errors, each with the exit code the CLI ends with (spec/report-format.md)::
+
+    DlgradeError (3: the grader's own bug, when nothing more specific applies)
+    ├── UsageError       (2) a command was called wrong: a bad path, topic, option
+    ├── ConfigError      (2) the course itself is broken: a malformed config, bank or suite
+    └── SubmissionError  (2) a submission cannot be read at all: a bad zip, an unknown file kind
+
+A submission that can be read but is broken (a syntax error, a missing function) is not an
+error of the grader: it is graded, and the report says what to fix.
+"""
+
+from __future__ import annotations
+
+
+class DlgradeError(Exception):
+    exit_code = 3
+
+
+class UsageError(DlgradeError):
+    exit_code = 2
+
+
+class ConfigError(DlgradeError):
+    exit_code = 2
+
+
+class SubmissionError(DlgradeError):
+    exit_code = 2

@@ -1,0 +1,79 @@
+"""Generate the student stubs in ``exercises/`` from the marked regions of ``solutions/``.
+
+The reference is the single source: every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region
+becomes ``raise NotImplementedError`` at the marker's indentation (nbgrader's convention), and
+everything else (docstrings, signatures, helpers) is copied as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from grader.errors import ConfigError
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+_STUB_BODY = ("# YOUR CODE HERE / ВАШ КОД ЗДЕСЬ", "raise NotImplementedError")
+_HEADER = (
+    "# Generated from solutions/{name} by `dlgrade stubs`; edit the solution, not this file.\n"
+)
+
+
+def stub_source(solution: str, name: str = "<solution>") -> str:
+    """The stub text for one solution module's text."""
+    out: list[str] = []
+    inside = False
+    for number, line in enumerate(solution.splitlines(keepends=True), start=1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if inside:
+                raise ConfigError(f"{name}:{number}: {BEGIN} inside another solution region")
+            inside = True
+            indent = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+            out.extend(f"{indent}{body}\n" for body in _STUB_BODY)
+        elif marker == END:
+            if not inside:
+                raise ConfigError(f"{name}:{number}: {END} without {BEGIN}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ConfigError(f"{name}: {BEGIN} is never closed; add {END}")
+    return _HEADER.format(name=name) + "".join(out)
+
+
+def planned_stubs(root: Path) -> dict[Path, str]:
+    """Every exercises/<topic>.py as the generator would write it."""
+    solutions = sorted((root / "solutions").glob("[!_]*.py"))
+    return {
+        root / "exercises" / path.name: stub_source(path.read_text(encoding="utf-8"), path.name)
+        for path in solutions
+    }
+
+
+def drifted_stubs(root: Path) -> list[Path]:
+    """The stubs whose text differs from what the generator would write (or that are missing)."""
+    return [
+        path
+        for path, text in planned_stubs(root).items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+
+
+def write_stubs(root: Path) -> list[Path]:
+    """Write every stub that drifted; returns the paths written."""
+    written = []
+    for path, text in planned_stubs(root).items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    course_root = Path(__file__).resolve().parent.parent
+    for written_path in write_stubs(course_root):
+        print(f"wrote {written_path.relative_to(course_root)}", file=sys.stderr)

@@ -1,0 +1,114 @@
+"""What a hidden or public suite imports: bilingual text, failures, and the student's errors.
+
+A suite is ordinary pytest. It gets three fixtures from the grader's plugin:
+
+- ``student``: a proxy for the student's module of the suite's topic. ``student.elu(x, alpha=0.7)``
+  sends the call to the jail and returns plain data (ndarrays, numbers, strings, tuples, lists,
+  dicts); anything else the student returned stays in the jail and comes back as a ``Handle``
+  that can be passed back in (``student.batchnorm_backward(dout, cache)``). Callables cross as
+  ``PublicFn("name")``: a function of ``grader/jail/callables.py``, the one module the jail may
+  import for the suites. ``student.cpu_time("relu", x)`` returns ``(result, seconds)``, the CPU
+  time the kernel charged the jail for that call.
+- ``rng``: a ``numpy.random.Generator`` seeded from the run's seed and the test's id.
+- ``seed``: that per-test seed as an int, for tests that build several generators.
+
+A test's points come from ``@pytest.mark.points(n)``; its docstring's first line is the English
+title and a line starting with ``ru:`` is the Russian one. A test fails with ``Failure`` (the
+message the student reads, in both languages); a plain ``assert`` also fails the test but shows
+only the title, because pytest's assertion text would show hidden data.
+
+Errors raised by a ``student`` call (the plugin turns uncaught ones into outcomes)::
+
+    StudentError                 something went wrong on the student's side of the boundary
+    ├── NotAttempted             the stub's NotImplementedError        -> not_attempted
+    ├── StudentRaised            the student's code raised              -> error (or expected,
+    │                            with pytest.raises, e.g. ValueError for a bad p)
+    ├── MissingFunction          the module has no such function        -> error
+    ├── InvalidResult            a return value that is not plain data  -> error
+    └── JailFailure              timeout, crash, limit hit, lost handle -> error
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class L:
+    """A text in English and Russian; the report picks one (``--lang``)."""
+
+    en: str
+    ru: str
+
+    def __call__(self, lang: str) -> str:
+        return self.ru if lang == "ru" else self.en
+
+    def __add__(self, other: L | str) -> L:
+        if isinstance(other, str):
+            return L(self.en + other, self.ru + other)
+        return L(self.en + other.en, self.ru + other.ru)
+
+    def format(self, **values: object) -> L:
+        return L(self.en.format(**values), self.ru.format(**values))
+
+
+class Failure(AssertionError):
+    """A property of the student's function does not hold. The message names the property and
+    the kind of input that broke it (never the input itself); hints say what to look at."""
+
+    def __init__(self, message: L, hints: list[L] | tuple[L, ...] = ()):
+        super().__init__(message.en)
+        self.message = message
+        self.hints = tuple(hints)
+
+
+class StudentError(Exception):
+    """Base of what a call into the jail can raise on the trusted side."""
+
+    def __init__(self, message: L):
+        super().__init__(message.en)
+        self.message = message
+
+
+class NotAttempted(StudentError):
+    """The function still raises the stub's NotImplementedError."""
+
+
+class StudentRaised(StudentError):
+    """The student's code raised; ``type_names`` is the exception class's MRO, by name."""
+
+    def __init__(self, message: L, type_names: tuple[str, ...], text: str):
+        super().__init__(message)
+        self.type_names = type_names
+        self.text = text
+
+    def is_a(self, name: str) -> bool:
+        return name in self.type_names
+
+
+class MissingFunction(StudentError):
+    """The module does not define the function the contract names."""
+
+
+class InvalidResult(StudentError):
+    """The student returned something that cannot cross the boundary as plain data."""
+
+
+class JailFailure(StudentError):
+    """The jail timed out, crashed, hit a limit, or lost a handle in an earlier crash."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An object that stays in the jail (a cache); only the jail that made it can use it."""
+
+    jail_generation: int
+    ident: int
+
+
+@dataclass(frozen=True)
+class PublicFn:
+    """A callable passed by name: ``grader/jail/callables.py`` defines it on both sides."""
+
+    name: str
+    args: tuple = field(default=())
