@@ -1,0 +1,513 @@
+"""Numeric assertions for the hidden and public suites.
+
+Every check either returns quietly or raises ``grader.suite.Failure`` with a bilingual message
+that names the property (the suite's ``what``), the kind of problem and its size, in the style
+of ``pytest.approx`` ("max abs error 0.31, max rel error 0.05, 40 of 64 values off"), and never
+the values themselves: those are the hidden data. A wrong call of a check (a ``str`` for
+``what``, an unknown ``kind``) is the suite author's bug and raises ``TypeError``/``ValueError``.
+
+- ``close(got, want, *, like, what, hint=None, rtol=None, atol=None, kind="elementwise")``:
+  ``got`` is an array of ``want``'s shape, of a float dtype (or bool/int where ``want`` is all
+  0/1, which the contract allows for derivatives), finite where ``want`` is, and within the
+  tolerances of ``kind`` for the dtype of ``like`` (the input the student received; see
+  ``TOLERANCES``). Compute ``want`` in float64 from the same input (upcast float32 first).
+- ``array``, ``shape``, ``finite``, ``scalar``: the type/shape/finiteness parts on their own.
+- ``unchanged(before, after, what)``: an input array still holds its values, bit for bit.
+- ``raises(exc_info_or_callable, type_name, what)``: the student's code raised ``type_name``.
+- ``same_output(a, b, what)`` / ``different_output(a, b, what)``: determinism checks.
+- ``between(value, lo, hi, what=..., name=...)``: a statistic lies in its acceptance band.
+- ``cpu_time_of(fn, *args, **kw)`` and ``vectorized(student_s, ref_s, what)``: the
+  vectorization check, student CPU seconds (from ``student.cpu_time``) against the reference's.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, NoReturn, TypeVar
+
+import numpy as np
+
+from grader.suite import Failure, Handle, L, StudentRaised
+
+__all__ = [
+    "TOLERANCES",
+    "tolerance",
+    "array",
+    "shape",
+    "finite",
+    "scalar",
+    "close",
+    "unchanged",
+    "raises",
+    "same_output",
+    "different_output",
+    "between",
+    "cpu_time_of",
+    "vectorized",
+]
+
+Hint = L | Sequence[L] | None
+_EXPECTED_ARRAY = L("expected a NumPy array", "ожидался массив NumPy")
+T = TypeVar("T")
+
+# kind -> ((rtol, atol) for float64 inputs, (rtol, atol) for float32 inputs, atol scales with
+# max(1, max|want|)). From testing-numerics.md §6.1; the reference is float64, so the tolerance
+# only absorbs the student's own rounding.
+TOLERANCES: dict[str, tuple[tuple[float, float], tuple[float, float], bool]] = {
+    "elementwise": ((1e-7, 1e-12), (1e-5, 1e-6), False),  # activations and their derivatives
+    "linear": ((1e-7, 1e-10), (1e-4, 1e-5), True),  # dense layers, softmax, cross-entropy grads
+    "batchnorm": ((1e-6, 1e-9), (1e-3, 1e-4), True),  # BN forward/backward, well-conditioned data
+    "loss": ((1e-9, 1e-12), (1e-5, 1e-6), False),  # scalar losses
+    "gradcheck": ((1e-6, 1e-7), (1e-6, 1e-7), False),  # numerical vs analytic gradient, float64
+    "trajectory": ((1e-9, 1e-12), (1e-4, 1e-6), True),  # optimizer paths: pass rtol=1e-9*n_steps
+    "exact": ((0.0, 0.0), (0.0, 0.0), False),  # bit-for-bit (e.g. dropout with p = 0)
+}
+
+
+def tolerance(kind: str, like: Any, want: Any = None) -> tuple[float, float]:
+    """(rtol, atol) for ``kind`` and the dtype of ``like``; ``want`` scales atol where the kind
+    says so."""
+    if kind not in TOLERANCES:
+        raise ValueError(f"unknown tolerance kind {kind!r}; one of {sorted(TOLERANCES)}")
+    double, single, scaled = TOLERANCES[kind]
+    rtol, atol = single if _is_single(like) else double
+    if scaled and want is not None:
+        values = np.asarray(want, dtype=np.float64)
+        finite_values = np.abs(values[np.isfinite(values)])
+        atol *= max(1.0, float(finite_values.max(initial=0.0)))
+    return rtol, atol
+
+
+# ---------------------------------------------------------------- type, shape, finiteness
+
+
+def array(got: Any, what: L, hint: Hint = None, *, scalar_ok: bool = False) -> np.ndarray:
+    """``got`` is a NumPy array (or, with ``scalar_ok``, a plain number); returns it as one."""
+    _check_what(what)
+    if isinstance(got, np.ndarray):
+        return got
+    if scalar_ok and _is_number(got):
+        return np.asarray(got)
+    _fail(what, _describe_type(got, _EXPECTED_ARRAY), hint)
+
+
+def shape(got: Any, expected_shape: Sequence[int], what: L, hint: Hint = None) -> np.ndarray:
+    """``got`` is an array of exactly ``expected_shape`` (no broadcasting: (1, D) is not (D,))."""
+    expected = tuple(int(n) for n in expected_shape)
+    result = array(got, what, hint, scalar_ok=expected == ())
+    if result.shape != expected:
+        _fail(
+            what,
+            L(
+                f"returned shape {_shape_text(result.shape)}, expected {_shape_text(expected)}",
+                f"возвращён массив формы {_shape_text(result.shape)}, "
+                f"ожидалась форма {_shape_text(expected)}",
+            ),
+            hint,
+        )
+    return result
+
+
+def finite(got: Any, what: L, hint: Hint = None) -> np.ndarray:
+    """``got`` is a numeric array (or number) with no NaN or infinity."""
+    result = array(got, what, hint, scalar_ok=True)
+    _check_numeric(result, zero_one=True, what=what, hint=hint)
+    bad = int(np.size(result) - np.count_nonzero(np.isfinite(result)))
+    if bad:
+        _fail(what, _nonfinite_text(bad, result.size), hint)
+    return result
+
+
+def scalar(got: Any, what: L, hint: Hint = None) -> float:
+    """``got`` is one finite real number (a Python or NumPy scalar, or a 0-d array)."""
+    _check_what(what)
+    if isinstance(got, np.ndarray) and got.shape != ():
+        _fail(
+            what,
+            L(
+                f"returned an array of shape {_shape_text(got.shape)}, expected a single number",
+                f"возвращён массив формы {_shape_text(got.shape)}, ожидалось одно число",
+            ),
+            hint,
+        )
+    if not (_is_number(got) or isinstance(got, np.ndarray)) or isinstance(got, bool):
+        _fail(what, _describe_type(got, L("expected a single number", "ожидалось одно число")), hint)
+    value = np.asarray(got)
+    if value.dtype.kind not in "iuf":
+        _fail(what, _dtype_text(value.dtype), hint)
+    if not np.isfinite(value):
+        _fail(what, L("returned NaN or infinity", "возвращено NaN или бесконечность"), hint)
+    return float(value)
+
+
+# ---------------------------------------------------------------- values
+
+
+def close(
+    got: Any,
+    want: Any,
+    *,
+    like: Any,
+    what: L,
+    hint: Hint = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    kind: str = "elementwise",
+) -> np.ndarray:
+    """``got`` equals ``want`` within the tolerances of ``kind`` for the dtype of ``like``.
+
+    Checks, in order: type (an array; a number only where ``want`` is 0-d), shape, dtype (float;
+    bool/int accepted where ``want`` is all 0/1; float32 out for float64 in is lost precision),
+    finiteness (NaN/inf only where ``want`` has the same), then the values:
+    ``|got - want| <= atol + rtol*|want|``. Returns ``got`` as a float64 array."""
+    _check_what(what)
+    want_arr = np.asarray(want, dtype=np.float64)
+    default_rtol, default_atol = tolerance(kind, like, want_arr)
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+
+    got_arr = shape(got, want_arr.shape, what, hint)
+    finite_want = np.isfinite(want_arr)
+    zero_one = bool(np.all((want_arr == 0) | (want_arr == 1)))
+    _check_numeric(got_arr, zero_one=zero_one, what=what, hint=hint)
+    if (
+        not zero_one
+        and got_arr.dtype.kind == "f"
+        and got_arr.dtype.itemsize < 8
+        and not _is_single(like)
+    ):
+        _fail(
+            what,
+            L(
+                f"returned {got_arr.dtype} for a float64 input: precision is lost",
+                f"для входа float64 возвращён {got_arr.dtype}: точность потеряна",
+            ),
+            hint,
+        )
+    got64 = got_arr.astype(np.float64)
+
+    finite_got = np.isfinite(got64)
+    # where want is NaN/inf, got must be the same NaN/inf; elsewhere it must be finite
+    wrong_special = ~finite_want & ~((got64 == want_arr) | (np.isnan(got64) & np.isnan(want_arr)))
+    unexpected = finite_want & ~finite_got
+    if unexpected.any() or wrong_special.any():
+        _fail(what, _nonfinite_text(int(unexpected.sum() + wrong_special.sum()), want_arr.size), hint)
+
+    both = finite_want
+    diff = np.abs(got64[both] - want_arr[both])
+    scale = np.abs(want_arr[both])
+    off = diff > atol + rtol * scale
+    if off.any():
+        _fail(what, _error_text(diff, scale, int(off.sum()), want_arr.size), hint)
+    return got64
+
+
+def unchanged(before: Any, after: Any, what: L, hint: Hint = None) -> None:
+    """An input array holds, after the call, exactly the values (and shape, dtype) it held
+    before. Default hint: work on a copy (``x = x.copy()``) or build a new array."""
+    _check_what(what)
+    if hint is None:
+        hint = L(
+            "do not write into the input: build a new array (np.where, x * mask) or copy it first",
+            "не изменяйте входной массив: создайте новый (np.where, x * mask) или сначала "
+            "скопируйте его (x.copy())",
+        )
+    if not _equal(before, after):
+        problem = L("the function modified its input array", "функция изменила входной массив")
+        if (
+            isinstance(before, np.ndarray)
+            and isinstance(after, np.ndarray)
+            and before.shape == after.shape
+        ):
+            n = int(np.count_nonzero(~_elementwise_equal(before, after)))
+            if n:  # else only the dtype changed
+                problem += L(f" ({n} of {before.size} values)", f" (изменено значений: {n} из {before.size})")
+        _fail(what, problem, hint)
+
+
+def raises(exc_info_or_callable: Any, type_name: str, what: L, hint: Hint = None) -> StudentRaised:
+    """The student's code raised ``type_name`` (or a subclass of it).
+
+    Takes a zero-argument callable making the student call (``lambda: student.f(bad)``), a
+    ``pytest.raises(StudentRaised)`` ExceptionInfo, or a ``StudentRaised``. NotAttempted,
+    JailFailure and the like pass through, so the test's outcome stays not_attempted/error."""
+    _check_what(what)
+    error: Any = exc_info_or_callable
+    if callable(error) and not isinstance(error, BaseException):
+        try:
+            error()
+        except StudentRaised as raised:
+            error = raised
+        else:
+            _fail(what, L(f"did not raise {type_name}", f"не выброшено исключение {type_name}"), hint)
+    error = getattr(error, "value", error)  # pytest's ExceptionInfo
+    if not isinstance(error, StudentRaised):
+        raise TypeError(f"raises() wants a callable, an ExceptionInfo or StudentRaised, not {error!r}")
+    if not error.is_a(type_name):
+        name = error.type_names[0] if error.type_names else "an exception"
+        _fail(
+            what,
+            L(f"raised {name} instead of {type_name}", f"выброшено {name} вместо {type_name}"),
+            hint,
+        )
+    return error
+
+
+def same_output(a: Any, b: Any, what: L, hint: Hint = None) -> None:
+    """Two results are identical (arrays bit for bit, NaN equal to NaN; lists and tuples item by
+    item): e.g. the same rng state gave the same output."""
+    _check_what(what)
+    if not _equal(a, b):
+        _fail(
+            what,
+            L(
+                "two calls that should give the same result gave different results",
+                "два вызова, которые должны дать одинаковый результат, дали разные",
+            ),
+            hint,
+        )
+
+
+def different_output(a: Any, b: Any, what: L, hint: Hint = None) -> None:
+    """Two results differ: e.g. different rng states gave different outputs."""
+    _check_what(what)
+    if _equal(a, b):
+        _fail(
+            what,
+            L(
+                "two calls that should give different results gave the same result",
+                "два вызова, которые должны дать разные результаты, дали одинаковый",
+            ),
+            hint,
+        )
+
+
+def between(
+    value: float,
+    lo: float,
+    hi: float,
+    *,
+    what: L,
+    name: L | None = None,
+    hint: Hint = None,
+) -> None:
+    """A statistic of the student's output (a fraction, a variance ratio) lies in [lo, hi];
+    state the band's tail probability in the test. The message gives the statistic and the band:
+    they describe the output's distribution, not the hidden input."""
+    _check_what(what)
+    name = name or L("the statistic", "статистика")
+    v = float(value)
+    if not (lo <= v <= hi):  # NaN fails too
+        _fail(
+            what,
+            L(
+                f"{name.en} is {v:.4g}, expected between {lo:.4g} and {hi:.4g}",
+                f"{name.ru}: {v:.4g}, ожидалось от {lo:.4g} до {hi:.4g}",
+            ),
+            hint,
+        )
+
+
+# ---------------------------------------------------------------- time
+
+
+def cpu_time_of(fn: Callable[..., T], *args: Any, **kw: Any) -> tuple[T, float]:
+    """``(result, seconds)``: the reference's CPU time on the trusted side, the best of 3 runs,
+    with ``time.thread_time`` (this thread only) under a limit of one BLAS/OpenMP thread when
+    threadpoolctl is installed, so that it compares with the single-threaded jail."""
+    best = math.inf
+    result: Any = None
+    with _one_thread():
+        for _ in range(3):
+            start = time.thread_time()
+            result = fn(*args, **kw)
+            best = min(best, time.thread_time() - start)
+    return result, best
+
+
+def vectorized(
+    student_s: float,
+    ref_s: float,
+    what: L,
+    ratio: float = 25,
+    floor: float = 0.02,
+    hint: Hint = None,
+) -> None:
+    """The student's CPU time is at most ``ratio * ref_s + floor`` seconds: a Python loop over
+    a large array costs hundreds of times NumPy's, a vectorized variant a few times at most."""
+    _check_what(what)
+    if hint is None:
+        hint = L(
+            "use NumPy operations on whole arrays (np.where, np.exp, comparisons, masks) "
+            "instead of a Python loop, np.vectorize or a list comprehension",
+            "используйте операции NumPy над целыми массивами (np.where, np.exp, сравнения, "
+            "маски) вместо цикла Python, np.vectorize или списковых включений",
+        )
+    if student_s > ratio * ref_s + floor:
+        times = student_s / ref_s if ref_s > 0 else math.inf
+        _fail(
+            what,
+            L(
+                f"too slow for a vectorized version: {student_s:.3g} s of CPU, {times:.0f} times "
+                f"the reference's {ref_s:.2g} s (allowed: {ratio:g} times + {floor:g} s)",
+                f"слишком медленно для векторизованной версии: {student_s:.3g} с процессорного "
+                f"времени, в {times:.0f} раз больше эталонных {ref_s:.2g} с "
+                f"(допустимо: в {ratio:g} раз + {floor:g} с)",
+            ),
+            hint,
+        )
+
+
+# ---------------------------------------------------------------- private helpers
+
+
+def _one_thread() -> AbstractContextManager[Any]:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return nullcontext()
+    return threadpool_limits(limits=1)  # type: ignore[no-any-return]
+
+
+def _check_what(what: Any) -> None:
+    if not isinstance(what, L):
+        raise TypeError(f"a check's `what` must be grader.suite.L(en, ru), not {type(what).__name__}")
+
+
+def _hints(hint: Hint) -> tuple[L, ...]:
+    if hint is None:
+        return ()
+    if isinstance(hint, L):
+        return (hint,)
+    return tuple(hint)
+
+
+def _fail(what: L, problem: L, hint: Hint) -> NoReturn:
+    raise Failure(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint))
+
+
+def _is_single(like: Any) -> bool:
+    """Whether ``like`` (an array, a scalar, a dtype) is of less than double precision."""
+    if like is None:
+        return False
+    try:
+        dtype = like.dtype if hasattr(like, "dtype") else np.dtype(like)
+    except TypeError:
+        dtype = np.asarray(like).dtype
+    return bool(dtype.kind == "f" and dtype.itemsize < 8)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating, np.bool_)) and not isinstance(
+        value, bool
+    )
+
+
+def _describe_type(got: Any, expected: L) -> L:
+    """"returned <what got is>, <expected>"; ``expected`` is a whole phrase in each language
+    ("expected a NumPy array" / "ожидался массив NumPy")."""
+    if got is None:
+        return L(
+            f"returned None, {expected.en} (is a `return` missing?)",
+            f"возвращено None, {expected.ru} (не забыт ли `return`?)",
+        )
+    if isinstance(got, Handle):
+        en, ru = "an object that is not plain data", "возвращён объект, не являющийся простыми данными"
+    elif isinstance(got, list):
+        en, ru = "a list", "возвращён список (list)"
+    elif isinstance(got, tuple):
+        en, ru = f"a tuple of {len(got)}", f"возвращён кортеж (tuple) длины {len(got)}"
+    elif isinstance(got, (bool, np.bool_)):
+        en, ru = "a bool", "возвращено логическое значение (bool)"
+    elif _is_number(got):
+        en, ru = "a single number", "возвращено одно число"
+    elif isinstance(got, np.ndarray):
+        en = f"an array of shape {_shape_text(got.shape)}"
+        ru = f"возвращён массив формы {_shape_text(got.shape)}"
+    else:
+        en, ru = type(got).__name__, f"возвращён объект типа {type(got).__name__}"
+    return L(f"returned {en}, {expected.en}", f"{ru}, {expected.ru}")
+
+
+def _check_numeric(got: np.ndarray, *, zero_one: bool, what: L, hint: Hint) -> None:
+    kind = got.dtype.kind
+    if kind == "f" or (zero_one and kind in "biu"):
+        return
+    _fail(what, _dtype_text(got.dtype), hint)
+
+
+def _dtype_text(dtype: np.dtype) -> L:
+    return L(
+        f"returned values of dtype {dtype}, expected floating-point numbers",
+        f"возвращены значения типа {dtype}, ожидались числа с плавающей точкой",
+    )
+
+
+def _nonfinite_text(bad: int, total: int) -> L:
+    if total == 1:
+        return L("returned NaN or infinity", "возвращено NaN или бесконечность")
+    return L(
+        f"{bad} of {total} values are NaN or infinite",
+        f"значений NaN или бесконечность: {bad} из {total}",
+    )
+
+
+def _error_text(diff: np.ndarray, scale: np.ndarray, off: int, total: int) -> L:
+    abs_err = float(diff.max())
+    nonzero = scale > 0
+    rel = float((diff[nonzero] / scale[nonzero]).max()) if nonzero.any() else None
+    if total == 1:
+        en, ru = f"off by {abs_err:.2g}", f"ошибка {abs_err:.2g}"
+        if rel is not None:
+            en += f" (relative {rel:.2g})"
+            ru += f" (относительная {rel:.2g})"
+        return L(en, ru)
+    en, ru = f"max abs error {abs_err:.2g}", f"макс. абсолютная ошибка {abs_err:.2g}"
+    if rel is not None:
+        en += f", max rel error {rel:.2g}"
+        ru += f", макс. относительная ошибка {rel:.2g}"
+    if off == total:
+        en += f", all {total} values off"
+        ru += f", неверны все значения ({total})"
+    else:
+        en += f", {off} of {total} values off"
+        ru += f", неверных значений: {off} из {total}"
+    return L(en, ru)
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return str(tuple(shape))
+
+
+def _elementwise_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    same = a == b
+    if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+        same |= np.isnan(a) & np.isnan(b)
+    return np.asarray(same)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Exact equality of plain data: arrays by shape, dtype and values (NaN == NaN)."""
+    if isinstance(a, Handle) or isinstance(b, Handle):
+        raise TypeError("cannot compare Handles by value; compare what the student returns for them")
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return False
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(_elementwise_equal(a, b)))
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (
+            type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+        )
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (
+            isinstance(a, dict)
+            and isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(_equal(a[k], b[k]) for k in a)
+        )
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
