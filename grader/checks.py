@@ -393,10 +393,13 @@ def _is_single(like: Any) -> bool:
     """Whether ``like`` (an array, a scalar, a dtype) is of less than double precision."""
     if like is None:
         return False
-    try:
-        dtype = like.dtype if hasattr(like, "dtype") else np.dtype(like)
-    except TypeError:
-        dtype = np.asarray(like).dtype
+    if isinstance(like, (np.ndarray, np.generic)):
+        dtype = like.dtype
+    else:
+        try:
+            dtype = np.dtype(like)  # a dtype or a scalar type: np.float32, "float32"
+        except TypeError:
+            dtype = np.asarray(like).dtype  # a Python number or a list
     return bool(dtype.kind == "f" and dtype.itemsize < 8)
 
 
