@@ -30,7 +30,14 @@ Errors raised by a ``student`` call (the plugin turns uncaught ones into outcome
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from grader.jail.wire import Handle, PublicFn
+
+__all__ = [
+    "L", "Failure", "StudentError", "NotAttempted", "StudentRaised", "MissingFunction",
+    "InvalidResult", "JailFailure", "Handle", "PublicFn",
+]
 
 
 @dataclass(frozen=True)
@@ -96,19 +103,3 @@ class InvalidResult(StudentError):
 
 class JailFailure(StudentError):
     """The jail timed out, crashed, hit a limit, or lost a handle in an earlier crash."""
-
-
-@dataclass(frozen=True)
-class Handle:
-    """An object that stays in the jail (a cache); only the jail that made it can use it."""
-
-    jail_generation: int
-    ident: int
-
-
-@dataclass(frozen=True)
-class PublicFn:
-    """A callable passed by name: ``grader/jail/callables.py`` defines it on both sides."""
-
-    name: str
-    args: tuple = field(default=())

@@ -1,0 +1,177 @@
+"""The ``dlgrade`` command: a thin layer over grader.api. Exit codes (spec/report-format.md):
+0 done, 1 check/validate found failures, 2 usage or configuration, 3 the grader's own bug."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from grader import __version__, api
+from grader.errors import DlgradeError
+from grader.render import batch_table, report_json, report_text
+from grader.submission import TOPICS
+
+# progress, tables and errors go to stderr unless they are the command's product
+err = Console(stderr=True, highlight=False)
+
+
+def _console() -> Console:
+    return Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+
+
+def handles_errors(command: Callable) -> Callable:
+    """One clear ``error:`` line and the documented exit code; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DlgradeError as error:
+            if error.exit_code == 3 or os.environ.get("DLGRADE_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:  # the grader's own bug
+            if os.environ.get("DLGRADE_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"error: dlgrade failed internally ({type(error).__name__}: {error}); "
+                "rerun with DLGRADE_DEBUG=1 for the traceback and report it",
+                err=True,
+            )
+            sys.exit(3)
+
+    return wrapper
+
+
+topic_option = click.option("--topic", type=click.Choice(TOPICS), help="Grade only this topic.")
+seed_option = click.option("--seed", type=int, help="Replay or vary a run (default: the course's).")
+lang_option = click.option("--lang", type=click.Choice(["en", "ru"]), help="Language of messages.")
+debug_option = click.option("--debug", is_flag=True, help="Tracebacks for the grader's own errors.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dlgrade")
+def main() -> None:
+    """dlgrade: grade NumPy deep-learning exercises and quizzes, safely."""
+
+
+@main.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@topic_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@seed_option
+@lang_option
+@debug_option
+@handles_errors
+def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang: str | None,
+          debug: bool) -> None:  # fmt: skip
+    """Grade SUBMISSION (a folder, .zip, .py or .ipynb) with the hidden suites."""
+    if debug:
+        os.environ["DLGRADE_DEBUG"] = "1"
+    report = api.grade(submission, topic=topic, seed=seed, lang=lang)
+    if fmt == "json":
+        click.echo(report_json(report))
+    else:
+        _console().print(report_text(report))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Submissions graded in parallel.")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Append each report as a JSON line here; a rerun skips the ones already there.")  # fmt: skip
+@topic_option
+@seed_option
+@lang_option
+@debug_option
+@handles_errors
+def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | None,
+          seed: int | None, lang: str | None, debug: bool) -> None:  # fmt: skip
+    """Grade many submissions (PATHS, or the folders they contain) and print a table.
+
+    With no PATHS, grades the sample submissions shipped with the course."""
+    if debug:
+        os.environ["DLGRADE_DEBUG"] = "1"
+    reports = api.grade_many(list(paths), jobs=jobs, out=out, topic=topic, seed=seed, lang=lang,
+                             progress=err)  # fmt: skip
+    _console().print(batch_table(reports, lang or "en"))
+
+
+@main.command()
+@click.argument("topic", required=False, type=click.Choice(TOPICS))
+@click.option("--path", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Your work: the folder with exercises/.")  # fmt: skip
+@lang_option
+@handles_errors
+def check(topic: str | None, path: Path, lang: str | None) -> None:
+    """Run the public checks on your exercises (all topics, or TOPIC)."""
+    report = api.check(path, topic=topic, lang=lang)
+    _console().print(report_text(report))
+    if any(test.outcome != "pass" for t in report.topics for test in t.tests):
+        sys.exit(1)
+
+
+@main.command()
+@handles_errors
+def validate() -> None:
+    """Check the course: references score full marks, stubs score nothing and are in sync."""
+    problems = api.validate(progress=err)
+    for problem in problems:
+        click.echo(f"✗ {problem}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo("✓ the course is consistent: references full marks, stubs not attempted, stubs in sync")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@handles_errors
+def doctor(fmt: str) -> None:
+    """Say which protections the jail has on this machine."""
+    facts = api.doctor()
+    if fmt == "json":
+        click.echo(json.dumps(facts, indent=2))
+        return
+    console = _console()
+    for line in facts["lines"]:
+        console.print(line)
+
+
+@main.command()
+@click.option("--check", "only_check", is_flag=True, help="Fail if exercises/ drifted instead of writing.")
+@handles_errors
+def stubs(only_check: bool) -> None:
+    """Generate exercises/ from the marked regions of solutions/."""
+    from grader import stubs as generator
+    from grader.course import find_root
+
+    root = find_root()
+    if only_check:
+        drifted = generator.drifted_stubs(root)
+        for path in drifted:
+            click.echo(f"✗ {path.relative_to(root)} differs from its solution; run `dlgrade stubs`")
+        sys.exit(1 if drifted else 0)
+    for path in generator.write_stubs(root):
+        click.echo(f"wrote {path.relative_to(root)}", err=True)
+
+
+try:  # the quiz commands live in their own subpackage
+    from grader.quiz.cli import quiz
+
+    main.add_command(quiz)
+except ImportError:  # pragma: no cover - only while the subpackage is being written
+    pass

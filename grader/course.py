@@ -1,0 +1,101 @@
+"""The course: one typed object read once from ``course/course.toml``.
+
+Precedence: CLI options > environment (``DLGRADE_COURSE`` for the root, ``DLGRADE_SEED``) >
+the file > defaults. Errors name the file and the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from grader.errors import ConfigError
+from grader.jail.sandbox import Limits
+from grader.submission import TOPICS
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    name: str
+    seed: int
+    lang: str
+    topics: tuple[str, ...]
+    weights: dict[str, float]
+    limits: Limits
+    raw: dict
+
+    def suite(self, topic: str, kind: str = "hidden") -> Path:
+        return self.root / "course" / topic / kind / f"test_{topic}.py"
+
+    def topics_with_suites(self, kind: str = "hidden") -> tuple[str, ...]:
+        return tuple(topic for topic in self.topics if self.suite(topic, kind).exists())
+
+    def solution(self, topic: str) -> ModuleType:
+        import importlib
+
+        return importlib.import_module(f"solutions.{topic}")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The course checkout: DLGRADE_COURSE, else the nearest folder above the current one with
+    course/course.toml, else the checkout this package was installed from."""
+    if env := os.environ.get("DLGRADE_COURSE"):
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "course" / "course.toml").is_file():
+            return folder
+    return Path(__file__).resolve().parent.parent
+
+
+def load_course(root: Path | None = None) -> Course:
+    root = root or find_root()
+    path = root / "course" / "course.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: not found; run dlgrade inside a course checkout or set DLGRADE_COURSE"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+    def get(table: str, key: str, kind: type, default: object) -> object:
+        value = raw.get(table, {}).get(key, default)
+        if kind is float and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise ConfigError(f"{path}: [{table}] {key} must be a {kind.__name__}, not {value!r}")
+        return value
+
+    topics_table = raw.get("topics", {})
+    unknown = sorted(set(topics_table) - set(TOPICS))
+    if unknown:
+        raise ConfigError(f"{path}: [topics] unknown topic(s) {', '.join(unknown)}; known: {', '.join(TOPICS)}")
+    topics = tuple(topic for topic in TOPICS if topic in topics_table) or TOPICS
+    weights = {topic: float(topics_table.get(topic, {}).get("weight", 1.0)) for topic in topics}
+
+    limit_fields = {field.name: field.type for field in dataclasses.fields(Limits)}
+    limit_values = {}
+    for key, value in raw.get("limits", {}).items():
+        if key not in limit_fields:
+            raise ConfigError(f"{path}: [limits] unknown key {key!r}; known: {', '.join(limit_fields)}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{path}: [limits] {key} must be a positive number, not {value!r}")
+        limit_values[key] = int(value) if limit_fields[key] == "int" else float(value)
+
+    seed = int(os.environ.get("DLGRADE_SEED") or get("course", "seed", int, 0))
+    return Course(
+        root=root,
+        name=str(get("course", "name", str, "course")),
+        seed=seed,
+        lang=str(get("course", "lang", str, "en")),
+        topics=topics,
+        weights=weights,
+        limits=Limits(**limit_values),
+        raw=raw,
+    )

@@ -1,0 +1,430 @@
+"""The trusted side of the jail: starts the zygote, hands it jobs, enforces wall-clock limits,
+kills, and reads what only the kernel can say (CPU time). No student code runs in this process.
+
+Two ways to confine, the strongest the machine offers (``dlgrade doctor`` says which):
+- ``bwrap``: bubblewrap with new PID, network, IPC and UTS namespaces; a file system of
+  read-only binds (the interpreter, NumPy, msgpack, the jail's own three modules) and empty
+  tmpfs for /tmp and /work, so ``course/`` and ``solutions/`` do not exist there; workers run as
+  uid 65534 when the grader is root (the zygote keeps only the capabilities to switch to it, to
+  kill, and to clean up). Not root: an unprivileged user namespace, same uid for zygote and
+  worker.
+- ``plain``: a child process with rlimits only. It still grades; the report says which
+  guarantees are missing (no hidden file system, no network isolation).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import numpy as np
+
+from grader.jail import wire
+
+JAIL_UID = 65534  # nobody
+_AGENT_DIR = Path(__file__).resolve().parent
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one job may use. Generous: a correct vectorized solution never comes near them on
+    a loaded 2-core machine; a loop over 1e5 elements, a hang or a bomb does."""
+
+    call_seconds: float = 10.0  # wall clock for one call into the student's code
+    load_seconds: float = 10.0  # wall clock for importing the student's module
+    submission_seconds: float = 300.0  # wall clock for a whole submission, all topics
+    cpu_seconds: int = 60  # CPU time of one job (RLIMIT_CPU)
+    memory_bytes: int = 2 << 30  # address space of one worker (RLIMIT_AS)
+    processes: int = 32  # processes of the jail's uid (RLIMIT_NPROC)
+    file_bytes: int = 16 << 20  # largest file a worker may write (RLIMIT_FSIZE)
+    open_files: int = 256  # RLIMIT_NOFILE
+    output_bytes: int = 64 << 10  # what is kept of the student's printing; the rest is counted
+    tmpfs_bytes: int = 64 << 20  # the private /work and /tmp (bwrap mode)
+
+    def rlimits(self, uid_is_private: bool) -> dict[str, list[int]]:
+        limits = {
+            "RLIMIT_CPU": [self.cpu_seconds, self.cpu_seconds + 2],
+            "RLIMIT_AS": [self.memory_bytes, self.memory_bytes],
+            "RLIMIT_FSIZE": [self.file_bytes, self.file_bytes],
+            "RLIMIT_NOFILE": [self.open_files, self.open_files],
+            "RLIMIT_CORE": [0, 0],
+        }
+        if uid_is_private:  # NPROC counts per uid: only meaningful for a uid of the jail's own
+            limits["RLIMIT_NPROC"] = [self.processes, self.processes]
+        return limits
+
+
+class JobDied(Exception):
+    """The worker is gone (or was killed); ``reason`` says why, in words for the student."""
+
+    def __init__(self, reason: str, kind: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind  # timeout | crash | exit | cpu | protocol
+
+
+def _jail_site_dirs() -> dict[str, Path]:
+    """The packages the jail may import besides the standard library, by import name."""
+    found = {}
+    for module in (np, msgpack):
+        package = Path(module.__file__).resolve().parent
+        found[package.name] = package
+        libs = package.parent / f"{package.name}.libs"  # wheels keep bundled .so files here
+        if libs.is_dir():
+            found[libs.name] = libs
+    return found
+
+
+def _base_python() -> str:
+    candidate = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    return str(candidate if candidate.exists() else Path(sys.executable).resolve())
+
+
+def detect_mode() -> str:
+    forced = os.environ.get("DLGRADE_JAIL")
+    if forced in ("bwrap", "plain"):
+        return forced
+    if shutil.which("bwrap") and _bwrap_works():
+        return "bwrap"
+    return "plain"
+
+
+_BWRAP_PROBE: bool | None = None
+
+
+def _bwrap_works() -> bool:
+    global _BWRAP_PROBE
+    if _BWRAP_PROBE is None:
+        try:
+            probe = subprocess.run(
+                ["bwrap", *_namespace_args(), "--ro-bind", "/", "/", "true"],
+                capture_output=True,
+                timeout=10,
+            )
+            _BWRAP_PROBE = probe.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            _BWRAP_PROBE = False
+    return _BWRAP_PROBE
+
+
+def _namespace_args() -> list[str]:
+    args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    if os.geteuid() == 0:
+        args += ["--cap-drop", "ALL"]
+        for cap in ("SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"):
+            args += ["--cap-add", f"CAP_{cap}"]
+    else:
+        args += ["--unshare-user", "--disable-userns"]
+    return args
+
+
+class Sandbox:
+    """One zygote; jobs run one at a time. Restart it with ``restart()`` if it dies."""
+
+    def __init__(self, limits: Limits | None = None, mode: str | None = None):
+        self.limits = limits or Limits()
+        self.mode = mode or detect_mode()
+        self.uid = JAIL_UID if (self.mode == "bwrap" and os.geteuid() == 0) else None
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._workroot: str | None = None
+        self._jobs = 0
+
+    # -- life cycle
+    def start(self) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"} | {var: "1" for var in _THREAD_VARS}
+        if self.mode == "bwrap":
+            command = self._bwrap_command(child.fileno())
+        else:
+            self._workroot = tempfile.mkdtemp(prefix="dlgrade-jail-")
+            command = [
+                _base_python() if _same_site() else sys.executable,
+                "-I", "-S", "-B", "-c", _BOOT.format(paths=[str(_AGENT_DIR), *map(str, _site_paths())]),
+                "--control-fd", str(child.fileno()), "--workroot", self._workroot,
+            ]  # fmt: skip
+        self._process = subprocess.Popen(
+            command,
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,  # never the grader's own output channel
+            stderr=subprocess.DEVNULL if not os.environ.get("DLGRADE_DEBUG_JAIL") else None,
+            env=env,
+            start_new_session=True,
+        )
+        child.close()
+        self._control = parent
+
+    def _bwrap_command(self, control_fd: int) -> list[str]:
+        args = ["bwrap", *_namespace_args()]
+        for path in ("/usr", "/lib", "/lib64", "/bin", "/lib32", "/etc/ld.so.cache"):
+            args += ["--ro-bind-try", path, path]
+        prefix = str(Path(sys.base_prefix).resolve())
+        binds = [(prefix, prefix)]
+        binds += [(str(path), f"/opt/jail-site/{name}") for name, path in _jail_site_dirs().items()]
+        binds += [(str(_AGENT_DIR / name), f"/opt/dlgrade/{name}")
+                  for name in ("agent.py", "wire.py", "callables.py")]  # fmt: skip
+        # bwrap makes missing parents 0700: the jail's uid could not walk into them
+        parents = sorted({str(p) for _, dest in binds for p in Path(dest).parents if str(p) != "/"})
+        for parent in parents:
+            args += ["--perms", "0755", "--dir", parent]
+        for source, dest in binds:
+            args += ["--ro-bind", source, dest]
+        size = str(self.limits.tmpfs_bytes)
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/work"]
+        args += ["--chdir", "/work", "--clearenv"]
+        for var in _THREAD_VARS:
+            args += ["--setenv", var, "1"]
+        boot = _BOOT.format(paths=["/opt/dlgrade", "/opt/jail-site"])
+        args += [_base_python(), "-I", "-S", "-B", "-c", boot, "--control-fd", str(control_fd)]
+        args += ["--workroot", "/work"]
+        if self.uid is not None:
+            args += ["--uid", str(self.uid)]
+        return args
+
+    def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._process.wait()
+            self._process = None
+        if self._workroot:
+            shutil.rmtree(self._workroot, ignore_errors=True)
+            self._workroot = None
+
+    def restart(self) -> None:
+        self.close()
+        self.start()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- jobs
+    def spawn(self) -> Job:
+        if self._process is None or self._process.poll() is not None:
+            self.restart()
+        assert self._control is not None and self._process is not None
+        self._jobs += 1
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_read, out_write = os.pipe()
+        request = wire.encode({"op": "spawn", "job": self._jobs, "limits": {
+            "rlimits": self.limits.rlimits(self.uid is not None)}})  # fmt: skip
+        try:
+            self._control.settimeout(30)
+            socket.send_fds(self._control, [len(request).to_bytes(4, "big") + request],
+                            [theirs.fileno(), out_write])  # fmt: skip
+            reply = wire.decode(wire.recv(self._control))
+        except (OSError, EOFError, wire.WireError) as error:
+            self.close()
+            raise JobDied(f"the jail could not start: {error}", "protocol") from None
+        finally:
+            theirs.close()
+            os.close(out_write)
+        if reply.get("op") != "spawned":
+            raise JobDied("the jail refused the job", "protocol")
+        host_pid = self._host_pid(int(reply["pid"]))
+        return Job(self, ours, out_read, host_pid)
+
+    def _host_pid(self, jail_pid: int) -> int:
+        """The worker's pid as this process sees it: the jail reports its own PID namespace's
+        number; find the descendant of bwrap whose NSpid ends with it."""
+        assert self._process is not None
+        if self.mode != "bwrap":
+            return jail_pid
+        pending = [self._process.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                nspids = _status_field(pid, "NSpid").split()
+            except OSError:
+                continue
+            if pid != self._process.pid and nspids and int(nspids[-1]) == jail_pid:
+                return pid
+            pending.extend(_child_pids(pid))
+        raise JobDied("the jail's worker could not be found", "protocol")
+
+    def wait_exited(self, timeout: float = 10.0) -> int | None:
+        """The zygote's word that the job's worker and all it started are gone."""
+        if self._control is None:
+            return None
+        self._control.settimeout(timeout)
+        try:
+            reply = wire.decode(wire.recv(self._control))
+        except (OSError, EOFError, wire.WireError):
+            self.close()  # a zygote that cannot say it cleaned up is not trusted to
+            return None
+        return int(reply.get("status", -1))
+
+    def protections(self) -> dict[str, Any]:
+        strong = self.mode == "bwrap"
+        return {
+            "jail": self.mode,
+            "separate_process": True,
+            "pid_namespace": strong,
+            "network": strong,  # True: the jail has no network
+            "private_filesystem": strong,
+            "course_hidden": strong,
+            "unprivileged_uid": self.uid is not None,
+            "scrubbed_environment": True,
+            "orphans_killed": True,
+            "limits": asdict(self.limits),
+            "memory_limit_bytes": self.limits.memory_bytes,
+        }
+
+
+_BOOT = "import sys; sys.path[:0] = {paths!r}; import agent; agent.main()"
+
+
+def _same_site() -> bool:
+    return sys.prefix == sys.base_prefix
+
+
+def _site_paths() -> list[Path]:
+    # plain mode: the jail imports NumPy from where this process does
+    return sorted({path.parent for path in _jail_site_dirs().values()})
+
+
+def _status_field(pid: int, name: str) -> str:
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith(name + ":"):
+                return line.split(":", 1)[1]
+    return ""
+
+
+def _child_pids(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.extend(int(child) for child in handle.read().split())
+        except OSError:
+            pass
+    return found
+
+
+class Job:
+    """One worker: a topic of one submission. Calls are request/reply, each with a deadline."""
+
+    def __init__(self, sandbox: Sandbox, sock: socket.socket, out_read: int, host_pid: int):
+        self.sandbox = sandbox
+        self.sock = sock
+        self.host_pid = host_pid
+        self.alive = True
+        self.output = bytearray()
+        self.output_total = 0
+        self._drain = threading.Thread(target=self._read_output, args=(out_read,), daemon=True)
+        self._drain.start()
+
+    def _read_output(self, fd: int) -> None:
+        keep = self.sandbox.limits.output_bytes
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(1 << 16):
+                self.output_total += len(chunk)
+                if len(self.output) < keep:
+                    self.output += chunk[: keep - len(self.output)]
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one request; the reply decoded, or JobDied (the worker is then gone)."""
+        if not self.alive:
+            raise JobDied("the jail is no longer running", "crash")
+        deadline = time.monotonic() + timeout
+        try:
+            self.sock.settimeout(timeout)
+            wire.send(self.sock, wire.encode(message))
+            self.sock.settimeout(max(0.001, deadline - time.monotonic()))
+            reply = wire.decode(wire.recv(self.sock))
+        except TimeoutError:
+            self._end()
+            raise JobDied(f"did not finish within {timeout:g} s", "timeout") from None
+        except (EOFError, ConnectionError, OSError):
+            status = self._end(kill=False)
+            raise _death(status) from None
+        except wire.WireError as error:
+            self._end()
+            raise JobDied(f"sent a reply that is not plain data ({error})", "protocol") from None
+        if not isinstance(reply, dict):
+            self._end()
+            raise JobDied("sent a malformed reply", "protocol")
+        return reply
+
+    def cpu_seconds(self) -> float:
+        """CPU time the kernel charged the worker, all its threads, in seconds (schedstat ns)."""
+        total = 0
+        try:
+            for task in os.listdir(f"/proc/{self.host_pid}/task"):
+                with open(f"/proc/{self.host_pid}/task/{task}/schedstat") as handle:
+                    total += int(handle.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+        return total / 1e9
+
+    def _end(self, kill: bool = True) -> int | None:
+        if not self.alive:
+            return None
+        self.alive = False
+        if kill:
+            try:
+                os.kill(self.host_pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.sock.close()
+        status = self.sandbox.wait_exited()
+        self._drain.join(timeout=5)
+        return status
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                self.sock.settimeout(2)
+                wire.send(self.sock, wire.encode({"op": "bye"}))
+            except OSError:
+                pass
+            self._end(kill=False) if self._exits_soon() else self._end()
+
+    def _exits_soon(self) -> bool:
+        try:
+            self.sock.settimeout(2)
+            return self.sock.recv(1) == b""
+        except OSError:
+            return False
+
+
+def _death(status: int | None) -> JobDied:
+    if status is None:
+        return JobDied("the jail stopped answering", "crash")
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        if signum == signal.SIGXCPU:
+            return JobDied("ran out of CPU time", "cpu")
+        if signum == signal.SIGXFSZ:
+            return JobDied("wrote a file over the size limit", "crash")
+        return JobDied(f"crashed (signal {signal.Signals(signum).name})", "crash")
+    return JobDied(f"ended its own process (exit code {os.WEXITSTATUS(status)})", "exit")

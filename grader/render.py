@@ -1,0 +1,86 @@
+"""Renderers: pure functions of the result model (reports in, text out)."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from grader.results import Report, TopicResult
+
+_OUTCOME_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "not_attempted": "yellow"}
+_WORDS = {
+    "en": {"pass": "pass", "fail": "fail", "error": "error", "not_attempted": "not attempted",
+           "graded": "graded", "missing": "missing", "not_gradable": "not gradable",
+           "total": "total", "topic": "topic", "score": "score", "status": "status",
+           "test": "test", "points": "points", "outcome": "outcome", "seed": "seed",
+           "warnings": "warnings (cost nothing)", "submission": "submission", "why": "why"},
+    "ru": {"pass": "верно", "fail": "неверно", "error": "ошибка", "not_attempted": "не начато",
+           "graded": "проверено", "missing": "нет файла", "not_gradable": "не проверяемо",
+           "total": "итого", "topic": "тема", "score": "баллы", "status": "статус",
+           "test": "тест", "points": "баллы", "outcome": "результат", "seed": "seed",
+           "warnings": "предупреждения (баллы не снимаются)", "submission": "работа",
+           "why": "почему"},
+}  # fmt: skip
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.to_json(), ensure_ascii=False, indent=2)
+
+
+def report_text(report: Report) -> Group:
+    """One submission: a table per topic, failures with their message and hints."""
+    words = _WORDS.get(report.lang, _WORDS["en"])
+    parts: list = [
+        Text(f"{report.submission}: {_num(report.score)} / {_num(report.max_score)}   "
+             f"({words['seed']} {report.seed})", style="bold")
+    ]  # fmt: skip
+    for topic in report.topics:
+        parts.append(_topic_table(topic, words))
+    return Group(*parts)
+
+
+def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
+    title = (f"{topic.topic}: {_num(topic.score)} / {_num(topic.max_score)} "
+             f"[{words[topic.status]}]")  # fmt: skip
+    rows: list = [Text(title, style="bold cyan")]
+    if topic.message:
+        rows.append(Text("  " + topic.message, style="yellow"))
+    if topic.tests:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        table.add_column(words["test"])
+        table.add_column(words["points"], justify="right")
+        table.add_column(words["outcome"])
+        table.add_column(words["why"], overflow="fold")
+        for test in topic.tests:
+            why = test.message + "".join(f"\n→ {hint}" for hint in test.hints)
+            table.add_row(test.title, f"{_num(test.points)}/{_num(test.max_points)}",
+                          Text(words[test.outcome], style=_OUTCOME_STYLE[test.outcome]), why)  # fmt: skip
+        rows.append(table)
+    if topic.warnings:
+        rows.append(Text(f"  {words['warnings']}: " + "; ".join(topic.warnings), style="dim"))
+    return Group(*rows)
+
+
+def batch_table(reports: list[Report], lang: str = "en") -> Table:
+    """Many submissions: one row each, a column per topic."""
+    words = _WORDS.get(lang, _WORDS["en"])
+    table = Table(show_header=True, header_style="bold")
+    table.add_column(words["submission"])
+    topics = [topic.topic for topic in reports[0].topics] if reports else []
+    for name in topics:
+        table.add_column(name, justify="right")
+    table.add_column(words["total"], justify="right", style="bold")
+    for report in reports:
+        cells = []
+        for topic in report.topics:
+            mark = "" if topic.status == "graded" else {"missing": " —", "not_gradable": " !"}[topic.status]
+            cells.append(f"{_num(topic.score)}/{_num(topic.max_score)}{mark}")
+        table.add_row(report.submission, *cells, f"{_num(report.score)}/{_num(report.max_score)}")
+    return table

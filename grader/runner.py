@@ -1,0 +1,333 @@
+"""Grading: the hidden (or public) suites run here, on the trusted side, as one pytest session;
+the student's code runs in the jail behind the ``student`` fixture.
+
+The suites are collected once per session; every submission of a batch then runs every test
+through pytest's own test protocol, with fresh function fixtures. That is what makes a batch of
+a thousand cheap: no re-collection, no new interpreter, one zygote forking a worker per topic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from _pytest.runner import runtestprotocol
+
+from grader import __version__
+from grader.course import Course
+from grader.errors import ConfigError, DlgradeError
+from grader.jail.sandbox import Limits, Sandbox
+from grader.proxy import StudentModule, TopicJail
+from grader.results import Report, TestResult, TopicResult
+from grader.submission import Submission
+from grader.suite import (
+    Failure,
+    InvalidResult,
+    JailFailure,
+    L,
+    MissingFunction,
+    NotAttempted,
+    StudentError,
+    StudentRaised,
+)
+
+
+@dataclass(frozen=True)
+class TestInfo:
+    __test__ = False
+
+    name: str
+    title: L
+    points: float
+    topic: str
+
+
+def test_info(item: pytest.Item) -> TestInfo:
+    marker = item.get_closest_marker("points")
+    if marker is None or not marker.args:
+        raise ConfigError(f"{item.nodeid}: no @pytest.mark.points(n); every graded test has points")
+    doc = inspect.getdoc(getattr(item, "function", None)) or item.name
+    lines = [line.strip() for line in doc.splitlines() if line.strip()]
+    english = lines[0] if lines else item.name
+    russian = next((line[3:].strip() for line in lines if line.lower().startswith("ru:")), english)
+    name = item.name.removeprefix("test_")
+    return TestInfo(name, L(english, russian), float(marker.args[0]), _topic_of(item))
+
+
+def _topic_of(item: pytest.Item) -> str:
+    # course/<topic>/<kind>/test_<topic>.py
+    return Path(str(item.path)).parent.parent.name
+
+
+def seed_for(run_seed: int, test_name: str) -> int:
+    """A test's seed: stable across runs, machines and Python versions (not hash())."""
+    digest = hashlib.sha256(f"{run_seed}:{test_name}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") & (2**63 - 1)
+
+
+class GradingPlugin:
+    """The pytest plugin of one grading session: fixtures, and a test loop over submissions."""
+
+    def __init__(
+        self,
+        course: Course,
+        submissions: Iterable[Submission],
+        topics: tuple[str, ...],
+        seed: int,
+        lang: str,
+        sandbox: Sandbox,
+        on_report: Callable[[Report], None],
+        debug: bool = False,
+    ):
+        self.course = course
+        self.submissions = submissions
+        self.topics = topics
+        self.run_seed = seed
+        self.lang = lang
+        self.sandbox = sandbox
+        self.on_report = on_report
+        self.debug = debug
+        self.jail: TopicJail | None = None
+        self.error: BaseException | None = None
+
+    # -- fixtures
+    @pytest.fixture
+    def student(self) -> StudentModule:
+        assert self.jail is not None, "the student fixture is only for graded suites"
+        return StudentModule(self.jail)
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        return seed_for(self.run_seed, request.node.name)
+
+    @pytest.fixture
+    def rng(self, seed: int) -> np.random.Generator:
+        return np.random.default_rng(seed)
+
+    # -- hooks
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): the points a graded test is worth")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if call.excinfo is not None:
+            report.dlgrade_exception = call.excinfo.value
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.error = ConfigError(f"a suite does not load: {report.nodeid}\n{report.longreprtext}")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if self.error is not None:
+            return True
+        try:
+            infos = {item.nodeid: test_info(item) for item in session.items}
+            by_topic = {topic: [i for i in session.items if infos[i.nodeid].topic == topic]
+                        for topic in self.topics}  # fmt: skip
+            for submission in self.submissions:
+                started = time.monotonic()
+                deadline = started + self.sandbox.limits.submission_seconds
+                results = tuple(
+                    self._grade_topic(submission, topic, by_topic[topic], infos, deadline)
+                    for topic in self.topics
+                )
+                self.on_report(Report(
+                    submission=submission.name, seed=self.run_seed, grader_version=__version__,
+                    lang=self.lang, topics=results, protections=self.sandbox.protections(),
+                    seconds=time.monotonic() - started,
+                ))  # fmt: skip
+        except BaseException as error:  # surfaces after pytest returns
+            self.error = error
+        return True
+
+    # -- one topic
+    def _grade_topic(
+        self,
+        submission: Submission,
+        topic: str,
+        items: list[pytest.Item],
+        infos: dict[str, TestInfo],
+        deadline: float,
+    ) -> TopicResult:
+        max_score = sum(infos[item.nodeid].points for item in items)
+        if topic in submission.problems:
+            return TopicResult(topic, "not_gradable", (), max_score, submission.problems[topic])
+        if topic not in submission.modules:
+            message = L(
+                f"no {topic}.py in the submission: put it in exercises/ or at the top level",
+                f"в работе нет {topic}.py: положите его в exercises/ или в корень архива",
+            )
+            return TopicResult(topic, "missing", (), max_score, message(self.lang))
+        jail = TopicJail(topic, submission.files_for(topic), self.sandbox, deadline)
+        self.jail = jail
+        try:
+            problems = self._contract_problems(topic, jail)
+            tests = tuple(self._run_test(item, infos[item.nodeid]) for item in items)
+        finally:
+            jail.close()
+            self.jail = None
+        status = "not_gradable" if problems else "graded"
+        output = bytes(jail.output).decode("utf-8", "replace")
+        if jail.output_total > len(jail.output):
+            output += f"\n[… {jail.output_total - len(jail.output)} more bytes of output not kept]"
+        return TopicResult(
+            topic, status, tests, max_score, "; ".join(p(self.lang) for p in problems),
+            warnings=tuple(sorted(jail.warnings)), output=output,
+        )  # fmt: skip
+
+    def _contract_problems(self, topic: str, jail: TopicJail) -> list[L]:
+        """Not gradable as submitted: the module does not import, or a function is missing or
+        has another signature than the contract's. The tests still run: what works scores."""
+        try:
+            jail.ensure_job()
+        except JailFailure as failure:
+            return [failure.message]
+        reference = self.course.solution(topic)
+        problems = []
+        for name in getattr(reference, "__all__", ()):
+            expected = _signature_text(name, _reference_params(getattr(reference, name)))
+            if name not in jail.functions:
+                problems.append(L(f"{name} is missing: define {expected}",
+                                  f"нет функции {name}: определите {expected}"))  # fmt: skip
+                continue
+            params = jail.functions[name]
+            if params is not None and not _same_params(params, _reference_params(getattr(reference, name))):
+                got = _signature_text(name, params)
+                problems.append(L(f"{got} should be {expected} (names and defaults as in the task)",
+                                  f"{got} должна быть {expected} (имена и значения по умолчанию как в задании)"))  # fmt: skip
+        return problems
+
+    def _run_test(self, item: pytest.Item, info: TestInfo) -> TestResult:
+        started = time.perf_counter()
+        reports = runtestprotocol(item, log=False, nextitem=None)
+        seconds = time.perf_counter() - started
+        failed = next((r for r in reports if r.failed and r.when != "teardown"), None)
+        if failed is None:
+            skipped = next((r for r in reports if r.skipped), None)
+            if skipped is None:
+                return TestResult(info.name, info.title(self.lang), info.points, "pass",
+                                  info.points, seconds=seconds)  # fmt: skip
+            failed = skipped
+        error = getattr(failed, "dlgrade_exception", None)
+        outcome, message, hints = self._judge(error, info)
+        if outcome == "error" and not isinstance(error, StudentError) and self.debug:
+            print(f"[dlgrade] {item.nodeid}:\n{failed.longreprtext}", file=sys.stderr)
+        return TestResult(info.name, info.title(self.lang), info.points, outcome, 0.0,
+                          message, hints, seconds)  # fmt: skip
+
+    def _judge(self, error: BaseException | None, info: TestInfo) -> tuple[str, str, tuple[str, ...]]:
+        lang = self.lang
+        if isinstance(error, Failure):
+            return "fail", error.message(lang), tuple(hint(lang) for hint in error.hints)
+        if isinstance(error, NotAttempted):
+            return "not_attempted", error.message(lang), ()
+        if isinstance(error, (StudentRaised, MissingFunction, InvalidResult, JailFailure)):
+            return "error", error.message(lang), ()
+        if isinstance(error, AssertionError):
+            # a bare assert: its text would show hidden data, so only the property is named
+            text = L(f"does not hold: {info.title.en}", f"не выполняется: {info.title.ru}")
+            return "fail", text(lang), ()
+        # anything else is the grader's own fault, never the student's: say so plainly
+        text = L(
+            "the grader could not run this test (an internal error, not your fault); "
+            "tell your instructor",
+            "проверяющая система не смогла выполнить этот тест (внутренняя ошибка, не ваша); "
+            "сообщите преподавателю",
+        )
+        if error is not None and os.environ.get("DLGRADE_DEBUG"):
+            traceback.print_exception(error, file=sys.stderr)
+        return "error", text(lang), ()
+
+
+def _reference_params(fn: Callable) -> list[list[Any]]:
+    return [
+        [p.name, p.kind.name, p.default is not inspect.Parameter.empty,
+         None if p.default is inspect.Parameter.empty else p.default]
+        for p in inspect.signature(fn).parameters.values()
+    ]  # fmt: skip
+
+
+def _same_params(got: list, expected: list) -> bool:
+    if not isinstance(got, list) or len(got) != len(expected):
+        return False
+    for (name, _kind, has_default, default), (e_name, _e_kind, e_has, e_default) in zip(got, expected):
+        if name != e_name or bool(has_default) != e_has:
+            return False
+        if e_has and not _same_default(default, e_default):
+            return False
+    return True
+
+
+def _same_default(got: Any, expected: Any) -> bool:
+    if isinstance(expected, bool) or expected is None:
+        return got is expected or got == expected
+    if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
+        return float(got) == float(expected)
+    return got == expected
+
+
+def _signature_text(name: str, params: list) -> str:
+    parts = []
+    for pname, _kind, has_default, default in params:
+        parts.append(f"{pname}={default!r}" if has_default else str(pname))
+    return f"{name}({', '.join(parts)})"
+
+
+def run_session(
+    course: Course,
+    submissions: Iterable[Submission],
+    *,
+    topics: tuple[str, ...] | None = None,
+    seed: int | None = None,
+    lang: str = "en",
+    kind: str = "hidden",
+    limits: Limits | None = None,
+    jail_mode: str | None = None,
+    on_report: Callable[[Report], None] | None = None,
+    debug: bool = False,
+) -> list[Report]:
+    """Grade submissions against a kind of suite; returns the reports in order (and hands each
+    to ``on_report`` as soon as it is done, for progress and incremental saving)."""
+    chosen = topics or course.topics_with_suites(kind)
+    files = [course.suite(topic, kind) for topic in chosen]
+    missing = [str(path) for path in files if not path.exists()]
+    if missing:
+        raise ConfigError(f"no {kind} suite for {', '.join(missing)}")
+    reports: list[Report] = []
+
+    def keep(report: Report) -> None:
+        reports.append(report)
+        if on_report is not None:
+            on_report(report)
+
+    with Sandbox(limits or course.limits, jail_mode) as sandbox:
+        plugin = GradingPlugin(course, submissions, chosen, course.seed if seed is None else seed,
+                               lang, sandbox, keep, debug)  # fmt: skip
+        args = [
+            "-c", os.devnull, "--rootdir", str(course.root), "--import-mode=importlib",
+            "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings", "-qq",
+            "--no-header", "-s", *map(str, files),
+        ]  # fmt: skip
+        if str(course.root) not in sys.path:
+            sys.path.insert(0, str(course.root))
+        with contextlib.redirect_stdout(sys.stderr):  # stdout belongs to the report
+            code = pytest.main(args, plugins=[plugin])
+    if plugin.error is not None:
+        raise plugin.error
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise DlgradeError(f"the grading session could not run (pytest exit code {int(code)})")
+    return reports
