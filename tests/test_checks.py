@@ -269,3 +269,33 @@ def test_vectorized():
     f = failure(checks.vectorized, 0.9, 0.002, WHAT)
     assert "450 times" in f.message.en and f.hints
     failure(checks.vectorized, 0.5, 0.01, WHAT, ratio=10, floor=0.0)
+
+
+def test_vectorized_overhead_extends_the_budget():
+    failure(checks.vectorized, 0.09, 0.002, WHAT)
+    checks.vectorized(0.09, 0.002, WHAT, overhead_s=0.03)
+
+
+def test_faster_than_loop():
+    checks.faster_than_loop(0.03, 0.1, WHAT)
+    checks.faster_than_loop(0.05, 0.1, WHAT, overhead_s=0.02)
+    f = failure(checks.faster_than_loop, 0.12, 0.1, WHAT, ref_s=0.004)
+    assert "as slow as a Python loop" in f.message.en and "0.004" in f.message.en and f.hints
+    assert "цикл Python" in f.message.ru
+
+
+def test_transfer_seconds_grows_with_the_data():
+    small = checks.transfer_seconds(np.zeros(10))
+    big = checks.transfer_seconds(np.zeros(1_000_000), np.zeros(10))
+    assert 0 <= small < big < 1
+
+
+def test_best_cpu_time_takes_the_minimum():
+    class FakeStudent:
+        times = iter([0.5, 0.1, 0.3])
+
+        def cpu_time(self, fn, *args, **kw):
+            return (fn, args, kw), next(self.times)
+
+    result, seconds = checks.best_cpu_time(FakeStudent(), "relu", 1, alpha=2)
+    assert result == ("relu", (1,), {"alpha": 2}) and seconds == 0.1
