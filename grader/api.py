@@ -52,7 +52,7 @@ def check(path: Path, *, topic: str | None = None, lang: str | None = None) -> R
 
 
 def sample_paths(course: Course) -> list[Path]:
-    folder = course.root / "samples"
+    folder = course.root / "course" / "samples"
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
 
 

@@ -175,3 +175,7 @@ try:  # the quiz commands live in their own subpackage
     main.add_command(quiz)
 except ImportError:  # pragma: no cover - only while the subpackage is being written
     pass
+
+
+if __name__ == "__main__":
+    main()

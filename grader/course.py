@@ -87,6 +87,13 @@ def load_course(root: Path | None = None) -> Course:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{path}: [limits] {key} must be a positive number, not {value!r}")
         limit_values[key] = int(value) if limit_fields[key] == "int" else float(value)
+    for key, kind in limit_fields.items():  # DLGRADE_LIMIT_CALL_SECONDS=2 and the like
+        env_value = os.environ.get(f"DLGRADE_LIMIT_{key.upper()}")
+        if env_value:
+            try:
+                limit_values[key] = int(env_value) if kind == "int" else float(env_value)
+            except ValueError:
+                raise ConfigError(f"DLGRADE_LIMIT_{key.upper()}={env_value!r} is not a number") from None
 
     seed = int(os.environ.get("DLGRADE_SEED") or get("course", "seed", int, 0))
     return Course(
