@@ -257,7 +257,7 @@ def _import_problem(topic: str, info: dict) -> LoadProblem:
 
 def _load_death_message(topic: str, death: JobDied) -> L:
     return L(
-        f"importing {topic}.py {death.reason}; code at the top level of the module runs at "
+        f"importing {topic}.py: {death.reason}; code at the top level of the module runs at "
         "import: move it into a function or under `if __name__ == '__main__':`",
         f"импорт {topic}.py: {_ru_death(death)}; код на верхнем уровне модуля выполняется при "
         "импорте: перенесите его в функцию или под `if __name__ == '__main__':`",
@@ -265,9 +265,4 @@ def _load_death_message(topic: str, death: JobDied) -> L:
 
 
 def _ru_death(death: JobDied) -> str:
-    return {
-        "timeout": "не завершился за отведённое время",
-        "cpu": "исчерпано процессорное время",
-        "exit": "код завершил собственный процесс",
-        "crash": "процесс аварийно завершился",
-    }.get(death.kind, "песочница перестала отвечать") + f" ({death.reason})"
+    return death.reason_ru

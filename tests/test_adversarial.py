@@ -51,7 +51,8 @@ def grade(tmp_path: Path, files: dict[str, str], *, topic: str | None = "activat
     folder.mkdir(exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    command = [sys.executable, "-m", "grader.cli", "grade", str(folder), "--format", "json"]
+    command = [sys.executable, "-m", "grader.cli", "grade", str(folder), "--format", "json",
+               "--lang", "en"]  # fmt: skip
     if topic:
         command += ["--topic", topic]
     started = time.monotonic()

@@ -69,9 +69,10 @@ class Limits:
 class JobDied(Exception):
     """The worker is gone (or was killed); ``reason`` says why, in words for the student."""
 
-    def __init__(self, reason: str, kind: str):
+    def __init__(self, reason: str, kind: str, reason_ru: str = ""):
         super().__init__(reason)
         self.reason = reason
+        self.reason_ru = reason_ru or reason
         self.kind = kind  # timeout | crash | exit | cpu | protocol
 
 
@@ -354,7 +355,7 @@ class Job:
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request; the reply decoded, or JobDied (the worker is then gone)."""
         if not self.alive:
-            raise JobDied("the jail is no longer running", "crash")
+            raise JobDied("the jail is no longer running", "crash", "песочница уже не работает")
         deadline = time.monotonic() + timeout
         try:
             self.sock.settimeout(timeout)
@@ -363,16 +364,18 @@ class Job:
             reply = wire.decode(wire.recv(self.sock))
         except TimeoutError:
             self._end()
-            raise JobDied(f"did not finish within {timeout:g} s", "timeout") from None
+            raise JobDied(f"did not finish within {timeout:g} s", "timeout",
+                          f"не завершился за {timeout:g} с") from None  # fmt: skip
         except (EOFError, ConnectionError, OSError):
             status = self._end(kill=False)
             raise _death(status) from None
         except wire.WireError as error:
             self._end()
-            raise JobDied(f"sent a reply that is not plain data ({error})", "protocol") from None
+            raise JobDied(f"sent a reply that is not plain data ({error})", "protocol",
+                          f"прислал ответ, который не является простыми данными ({error})") from None  # fmt: skip
         if not isinstance(reply, dict):
             self._end()
-            raise JobDied("sent a malformed reply", "protocol")
+            raise JobDied("sent a malformed reply", "protocol", "прислал искажённый ответ")
         return reply
 
     def cpu_seconds(self) -> float:
@@ -419,12 +422,16 @@ class Job:
 
 def _death(status: int | None) -> JobDied:
     if status is None:
-        return JobDied("the jail stopped answering", "crash")
+        return JobDied("the jail stopped answering", "crash", "песочница перестала отвечать")
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
         if signum == signal.SIGXCPU:
-            return JobDied("ran out of CPU time", "cpu")
+            return JobDied("ran out of CPU time", "cpu", "исчерпал процессорное время")
         if signum == signal.SIGXFSZ:
-            return JobDied("wrote a file over the size limit", "crash")
-        return JobDied(f"crashed (signal {signal.Signals(signum).name})", "crash")
-    return JobDied(f"ended its own process (exit code {os.WEXITSTATUS(status)})", "exit")
+            return JobDied("wrote a file over the size limit", "crash",
+                           "записал файл больше допустимого размера")  # fmt: skip
+        name = signal.Signals(signum).name
+        return JobDied(f"crashed (signal {name})", "crash", f"аварийно завершился (сигнал {name})")
+    code = os.WEXITSTATUS(status)
+    return JobDied(f"ended its own process (exit code {code})", "exit",
+                   f"завершил собственный процесс (код выхода {code})")  # fmt: skip
