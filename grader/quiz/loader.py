@@ -149,7 +149,8 @@ class MistakeSpec:
 @dataclass(frozen=True)
 class PairSpec:
     id: str
-    public_id: str
+    public_id: str          # the premise's public id
+    option_id: str          # its answer's public id (different, so ids never pair up visibly)
     left: Text
     right: Text
 
@@ -474,6 +475,8 @@ def _question(node: Any, topic: str, defaults: Mapping[str, Any], ctx: _Ctx) -> 
         ids = [p.id for p in spec["pairs"] + spec["extras"]]
         if len(set(ids)) != len(ids):
             raise ctx.error("matching: pair and extra ids must be distinct")
+        _unique([x for p in spec["pairs"] + spec["extras"] for x in (p.public_id, p.option_id)],
+                ctx, "matching public ids (rename a pair)")
         policy = node.get("policy", "per_pair")
         if policy not in MATCHING_POLICIES:
             raise ctx.error(f"policy {policy!r} is not one of {', '.join(MATCHING_POLICIES)}")
@@ -569,7 +572,8 @@ def _pairs(node: Any, ctx: _Ctx, what: str, qid: str, topic: str,
         else:
             left = _text(p["left"], pctx, f"{what} {pid!r} left")
             right = _text(p["right"], pctx, f"{what} {pid!r} right")
-        out.append(PairSpec(pid, seeds.public_id(topic, qid, "pair", pid), left, right))
+        out.append(PairSpec(pid, seeds.public_id(topic, qid, "pair", pid),
+                            seeds.public_id(topic, qid, "option", pid), left, right))
     return tuple(out)
 
 
@@ -743,8 +747,8 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
     elif q.type == "matching":
         pairs = tuple(Pair(p.id, p.public_id, _render(p.left, lang, ctx),
                            _render(p.right, lang, ctx)) for p in q.pairs)
-        options = [Option(p.id, p.public_id, p.right) for p in pairs]
-        options += [Option(e.id, e.public_id, _render(e.right, lang, ctx)) for e in q.extras]
+        options = [Option(p.id, s.option_id, p.right) for p, s in zip(pairs, q.pairs)]
+        options += [Option(e.id, e.option_id, _render(e.right, lang, ctx)) for e in q.extras]
         for o in options:
             if "$" in o.text:
                 raise ValueError(f"matching option {o.id!r} has math ($): LMS drop-down lists "

@@ -72,6 +72,13 @@ class NumericKey:
     def accepts(self, answer: float) -> bool:
         return abs(answer - self.value) <= self.tolerance * (1 + 1e-12)
 
+    def mistake_tolerance(self, mistake: Mistake) -> float:
+        """The window around a mistake that earns its feedback: as wide as the answer's but never
+        reaching into it (so an LMS that checks answers in order cannot mistake one for the
+        other)."""
+        gap = abs(mistake.value - self.value) - self.tolerance
+        return max(0.0, min(self.tolerance, gap / 2))
+
     def display(self) -> str:
         """The key as a person would write it (rounded to the decimals asked for)."""
         if self.decimals is None:
