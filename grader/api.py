@@ -24,7 +24,7 @@ from grader.errors import DlgradeError, UsageError
 from grader.jail.sandbox import Sandbox, detect_mode
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
-from grader.submission import Submission, _from_tree, load_submission
+from grader.submission import TOPICS, Submission, _from_tree, load_submission
 
 
 def grade(path: Path, *, topic: str | None = None, seed: int | None = None,
@@ -134,7 +134,8 @@ def _expand(paths: list[Path]) -> list[Path]:
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
-        is_container = path.is_dir() and not any(path.glob("*.py")) and not (path / "exercises").is_dir()
+        is_submission = (path / "exercises").is_dir() or any((path / f"{t}.py").exists() for t in TOPICS)
+        is_container = path.is_dir() and not is_submission
         found.extend(sorted(p for p in path.iterdir() if not p.name.startswith(".")) if is_container else [path])
     return found
 

@@ -54,15 +54,19 @@ def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
         rows.append(Text("  " + topic.message, style="yellow"))
     if topic.tests:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        table.add_column(words["test"])
-        table.add_column(words["points"], justify="right")
-        table.add_column(words["outcome"])
-        table.add_column(words["why"], overflow="fold")
+        table.add_column(words["test"], overflow="fold")
+        table.add_column(words["points"], justify="right", no_wrap=True)
+        table.add_column(words["outcome"], no_wrap=True)
         for test in topic.tests:
-            why = test.message + "".join(f"\n→ {hint}" for hint in test.hints)
             table.add_row(test.title, f"{_num(test.points)}/{_num(test.max_points)}",
-                          Text(words[test.outcome], style=_OUTCOME_STYLE[test.outcome]), why)  # fmt: skip
+                          Text(words[test.outcome], style=_OUTCOME_STYLE[test.outcome]))  # fmt: skip
         rows.append(table)
+        for test in topic.tests:
+            if test.outcome != "pass":  # the why, in full, below the table: easier to read
+                why = Text(f"  ✗ {test.title}: ", style=_OUTCOME_STYLE[test.outcome])
+                why.append(test.message, style="default")
+                rows.append(why)
+                rows.extend(Text(f"      → {hint}", style="dim") for hint in test.hints)
     if topic.warnings:
         rows.append(Text(f"  {words['warnings']}: " + "; ".join(topic.warnings), style="dim"))
     return Group(*rows)

@@ -313,3 +313,18 @@ LEAK = "\\n".join(seen)
     only_function_lost(report, "elu")
     assert CANARY not in output
     assert CANARY not in json.dumps(report)
+
+
+def test_writing_to_every_open_descriptor_reaches_nothing_of_the_grader(tmp_path: Path) -> None:
+    fake = json.dumps({"schema_version": 1, "score": 999.0, "max_score": 999.0, "topics": {}})
+    attack = f"""
+import os
+for fd in range(0, 64):
+    try:
+        os.write(fd, {fake!r}.encode())
+    except OSError:
+        pass
+"""
+    report, _, _ = grade(tmp_path, {"activations.py": sabotage("relu", attack + "return x * (x > 0)")})
+    assert report["score"] < report["max_score"]  # the garbled channel cost relu, nothing more
+    only_function_lost(report, "relu")
