@@ -396,16 +396,17 @@ def faster_than_loop(
     loop_s: float,
     what: L,
     *,
-    fraction: float = 0.4,
+    fraction: float = 0.5,
     overhead_s: float = 0.0,
     ref_s: float | None = None,
     hint: Hint = None,
 ) -> None:
     """The student's CPU time is at most ``fraction * loop_s + overhead_s``, where ``loop_s`` is
     the fastest plain Python loop for the same work (a comprehension over ``x.tolist()`` with
-    ``math``), timed on the trusted side. Measured: the slowest vectorized variants (np.piecewise,
-    masks) take at most about 0.25 of that loop; loops over NumPy elements and np.vectorize take
-    1 to 10 times it. ``ref_s`` only adds the reference's time to the message."""
+    ``math``), timed on the trusted side. Measured on activations (5e5 float32 values, sorted so
+    that masks are branch-predictable): the slowest vectorized variants (np.piecewise, boolean
+    masks) take at most about 0.2 of that loop, loops over NumPy elements and np.vectorize 1 to
+    4 times it. ``ref_s`` only adds the reference's time to the message."""
     _check_what(what)
     if student_s > fraction * loop_s + overhead_s:
         ref_en = f", NumPy's vectorized version {ref_s:.2g} s" if ref_s is not None else ""
@@ -530,7 +531,8 @@ def _nonfinite_text(bad: int, total: int) -> L:
 def _error_text(diff: np.ndarray, scale: np.ndarray, off: int, total: int) -> L:
     abs_err = float(diff.max())
     nonzero = scale > 0
-    rel = float((diff[nonzero] / scale[nonzero]).max()) if nonzero.any() else None
+    with np.errstate(over="ignore"):  # a tiny nonzero want gives an infinite relative error
+        rel = float((diff[nonzero] / scale[nonzero]).max()) if nonzero.any() else None
     if total == 1:
         en, ru = f"off by {abs_err:.2g}", f"ошибка {abs_err:.2g}"
         if rel is not None:
