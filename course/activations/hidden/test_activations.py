@@ -1,0 +1,489 @@
+"""Hidden suite: activations (sigmoid, tanh, relu, leaky_relu, elu and their derivatives).
+
+Tolerances: testing-numerics.md §6.1, kind "elementwise" (float64 rtol 1e-7, atol 1e-12;
+float32 rtol 1e-5, atol 1e-6), the reference always in float64 from the same values. The atol
+absorbs the textbook forms' relative errors near 0 and in saturation (s(1 - s) at x = 30,
+exp(x) - 1 for expm1, 2 sigmoid(2x) - 1 for tanh), which are all correct.
+Inputs (§6.2): non-square shapes; values on both sides of 0 but never within 1e-3 of it, except
+in the dedicated x = 0 tests, so a convention at 0 costs exactly one test per derivative;
+non-default alpha (0.7, 2.0) and negative_slope (0.2, 2.0: a slope > 1 breaks max(x, slope*x));
+extremes +-1e3 in float64 (where exp overflows past 709.8) and +-1e2 in float32 (past 88.7).
+The reference is computed before the student is called: a student who writes into an input
+loses only the test of that property.
+Vectorization: the student's CPU time (the kernel's count for the jail) against the fastest
+plain Python loop for the same function timed here, not against the reference: np.tanh is so
+fast and the stable sigmoid so slow that no ratio to the reference tells np.piecewise from a
+comprehension over x.tolist() (measured: 20x vs 15x the reference).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from grader import checks
+from grader.suite import L
+from solutions import activations as ref
+
+FORWARD = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+DERIVATIVES = ("sigmoid_grad", "tanh_grad", "relu_grad", "leaky_relu_grad", "elu_grad")
+
+# ---------------------------------------------------------------- inputs (trusted side)
+
+
+def values(rng, shape=(7, 13), scale=6.0):
+    """Uniform on [-scale, scale], both signs, none within 1e-3 of the kink at 0."""
+    x = rng.uniform(-scale, scale, size=shape)
+    near = np.abs(x) < 1e-3
+    x[near] = np.where(rng.random(near.sum()) < 0.5, -0.5, 0.5)
+    return x
+
+
+def negatives(rng, shape=(9, 5)):
+    return -rng.uniform(1e-3, 6.0, size=shape)
+
+
+def extremes(rng, big, shape=(6, 8)):
+    """Saturated values up to +-big (exp overflows past 709.8 in float64, 88.7 in float32),
+    mixed with ordinary ones, in shuffled positions."""
+    fixed = np.array([1.0, 0.8, 0.745, 0.71, 0.3, 0.1]) * big
+    fixed = np.concatenate([fixed, -fixed, [30.0, -30.0, 40.0, -40.0]])
+    x = values(rng, shape).ravel()
+    x[: fixed.size] = fixed
+    return rng.permutation(x).reshape(shape)
+
+
+def zeros(shape=(3, 4)):
+    """Exact zeros, half of them -0.0 (which compares equal to 0.0)."""
+    x = np.zeros(shape)
+    x.ravel()[::2] = -0.0
+    return x
+
+
+def f64(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+def call_and_compare(student, name, x, what, hint=None, **kw):
+    """The student's ``name(x, **kw)`` against the reference on the same values."""
+    want = getattr(ref, name)(f64(x), **kw)
+    got = getattr(student, name)(x, **kw)
+    checks.close(got, want, like=x, what=what, hint=hint)
+
+
+# ---------------------------------------------------------------- sigmoid
+
+
+@pytest.mark.points(2)
+def test_sigmoid_values(student, rng):
+    """sigmoid is right on both sides of 0
+    ru: sigmoid верна по обе стороны от 0"""
+    call_and_compare(
+        student, "sigmoid", values(rng),
+        L("sigmoid: wrong for ordinary inputs (|x| <= 6, both signs)",
+          "sigmoid: неверна для обычных входов (|x| <= 6, оба знака)"),
+        L("sigmoid(x) = 1 / (1 + exp(-x))", "sigmoid(x) = 1 / (1 + exp(-x))"),
+    )
+
+
+@pytest.mark.points(2)
+def test_sigmoid_extreme_inputs(student, rng):
+    """sigmoid is finite and right for |x| up to 1000
+    ru: sigmoid конечна и верна при |x| до 1000"""
+    call_and_compare(
+        student, "sigmoid", extremes(rng, 1e3),
+        L("sigmoid: wrong or not finite for large |x| (up to 1000, float64)",
+          "sigmoid: неверна или не конечна при больших |x| (до 1000, float64)"),
+        L("exp overflows to inf past x = 709; inf / inf is NaN: compute with exp(-|x|), which "
+          "never overflows",
+          "exp переполняется до inf при x > 709; inf / inf даёт NaN: вычисляйте через exp(-|x|), "
+          "которая не переполняется"),
+    )
+
+
+@pytest.mark.points(2)
+def test_sigmoid_grad_values(student, rng):
+    """sigmoid_grad is right on both sides of 0
+    ru: sigmoid_grad верна по обе стороны от 0"""
+    call_and_compare(
+        student, "sigmoid_grad", values(rng, (11, 6)),
+        L("sigmoid_grad: wrong for ordinary inputs (|x| <= 6, both signs)",
+          "sigmoid_grad: неверна для обычных входов (|x| <= 6, оба знака)"),
+        L("sigmoid_grad takes x, the input of the sigmoid: the derivative is "
+          "sigmoid(x) * (1 - sigmoid(x))",
+          "sigmoid_grad получает x — вход сигмоиды: производная равна "
+          "sigmoid(x) * (1 - sigmoid(x))"),
+    )
+
+
+@pytest.mark.points(1)
+def test_sigmoid_grad_extreme_inputs(student, rng):
+    """sigmoid_grad is finite and right for |x| up to 1000
+    ru: sigmoid_grad конечна и верна при |x| до 1000"""
+    call_and_compare(
+        student, "sigmoid_grad", extremes(rng, 1e3),
+        L("sigmoid_grad: wrong or not finite for large |x| (up to 1000, float64)",
+          "sigmoid_grad: неверна или не конечна при больших |x| (до 1000, float64)"),
+        L("write it with a sigmoid that never overflows, e.g. s = sigmoid(x); s * (1 - s)",
+          "выразите её через устойчивую сигмоиду: s = sigmoid(x); s * (1 - s)"),
+    )
+
+
+# ---------------------------------------------------------------- tanh
+
+
+@pytest.mark.points(1)
+def test_tanh_values(student, rng):
+    """tanh is right on both sides of 0
+    ru: tanh верен по обе стороны от 0"""
+    call_and_compare(
+        student, "tanh", values(rng, (5, 17), scale=4.0),
+        L("tanh: wrong for ordinary inputs (|x| <= 4, both signs)",
+          "tanh: неверен для обычных входов (|x| <= 4, оба знака)"),
+        L("tanh(x) = (e^x - e^-x) / (e^x + e^-x), or np.tanh",
+          "tanh(x) = (e^x - e^-x) / (e^x + e^-x), или np.tanh"),
+    )
+
+
+@pytest.mark.points(1)
+def test_tanh_extreme_inputs(student, rng):
+    """tanh is finite and right for |x| up to 1000
+    ru: tanh конечен и верен при |x| до 1000"""
+    call_and_compare(
+        student, "tanh", extremes(rng, 1e3),
+        L("tanh: wrong or not finite for large |x| (up to 1000, float64)",
+          "tanh: неверен или не конечен при больших |x| (до 1000, float64)"),
+        L("e^x overflows to inf past x = 709, and inf / inf is NaN: use np.tanh",
+          "e^x переполняется до inf при x > 709, а inf / inf даёт NaN: используйте np.tanh"),
+    )
+
+
+@pytest.mark.points(2)
+def test_tanh_grad_values(student, rng):
+    """tanh_grad is right on both sides of 0
+    ru: tanh_grad верна по обе стороны от 0"""
+    call_and_compare(
+        student, "tanh_grad", values(rng, (13, 4), scale=4.0),
+        L("tanh_grad: wrong for ordinary inputs (|x| <= 4, both signs)",
+          "tanh_grad: неверна для обычных входов (|x| <= 4, оба знака)"),
+        L("tanh_grad takes x, the input of tanh: the derivative is 1 - tanh(x)**2",
+          "tanh_grad получает x — вход tanh: производная равна 1 - tanh(x)**2"),
+    )
+
+
+# ---------------------------------------------------------------- relu
+
+
+@pytest.mark.points(1)
+def test_relu_values(student, rng):
+    """relu is right on both sides of 0
+    ru: relu верна по обе стороны от 0"""
+    call_and_compare(
+        student, "relu", values(rng, (8, 3, 5)),
+        L("relu: wrong for inputs of both signs", "relu: неверна для входов обоих знаков"),
+        L("relu(x) = max(0, x) elementwise: np.maximum, not np.max",
+          "relu(x) = max(0, x) поэлементно: np.maximum, а не np.max"),
+    )
+
+
+@pytest.mark.points(1)
+def test_relu_grad_values(student, rng):
+    """relu_grad is right on both sides of 0
+    ru: relu_grad верна по обе стороны от 0"""
+    call_and_compare(
+        student, "relu_grad", values(rng, (6, 14)),
+        L("relu_grad: wrong for inputs of both signs (away from 0)",
+          "relu_grad: неверна для входов обоих знаков (вдали от 0)"),
+        L("the derivative is 1 where x > 0 and 0 elsewhere",
+          "производная равна 1 при x > 0 и 0 иначе"),
+    )
+
+
+@pytest.mark.points(1)
+def test_relu_grad_at_zero(student):
+    """relu_grad at exactly x = 0 is 0, as in PyTorch
+    ru: relu_grad ровно в x = 0 равна 0, как в PyTorch"""
+    call_and_compare(
+        student, "relu_grad", zeros(),
+        L("relu_grad: wrong at exactly x = 0 (PyTorch's autograd gives 0 there)",
+          "relu_grad: неверна ровно в x = 0 (autograd PyTorch даёт там 0)"),
+        L("compare with x > 0, not x >= 0", "сравнивайте x > 0, а не x >= 0"),
+    )
+
+
+# ---------------------------------------------------------------- leaky_relu
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_default_slope(student, rng):
+    """leaky_relu is right with the default negative_slope = 0.01
+    ru: leaky_relu верна при negative_slope по умолчанию (0.01)"""
+    x = values(rng, (10, 7))
+    want = ref.leaky_relu(x)
+    got = student.leaky_relu(x)
+    checks.close(
+        got, want, like=x,
+        what=L("leaky_relu: wrong when called without negative_slope (the default is 0.01)",
+               "leaky_relu: неверна при вызове без negative_slope (по умолчанию 0.01)"),
+        hint=L("the default, as in PyTorch, is negative_slope=0.01",
+               "значение по умолчанию, как в PyTorch: negative_slope=0.01"),
+    )
+
+
+@pytest.mark.points(2)
+def test_leaky_relu_custom_slope(student, rng):
+    """leaky_relu is right for negative_slope = 0.2 and 2.0
+    ru: leaky_relu верна при negative_slope = 0.2 и 2.0"""
+    for slope in (0.2, 2.0):
+        x = values(rng, (7, 10))
+        want = ref.leaky_relu(x, negative_slope=slope)
+        got = student.leaky_relu(x, negative_slope=slope)
+        checks.close(
+            got, want, like=x,
+            what=L(f"leaky_relu: wrong for negative_slope = {slope}",
+                   f"leaky_relu: неверна при negative_slope = {slope}"),
+            hint=L("x where x > 0, negative_slope * x elsewhere; np.maximum(x, slope * x) is "
+                   "wrong once slope > 1",
+                   "x при x > 0, иначе negative_slope * x; np.maximum(x, slope * x) неверно "
+                   "при slope > 1"),
+        )
+
+
+@pytest.mark.points(2)
+def test_leaky_relu_grad_values(student, rng):
+    """leaky_relu_grad is right for the default and custom slopes, away from 0
+    ru: leaky_relu_grad верна при наклоне по умолчанию и других наклонах, вдали от 0"""
+    for slope in (None, 0.2, 2.0):
+        x = values(rng, (4, 9))
+        kw = {} if slope is None else {"negative_slope": slope}
+        want = ref.leaky_relu_grad(x, **kw)
+        got = student.leaky_relu_grad(x, **kw)
+        where = "the default negative_slope (0.01)" if slope is None else f"negative_slope = {slope}"
+        where_ru = "negative_slope по умолчанию (0.01)" if slope is None else f"negative_slope = {slope}"
+        checks.close(
+            got, want, like=x,
+            what=L(f"leaky_relu_grad: wrong for {where}", f"leaky_relu_grad: неверна при {where_ru}"),
+            hint=L("the derivative is 1 where x > 0 and negative_slope elsewhere",
+                   "производная равна 1 при x > 0 и negative_slope иначе"),
+        )
+
+
+@pytest.mark.points(1)
+def test_leaky_relu_grad_at_zero(student):
+    """leaky_relu_grad at exactly x = 0 is negative_slope, as in PyTorch
+    ru: leaky_relu_grad ровно в x = 0 равна negative_slope, как в PyTorch"""
+    for slope in (None, 0.2):
+        x = zeros()
+        kw = {} if slope is None else {"negative_slope": slope}
+        call_and_compare(
+            student, "leaky_relu_grad", x,
+            L("leaky_relu_grad: wrong at exactly x = 0 (PyTorch's autograd gives negative_slope "
+              "there)",
+              "leaky_relu_grad: неверна ровно в x = 0 (autograd PyTorch даёт там negative_slope)"),
+            L("compare with x > 0, not x >= 0", "сравнивайте x > 0, а не x >= 0"),
+            **kw,
+        )
+
+
+# ---------------------------------------------------------------- elu
+
+
+@pytest.mark.points(2)
+def test_elu_default_alpha(student, rng):
+    """elu is right on both sides of 0 with the default alpha = 1
+    ru: elu верна по обе стороны от 0 при alpha по умолчанию (1)"""
+    call_and_compare(
+        student, "elu", values(rng, (12, 5)),
+        L("elu: wrong for inputs of both signs with the default alpha (1.0)",
+          "elu: неверна для входов обоих знаков при alpha по умолчанию (1.0)"),
+        L("x where x > 0, alpha * (exp(x) - 1) elsewhere", "x при x > 0, иначе alpha * (exp(x) - 1)"),
+    )
+
+
+@pytest.mark.points(2)
+def test_elu_negative_custom_alpha(student, rng):
+    """elu is right for x < 0 when alpha is 0.7 or 2.0
+    ru: elu верна при x < 0, когда alpha равно 0.7 или 2.0"""
+    for alpha in (0.7, 2.0):
+        call_and_compare(
+            student, "elu", negatives(rng),
+            L(f"elu: wrong for negative inputs when alpha = {alpha}",
+              f"elu: неверна для отрицательных входов при alpha = {alpha}"),
+            L("did you multiply the negative branch by alpha?",
+              "умножили ли вы отрицательную ветвь на alpha?"),
+            alpha=alpha,
+        )
+
+
+@pytest.mark.points(2)
+def test_elu_large_positive_inputs(student, rng):
+    """elu is finite and right for x up to 1000
+    ru: elu конечна и верна при x до 1000"""
+    call_and_compare(
+        student, "elu", extremes(rng, 1e3),
+        L("elu: wrong or not finite for large |x| (up to 1000, float64)",
+          "elu: неверна или не конечна при больших |x| (до 1000, float64)"),
+        L("exp(x) is inf past x = 709, and 0 * inf is NaN even in the branch you do not select: "
+          "choose with np.where, or take exp only of np.minimum(x, 0)",
+          "exp(x) равна inf при x > 709, а 0 * inf даёт NaN даже в невыбранной ветви: выбирайте "
+          "через np.where или берите exp только от np.minimum(x, 0)"),
+    )
+
+
+@pytest.mark.points(2)
+def test_elu_grad_values(student, rng):
+    """elu_grad is right for alpha 1, 0.7 and 2.0, away from 0
+    ru: elu_grad верна при alpha 1, 0.7 и 2.0, вдали от 0"""
+    for alpha in (None, 0.7, 2.0):
+        kw = {} if alpha is None else {"alpha": alpha}
+        shown = "the default alpha (1.0)" if alpha is None else f"alpha = {alpha}"
+        shown_ru = "alpha по умолчанию (1.0)" if alpha is None else f"alpha = {alpha}"
+        call_and_compare(
+            student, "elu_grad", values(rng, (5, 11)),
+            L(f"elu_grad: wrong for inputs of both signs with {shown}",
+              f"elu_grad: неверна для входов обоих знаков при {shown_ru}"),
+            L("the derivative is 1 where x > 0 and alpha * exp(x) elsewhere",
+              "производная равна 1 при x > 0 и alpha * exp(x) иначе"),
+            **kw,
+        )
+
+
+@pytest.mark.points(1)
+def test_elu_grad_at_zero(student):
+    """elu_grad at exactly x = 0 is alpha, as in PyTorch
+    ru: elu_grad ровно в x = 0 равна alpha, как в PyTorch"""
+    for alpha in (2.0, 0.7):  # alpha = 1 would hide it: both conventions give 1 there
+        call_and_compare(
+            student, "elu_grad", zeros(),
+            L(f"elu_grad: wrong at exactly x = 0 with alpha = {alpha} (PyTorch's autograd gives "
+              "alpha there)",
+              f"elu_grad: неверна ровно в x = 0 при alpha = {alpha} (autograd PyTorch даёт там "
+              "alpha)"),
+            L("compare with x > 0, not x >= 0", "сравнивайте x > 0, а не x >= 0"),
+            alpha=alpha,
+        )
+
+
+@pytest.mark.points(1)
+def test_elu_grad_large_positive_inputs(student, rng):
+    """elu_grad is finite and right for x up to 1000
+    ru: elu_grad конечна и верна при x до 1000"""
+    call_and_compare(
+        student, "elu_grad", extremes(rng, 1e3),
+        L("elu_grad: wrong or not finite for large |x| (up to 1000, float64)",
+          "elu_grad: неверна или не конечна при больших |x| (до 1000, float64)"),
+        L("exp(x) is inf past x = 709, and 0 * inf is NaN even in the branch you do not select",
+          "exp(x) равна inf при x > 709, а 0 * inf даёт NaN даже в невыбранной ветви"),
+    )
+
+
+# ---------------------------------------------------------------- every function
+
+
+@pytest.mark.points(2)
+def test_float32_inputs(student, rng):
+    """Every function is right for float32 inputs, |x| up to 100
+    ru: все функции верны для входов float32, |x| до 100"""
+    for name in FORWARD + DERIVATIVES:
+        x = extremes(rng, 1e2, (5, 12)).astype(np.float32)
+        call_and_compare(
+            student, name, x,
+            L(f"{name}: wrong or not finite for float32 inputs (|x| up to 100)",
+              f"{name}: неверна или не конечна для входов float32 (|x| до 100)"),
+            L("in float32, exp overflows to inf already past x = 88.7",
+              "во float32 exp переполняется до inf уже при x > 88.7"),
+        )
+
+
+@pytest.mark.points(2)
+def test_inputs_not_modified(student, rng):
+    """No function modifies its input array
+    ru: ни одна функция не изменяет входной массив"""
+    for name in FORWARD + DERIVATIVES:
+        x = values(rng, (6, 7))
+        before = x.copy()
+        getattr(student, name)(x)
+        checks.unchanged(
+            before, x,
+            L(f"{name} modified its input x", f"{name} изменила входной массив x"),
+        )
+
+
+@pytest.mark.points(1)
+def test_any_input_shape(student, rng):
+    """Every function works on 0-d, 1-d and 3-d arrays
+    ru: все функции работают с массивами размерности 0, 1 и 3"""
+    for shape in [(17,), (2, 3, 4), ()]:
+        for name in FORWARD + DERIVATIVES:
+            call_and_compare(
+                student, name, values(rng, shape),
+                L(f"{name}: wrong for an input of shape {shape}",
+                  f"{name}: неверна для входа формы {shape}"),
+                L("use elementwise NumPy operations, which work for any shape; avoid len(x), "
+                  "x.shape[1] and loops over rows",
+                  "используйте поэлементные операции NumPy — они работают с любой формой; "
+                  "не опирайтесь на len(x), x.shape[1] и циклы по строкам"),
+            )
+
+
+# ---------------------------------------------------------------- vectorization
+
+# The fastest plain Python loops a student could write (comprehensions over Python floats with
+# `math`, no function call per element); the suite times them here, on a tenth of the values.
+_exp, _expm1, _tanh = math.exp, math.expm1, math.tanh
+LOOPS = {
+    "sigmoid": lambda v: [1 / (1 + _exp(-t)) if t >= 0 else _exp(t) / (1 + _exp(t)) for t in v],
+    "tanh": lambda v: list(map(_tanh, v)),
+    "relu": lambda v: [t if t > 0 else 0.0 for t in v],
+    "leaky_relu": lambda v: [t if t > 0 else 0.01 * t for t in v],
+    "elu": lambda v: [t if t > 0 else _expm1(t) for t in v],
+    "sigmoid_grad": lambda v: [_exp(-abs(t)) / (1 + _exp(-abs(t))) ** 2 for t in v],
+    "tanh_grad": lambda v: [1 - _tanh(t) ** 2 for t in v],
+    "relu_grad": lambda v: [1.0 if t > 0 else 0.0 for t in v],
+    "leaky_relu_grad": lambda v: [1.0 if t > 0 else 0.01 for t in v],
+    "elu_grad": lambda v: [1.0 if t > 0 else _exp(t) for t in v],
+}
+
+
+def loop_seconds(name, x, share=10):
+    """CPU seconds of LOOPS[name] over all of x, timed on every share-th value (a loop is
+    linear in the number of values)."""
+    part = x.ravel()[::share]
+    loop = LOOPS[name]
+    _, seconds = checks.cpu_time_of(lambda p: np.array(loop(p.tolist()), dtype=p.dtype), part)
+    return seconds * share
+
+
+def check_vectorized(student, rng, names):
+    # float32 halves the bytes the jail moves, and sorted values make the masks of vectorized
+    # code (np.where, boolean indexing, np.piecewise) branch-predictable, up to 4 times cheaper,
+    # while a Python loop costs the same per value either way. Measured in the jail on a loaded
+    # 2-core machine: the corpus's vectorized variants (np.piecewise the slowest) use at most
+    # 0.4 of the budget below, np.vectorize and loops 1.7 to 5 times it (on shuffled values the
+    # slowest vectorized code took 0.41 of the loop's time, the fastest loop 15x np.tanh's).
+    n = 300_000
+    x = np.sort(rng.uniform(-5.0, 5.0, size=n)).astype(np.float32).reshape(300, 1000)
+    overhead = checks.transfer_seconds(x) + 0.003  # + the fixed cost of a call
+    for name in names:
+        _, ref_s = checks.cpu_time_of(getattr(ref, name), x)
+        loop_s = loop_seconds(name, x)
+        _, student_s = checks.best_cpu_time(student, name, x, repeat=3)
+        checks.faster_than_loop(
+            student_s, loop_s,
+            L(f"{name} on {n} values", f"{name} на {n} значений"),
+            fraction=0.5, overhead_s=overhead, ref_s=ref_s,
+        )
+
+
+@pytest.mark.points(2)
+def test_activations_are_vectorized(student, rng):
+    """sigmoid, tanh, relu, leaky_relu and elu are vectorized (no Python loop)
+    ru: sigmoid, tanh, relu, leaky_relu и elu векторизованы (без цикла Python)"""
+    check_vectorized(student, rng, FORWARD)
+
+
+@pytest.mark.points(2)
+def test_derivatives_are_vectorized(student, rng):
+    """The five derivatives are vectorized (no Python loop)
+    ru: пять производных векторизованы (без цикла Python)"""
+    check_vectorized(student, rng, DERIVATIVES)
