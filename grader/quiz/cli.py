@@ -137,7 +137,9 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
     course_dir, config = _course(course)
     lang = lang or config.lang
     banks = load_banks(course_dir, _topics(topic))
-    result = run_export(fmt, banks, lang=lang, variants=variants, salt=config.salt)
+    counts = {t: config.questions_per_student(t, len(b.questions)) for t, b in banks.items()}
+    result = run_export(fmt, banks, lang=lang, variants=variants, salt=config.salt,
+                        questions_per_student=counts)
     out.mkdir(parents=True, exist_ok=True)
     for name, data in result.files.items():
         (out / name).write_bytes(data)

@@ -64,6 +64,13 @@ class _Loader(yaml.SafeLoader):
         return out
 
 
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
+    return loader.construct_mapping(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
 # --------------------------------------------------------------------------- jinja2
 
 def _num(value: Any, decimals: int = 3) -> str:

@@ -199,11 +199,20 @@ def export_qti(pools: Pools, lang: str) -> Export:
                f"{_meta('cc_maxattempts', '1')}</qtimetadata>"
                f'<section ident="root_section">{"".join(sections)}</section></assessment>\n'
                "</questestinterop>\n")
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr("imsmanifest.xml", _manifest(aid))
-            z.writestr("non_cc_assessments/", b"")
-            z.writestr(f"{aid}/{aid}.xml", xml)
-            z.writestr(f"{aid}/assessment_meta.xml", _assessment_meta(aid, title, points))
-        export.files[f"{bank.topic}.qti.zip"] = buf.getvalue()
+        export.files[f"{bank.topic}.qti.zip"] = _zip({
+            "imsmanifest.xml": _manifest(aid), "non_cc_assessments/": "",
+            f"{aid}/{aid}.xml": xml,
+            f"{aid}/assessment_meta.xml": _assessment_meta(aid, title, points)})
     return export
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    """A reproducible zip: fixed timestamps, the given order."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED if name.endswith("/") else zipfile.ZIP_DEFLATED
+            info.external_attr = (0o40755 << 16) | 0x10 if name.endswith("/") else 0o644 << 16
+            z.writestr(info, text)
+    return buf.getvalue()

@@ -1,0 +1,43 @@
+"""Fixtures of the quiz tests: the course's banks, a config, and throwaway banks to break."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.quiz.config import QuizConfig, load_config
+from grader.quiz.engine import load_banks
+from grader.quiz.loader import Bank
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = ROOT / "course"
+
+
+@pytest.fixture(scope="session")
+def banks() -> dict[str, Bank]:
+    return load_banks(COURSE, "all")
+
+
+@pytest.fixture(scope="session")
+def act(banks: dict[str, Bank]) -> Bank:
+    return banks["activations"]
+
+
+@pytest.fixture(scope="session")
+def config() -> QuizConfig:
+    return load_config(COURSE)
+
+
+@pytest.fixture
+def write_bank(tmp_path: Path):
+    """write_bank(yaml_text, topic="activations") -> the bank's path under tmp_path."""
+
+    def write(text: str, topic: str = "activations") -> Path:
+        path = tmp_path / "course" / topic / "quiz.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
