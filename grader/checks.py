@@ -143,7 +143,8 @@ def scalar(got: Any, what: L, hint: Hint = None) -> float:
             hint,
         )
     if not (_is_number(got) or isinstance(got, np.ndarray)) or isinstance(got, bool):
-        _fail(what, _describe_type(got, L("expected a single number", "ожидалось одно число")), hint)
+        expected = L("expected a single number", "ожидалось одно число")
+        _fail(what, _describe_type(got, expected), hint)
     value = np.asarray(got)
     if value.dtype.kind not in "iuf":
         _fail(what, _dtype_text(value.dtype), hint)
@@ -203,7 +204,8 @@ def close(
     wrong_special = ~finite_want & ~((got64 == want_arr) | (np.isnan(got64) & np.isnan(want_arr)))
     unexpected = finite_want & ~finite_got
     if unexpected.any() or wrong_special.any():
-        _fail(what, _nonfinite_text(int(unexpected.sum() + wrong_special.sum()), want_arr.size), hint)
+        bad = int(unexpected.sum() + wrong_special.sum())
+        _fail(what, _nonfinite_text(bad, want_arr.size), hint)
 
     both = finite_want
     diff = np.abs(got64[both] - want_arr[both])
@@ -233,7 +235,10 @@ def unchanged(before: Any, after: Any, what: L, hint: Hint = None) -> None:
         ):
             n = int(np.count_nonzero(~_elementwise_equal(before, after)))
             if n:  # else only the dtype changed
-                problem += L(f" ({n} of {before.size} values)", f" (изменено значений: {n} из {before.size})")
+                problem += L(
+                    f" ({n} of {before.size} values)",
+                    f" (изменено значений: {n} из {before.size})",
+                )
         _fail(what, problem, hint)
 
 
@@ -251,10 +256,13 @@ def raises(exc_info_or_callable: Any, type_name: str, what: L, hint: Hint = None
         except StudentRaised as raised:
             error = raised
         else:
-            _fail(what, L(f"did not raise {type_name}", f"не выброшено исключение {type_name}"), hint)
+            problem = L(f"did not raise {type_name}", f"не выброшено исключение {type_name}")
+            _fail(what, problem, hint)
     error = getattr(error, "value", error)  # pytest's ExceptionInfo
     if not isinstance(error, StudentRaised):
-        raise TypeError(f"raises() wants a callable, an ExceptionInfo or StudentRaised, not {error!r}")
+        raise TypeError(
+            f"raises() wants a callable, an ExceptionInfo or StudentRaised, not {error!r}"
+        )
     if not error.is_a(type_name):
         name = error.type_names[0] if error.type_names else "an exception"
         _fail(
@@ -337,7 +345,9 @@ def cpu_time_of(fn: Callable[..., T], *args: Any, **kw: Any) -> tuple[T, float]:
     return result, best
 
 
-def best_cpu_time(student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any) -> tuple[Any, float]:
+def best_cpu_time(
+    student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any
+) -> tuple[Any, float]:
     """``(result, seconds)``: the best of ``repeat`` calls of ``student.cpu_time(fn, ...)``; the
     first call into a fresh worker pays for page faults of its new buffers."""
     best = math.inf
@@ -382,7 +392,8 @@ def vectorized(
             what,
             L(
                 f"too slow for a vectorized version: {student_s:.3g} s of CPU, {times:.0f} times "
-                f"the reference's {ref_s:.2g} s (allowed: {ratio:g} times + {floor + overhead_s:.2g} s)",
+                f"the reference's {ref_s:.2g} s "
+                f"(allowed: {ratio:g} times + {floor + overhead_s:.2g} s)",
                 f"слишком медленно для векторизованной версии: {student_s:.3g} с процессорного "
                 f"времени, в {times:.0f} раз больше эталонных {ref_s:.2g} с "
                 f"(допустимо: в {ratio:g} раз + {floor + overhead_s:.2g} с)",
@@ -444,7 +455,9 @@ def _one_thread() -> AbstractContextManager[Any]:
 
 def _check_what(what: Any) -> None:
     if not isinstance(what, L):
-        raise TypeError(f"a check's `what` must be grader.suite.L(en, ru), not {type(what).__name__}")
+        raise TypeError(
+            f"a check's `what` must be grader.suite.L(en, ru), not {type(what).__name__}"
+        )
 
 
 def _hints(hint: Hint) -> tuple[L, ...]:
@@ -488,7 +501,8 @@ def _describe_type(got: Any, expected: L) -> L:
             f"возвращено None, {expected.ru} (не забыт ли `return`?)",
         )
     if isinstance(got, Handle):
-        en, ru = "an object that is not plain data", "возвращён объект, не являющийся простыми данными"
+        en = "an object that is not plain data"
+        ru = "возвращён объект, не являющийся простыми данными"
     elif isinstance(got, list):
         en, ru = "a list", "возвращён список (list)"
     elif isinstance(got, tuple):
@@ -566,7 +580,9 @@ def _elementwise_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _equal(a: Any, b: Any) -> bool:
     """Exact equality of plain data: arrays by shape, dtype and values (NaN == NaN)."""
     if isinstance(a, Handle) or isinstance(b, Handle):
-        raise TypeError("cannot compare Handles by value; compare what the student returns for them")
+        raise TypeError(
+            "cannot compare Handles by value; compare what the student returns for them"
+        )
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
             return False

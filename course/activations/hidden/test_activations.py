@@ -258,11 +258,13 @@ def test_leaky_relu_grad_values(student, rng):
         kw = {} if slope is None else {"negative_slope": slope}
         want = ref.leaky_relu_grad(x, **kw)
         got = student.leaky_relu_grad(x, **kw)
-        where = "the default negative_slope (0.01)" if slope is None else f"negative_slope = {slope}"
-        where_ru = "negative_slope по умолчанию (0.01)" if slope is None else f"negative_slope = {slope}"
+        where = where_ru = f"negative_slope = {slope}"
+        if slope is None:
+            where, where_ru = "the default negative_slope (0.01)", "negative_slope по умолчанию (0.01)"
         checks.close(
             got, want, like=x,
-            what=L(f"leaky_relu_grad: wrong for {where}", f"leaky_relu_grad: неверна при {where_ru}"),
+            what=L(f"leaky_relu_grad: wrong for {where}",
+                   f"leaky_relu_grad: неверна при {where_ru}"),
             hint=L("the derivative is 1 where x > 0 and negative_slope elsewhere",
                    "производная равна 1 при x > 0 и negative_slope иначе"),
         )
@@ -296,7 +298,8 @@ def test_elu_default_alpha(student, rng):
         student, "elu", values(rng, (12, 5)),
         L("elu: wrong for inputs of both signs with the default alpha (1.0)",
           "elu: неверна для входов обоих знаков при alpha по умолчанию (1.0)"),
-        L("x where x > 0, alpha * (exp(x) - 1) elsewhere", "x при x > 0, иначе alpha * (exp(x) - 1)"),
+        L("x where x > 0, alpha * (exp(x) - 1) elsewhere",
+          "x при x > 0, иначе alpha * (exp(x) - 1)"),
     )
 
 

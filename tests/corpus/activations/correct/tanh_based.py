@@ -1,6 +1,7 @@
 # expect: full
 """Everything from np.tanh: sigmoid(x) = (1 + tanh(x/2)) / 2, which never overflows, and
-sigmoid'(x) = (1 - tanh(x/2)**2) / 4; tanh' as sech^2 = 1 / cosh^2. Loses relative precision for very negative x (1 + tanh(-20) rounds to 0), which the atol allows."""
+sigmoid'(x) = (1 - tanh(x/2)**2) / 4; tanh' as sech^2 = 1 / cosh^2. Loses relative precision
+for very negative x (1 + tanh(-20) rounds to 0), which the atol allows."""
 
 import numpy as np
 

@@ -1,5 +1,6 @@
 # expect-only: lose elu_grad_at_zero
-"""elu_grad uses the paper's first x >= 0, so the derivative at 0 is 1 instead of alpha (only alpha != 1 shows it)."""
+"""elu_grad uses the early arXiv text's x >= 0, so the derivative at 0 is 1 instead of alpha
+(only alpha != 1 shows it)."""
 
 import numpy as np
 

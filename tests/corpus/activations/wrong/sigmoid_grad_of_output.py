@@ -1,5 +1,6 @@
 # expect: lose sigmoid_grad_values
-"""sigmoid_grad treats x as the sigmoid's output (CS231n's backward from a cached output): x * (1 - x)."""
+"""sigmoid_grad treats x as the sigmoid's output (as a backward pass from a cached output
+would): x * (1 - x)."""
 
 import numpy as np
 
