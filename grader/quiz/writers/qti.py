@@ -125,7 +125,7 @@ def _item(item: Item, export: Export) -> str:
             right = next(o for o in item.options if o.id == p.id)
             pres.append(f'<response_lid ident="response_{p.public_id}">{_mat(p.left, True)}'
                         f"<render_choice>{labels}</render_choice></response_lid>")
-            proc.append('<respcondition><conditionvar><varequal '
+            proc.append('<respcondition continue="Yes"><conditionvar><varequal '
                         f'respident="response_{p.public_id}">{right.public_id}</varequal>'
                         f'</conditionvar>{_set(share, "Add")}</respcondition>')
         answers = [o.public_id for o in item.options]
