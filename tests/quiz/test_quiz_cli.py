@@ -1,0 +1,97 @@
+"""``dlgrade quiz`` end to end through click: render, export, grade, check; errors exit 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from grader.quiz.cli import quiz
+
+from conftest import COURSE
+
+
+def run(*args: str):
+    return CliRunner().invoke(quiz, [*args, "--course", str(COURSE)])
+
+
+def test_render_formats():
+    md = run("render", "activations", "--student", "ivanov", "--format", "md", "--lang", "en")
+    assert md.exit_code == 0, md.output
+    assert md.output.startswith("# Quiz: Activation functions")
+    page = run("render", "activations", "--student", "ivanov", "--format", "html")
+    assert page.exit_code == 0 and page.output.startswith("<!DOCTYPE html>")
+    data = json.loads(run("render", "activations", "--student", "ivanov", "--format",
+                          "json").output)
+    assert data["student"] == "ivanov" and len(data["items"]) == 8
+    both = run("render", "all", "--student", "ivanov", "--format", "json")
+    assert both.exit_code == 0
+
+
+def test_render_many_students_to_a_folder(tmp_path):
+    students = tmp_path / "students.csv"
+    students.write_text("student\nanna\nboris\n")
+    r = run("render", "activations", "--students", str(students), "--format", "html",
+            "--out", str(tmp_path / "out"))
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "anna.activations.html", "boris.activations.html"]
+
+
+def test_export_every_format(tmp_path):
+    for fmt, name in [("gift", "activations.gift.txt"), ("moodle", "activations.moodle.xml"),
+                      ("qti", "activations.qti.zip"), ("olx", "course.olx.tar.gz")]:
+        r = run("export", "--format", fmt, "--topic", "activations", "--variants", "3",
+                "--out", str(tmp_path))
+        assert r.exit_code == 0, r.output
+        assert (tmp_path / name).stat().st_size > 1000
+        assert (tmp_path / f"variants-{fmt}.csv").exists()
+    assert "net_correct" in (tmp_path / "NOTES-olx.txt").read_text()
+
+
+def test_grade_the_key_gets_full_marks(tmp_path):
+    key = json.loads(run("render", "activations", "--student", "vera", "--format", "json",
+                         "--with-key").output)
+    rows = []
+    for item in key["items"]:
+        answer = item["key"]
+        if item["type"] == "numeric":
+            answer = str(answer["value"]).replace(".", ",")
+        elif item["type"] == "short":
+            answer = answer[0]
+        rows.append({"student": "vera", "question": item["question"], "answer": answer})
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(rows))
+    r = run("grade", str(path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)["reports"]["vera"]
+    assert report["score"] == report["max_score"] == 8
+    csv_out = run("grade", str(path), "--format", "csv")
+    assert "vera,quiz:activations,8,8" in csv_out.output
+
+
+def test_check_passes():
+    r = run("check", "activations", "--draws", "300")
+    assert r.exit_code == 0, r.output
+
+
+def test_malformed_bank_exits_2(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(COURSE / "activations", course / "activations",
+                    ignore=shutil.ignore_patterns("hidden", "public"))
+    bank = course / "activations" / "quiz.yaml"
+    bank.write_text(bank.read_text(encoding="utf-8").replace("decimals: 4", "decimals: 2", 1),
+                    encoding="utf-8")
+    r = CliRunner().invoke(quiz, ["render", "activations", "--student", "x", "--course",
+                                  str(course)])
+    assert r.exit_code == 2
+    assert "quiz.yaml" in r.output and "question 'sigmoid_grad_value'" in r.output
+    assert "outside its own tolerance" in r.output
+
+
+def test_usage_errors_exit_2():
+    assert run("render", "nosuchtopic", "--student", "x").exit_code == 2
+    assert run("render", "activations").exit_code == 2
+    assert Path(COURSE).exists()
