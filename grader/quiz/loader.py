@@ -309,9 +309,13 @@ def _template(source: Any, ctx: _Ctx, what: str) -> jinja2.Template:
     if not isinstance(source, (str, int, float)) or isinstance(source, bool):
         raise ctx.error(f"{what}: expected text, got {type(source).__name__}")
     try:
-        return ENV.from_string(str(source))
+        template = ENV.from_string(str(source))
     except jinja2.TemplateSyntaxError as e:
         raise ctx.error(f"{what}: template error: {e.message} (template line {e.lineno})") from None
+    # a text without jinja syntax needs no rendering (most of a bank): keep it as it is
+    text = str(source)
+    template.static_text = None if any(m in text for m in ("{{", "{%", "{#")) else text.strip()
+    return template
 
 
 def _text(node: Any, ctx: _Ctx, what: str) -> Text:
@@ -680,7 +684,9 @@ def draw_params(bank: Bank, q: QuestionSpec, seed: int) -> dict[str, Any]:
 
 
 def _render(t: Text, lang: str, ctx: Mapping[str, Any]) -> str:
-    return t[lang].render(ctx).strip()
+    template = t[lang]
+    static = getattr(template, "static_text", None)
+    return static if static is not None else template.render(ctx).strip()
 
 
 def _float(value: Any, what: str) -> float:
