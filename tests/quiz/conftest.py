@@ -11,8 +11,7 @@ from grader.quiz.config import QuizConfig, load_config
 from grader.quiz.engine import load_banks
 from grader.quiz.loader import Bank
 
-ROOT = Path(__file__).resolve().parents[2]
-COURSE = ROOT / "course"
+from quiz_paths import COURSE
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from grader.quiz.cli import quiz
 
-from conftest import COURSE
+from quiz_paths import COURSE
 
 
 def run(*args: str):

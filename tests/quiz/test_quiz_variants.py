@@ -15,7 +15,7 @@ from grader.quiz.config import QuizConfig, load_config
 from grader.quiz.engine import chosen_questions, pool, pool_seeds, student_quiz, variant
 from grader.quiz.stats import check_bank
 
-from conftest import COURSE, ROOT
+from quiz_paths import COURSE, ROOT
 
 
 def ids(quiz):
