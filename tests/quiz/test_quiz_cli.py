@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -94,4 +93,3 @@ def test_malformed_bank_exits_2(tmp_path):
 def test_usage_errors_exit_2():
     assert run("render", "nosuchtopic", "--student", "x").exit_code == 2
     assert run("render", "activations").exit_code == 2
-    assert Path(COURSE).exists()
