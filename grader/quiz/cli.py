@@ -7,10 +7,13 @@ command (0 done, 1 ``check`` found problems, 2 usage or configuration, 3 the gra
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,11 +22,17 @@ from grader.quiz.config import QuizConfig, load_config
 from grader.quiz.engine import load_banks, student_quiz
 from grader.quiz.model import Quiz
 
-try:  # the lead's CLI helpers: one error line, documented exit codes
-    from grader.cli import handles_errors
-except ImportError:  # pragma: no cover - grader.cli imports us; fall back when run alone
-    def handles_errors(command):  # type: ignore[no-redef]
-        return command
+def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """grader.cli's error handling (one ``error:`` line, the documented exit code), looked up
+    when the command runs: grader.cli imports this module, so importing it back at import
+    time would be circular."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from grader.cli import handles_errors as handle
+        return handle(command)(*args, **kwargs)
+
+    return wrapper
 
 
 def _course(course: Path | None) -> tuple[Path, QuizConfig]:
