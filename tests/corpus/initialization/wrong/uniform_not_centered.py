@@ -1,0 +1,23 @@
+# expect: lose xavier_uniform_bound*
+"""rng.random() * a: U(0, a), the interval not centred on 0."""
+import numpy as np
+
+
+def xavier_uniform(fan_in, fan_out, rng, gain=1.0):
+    a = gain * np.sqrt(6.0 / (fan_in + fan_out))
+    return a * rng.random((fan_in, fan_out))
+
+
+def xavier_normal(fan_in, fan_out, rng, gain=1.0):
+    std = gain * np.sqrt(2.0 / (fan_in + fan_out))
+    return rng.normal(0.0, std, size=(fan_in, fan_out))
+
+
+def he_uniform(fan_in, fan_out, rng):
+    a = np.sqrt(6.0 / fan_in)
+    return rng.uniform(-a, a, size=(fan_in, fan_out))
+
+
+def he_normal(fan_in, fan_out, rng):
+    std = np.sqrt(2.0 / fan_in)
+    return rng.normal(0.0, std, size=(fan_in, fan_out))
