@@ -1,0 +1,100 @@
+# Generated from solutions/dropout.py by `dlgrade stubs`; edit the solution, not this file.
+"""Inverted dropout, forward and backward, with PyTorch's meaning of p (the DROP probability).
+
+RU: Инвертированный dropout, прямой и обратный проход; p, как в PyTorch, — вероятность
+ВЫКЛЮЧИТЬ нейрон.
+"""
+
+import numpy as np
+
+__all__ = ["dropout_forward", "dropout_backward"]
+
+
+def dropout_forward(x, p, rng, train=True):
+    """
+    Forward pass of inverted dropout, as torch.nn.functional.dropout(x, p, training=train).
+
+    In training mode every element of x is dropped (set to 0) independently of the others
+    with probability p, and the kept ones are scaled by 1 / (1 - p):
+        out = x * mask,  mask = keep / (1 - p),  keep ~ Bernoulli(1 - p) elementwise,
+    so that E[out] = x and nothing needs rescaling at test time. p = 0 gives x; p = 1 gives
+    zeros (no NaN: nothing is kept, so nothing is divided by 0). In evaluation mode
+    (train=False) out is x unchanged. p outside [0, 1] raises ValueError in either mode.
+    Note that p is the probability to DROP (PyTorch); the dropout paper and CS231n use the
+    probability to keep.
+
+    Inputs:
+    - x: float array of any shape, typically a batch (N, D)
+    - p: float in [0, 1], the probability to drop a unit
+    - rng: numpy.random.Generator, the only source of randomness
+    - train: bool, training mode (True) or evaluation mode (False)
+
+    Returns a tuple of:
+    - out: array of the same shape as x; float32 x may give float32 or float64
+    - cache: whatever dropout_backward needs (the mask; nothing in evaluation mode)
+
+    x is not modified.
+
+    RU:
+    Прямой проход инвертированного dropout, как torch.nn.functional.dropout(x, p, training=train).
+
+    В режиме обучения каждый элемент x независимо от остальных выключается (становится 0)
+    с вероятностью p, а оставшиеся умножаются на 1 / (1 - p):
+        out = x * mask,  mask = keep / (1 - p),  keep ~ Bernoulli(1 - p) поэлементно,
+    так что E[out] = x и на инференсе ничего масштабировать не нужно. p = 0 даёт x; p = 1 даёт
+    нули (без NaN: ничего не сохранено, и делить на 0 нечего). В режиме оценки (train=False)
+    out — это x без изменений. p вне [0, 1] вызывает ValueError в любом режиме.
+    Обратите внимание: p — вероятность ВЫКЛЮЧИТЬ (как в PyTorch); в статье о dropout и в
+    CS231n p — вероятность сохранить.
+
+    Вход:
+    - x: массив float любой формы, обычно батч (N, D)
+    - p: float из [0, 1], вероятность выключить нейрон
+    - rng: numpy.random.Generator, единственный источник случайности
+    - train: bool, режим обучения (True) или оценки (False)
+
+    Возвращает кортеж:
+    - out: массив той же формы, что x; для float32 x допустим float32 или float64
+    - cache: всё, что нужно dropout_backward (маска; в режиме оценки ничего)
+
+    x не изменяется.
+    """
+    # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
+    raise NotImplementedError
+
+
+def dropout_backward(dout, cache):
+    """
+    Backward pass of inverted dropout.
+
+    out = x * mask, so dx = dout * mask with the mask of the forward pass (not a new one):
+    dout where the unit was kept, scaled by the same 1 / (1 - p), and 0 where it was dropped.
+    In evaluation mode dx is dout.
+
+    Inputs:
+    - dout: upstream gradient dL/dout, same shape as x
+    - cache: the cache returned by dropout_forward
+
+    Returns:
+    - dx: gradient dL/dx, same shape as dout
+
+    dout and cache are not modified.
+
+    RU:
+    Обратный проход инвертированного dropout.
+
+    out = x * mask, поэтому dx = dout * mask с маской прямого прохода (а не новой): dout там,
+    где нейрон сохранён, умноженный на тот же 1 / (1 - p), и 0 там, где он выключен.
+    В режиме оценки dx равен dout.
+
+    Вход:
+    - dout: градиент dL/dout, той же формы, что x
+    - cache: cache, который вернул dropout_forward
+
+    Возвращает:
+    - dx: градиент dL/dx той же формы, что dout
+
+    dout и cache не изменяются.
+    """
+    # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
+    raise NotImplementedError

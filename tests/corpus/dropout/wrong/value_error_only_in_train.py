@@ -1,0 +1,20 @@
+# expect-only: lose dropout_invalid_p_raises_in_eval
+"""p checked only on the training path: evaluation mode returns before the check."""
+import numpy as np
+
+
+def dropout_forward(x, p, rng, train=True):
+    if not train:
+        return x.copy(), None
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    keep = rng.random(x.shape) >= p
+    mask = keep / (1 - p) if p < 1 else np.zeros(x.shape)
+    return x * mask, mask
+
+
+def dropout_backward(dout, cache):
+    mask = cache
+    if mask is None:
+        return dout.copy()
+    return dout * mask
