@@ -1,0 +1,387 @@
+"""Reading a submission (grader/submission.py, spec/report-format.md "What a submission is"):
+folders, zips, single files and notebooks become plain text per module, guarded, without
+running anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.errors import SubmissionError, UsageError
+from grader.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES, TOPICS, load_submission
+
+CODE = "def relu(x):\n    return x * (x > 0)\n"
+HELPER = "SCALE = 2\n"
+
+
+def write(folder: Path, files: dict[str, str | bytes]) -> Path:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def make_zip(path: Path, files: dict[str, str | bytes | zipfile.ZipInfo]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+# ----------------------------------------------------------------------------- folders
+def test_folder_with_exercises(tmp_path):
+    write(tmp_path / "work", {
+        "exercises/activations.py": CODE,
+        "exercises/dropout.py": "def dropout_forward(x, p, rng, train=True):\n    pass\n",
+        "exercises/helpers.py": HELPER,
+        "activations.py": "top-level copy that must be ignored",
+        "notes.txt": "not code",
+    })  # fmt: skip
+    sub = load_submission(tmp_path / "work")
+    assert sub.name == "work"
+    assert sub.modules == {
+        "activations": CODE,
+        "dropout": "def dropout_forward(x, p, rng, train=True):\n    pass\n",
+    }
+    assert sub.helpers == {"helpers.py": HELPER}
+    assert sub.problems == {}
+
+
+def test_folder_with_top_level_modules(tmp_path):
+    write(tmp_path / "work", {"batchnorm.py": CODE, "matrix_ops.py": CODE, "util.py": HELPER,
+                              "deeper/activations.py": CODE})  # fmt: skip
+    sub = load_submission(tmp_path / "work")
+    assert set(sub.modules) == {"batchnorm", "matrix_ops"}  # nothing from subfolders
+    assert sub.helpers == {"util.py": HELPER}
+
+
+def test_helper_modules_are_carried_along(tmp_path):
+    write(tmp_path / "w", {"exercises/activations.py": "from mylib import f\n",
+                           "exercises/mylib.py": "def f():\n    return 1\n"})  # fmt: skip
+    sub = load_submission(tmp_path / "w")
+    files = sub.files_for("activations")
+    assert files == {"activations.py": "from mylib import f\n",
+                     "mylib.py": "def f():\n    return 1\n"}  # fmt: skip
+
+
+def test_package_files_are_skipped(tmp_path):
+    write(tmp_path / "w", {"exercises/__init__.py": "raise SystemExit", "exercises/__main__.py": "",
+                           "exercises/activations.py": CODE})  # fmt: skip
+    sub = load_submission(tmp_path / "w")
+    assert sub.modules == {"activations": CODE}
+    assert sub.helpers == {}
+    assert "__init__.py" not in sub.files_for("activations")
+
+
+def test_empty_folder_has_no_modules(tmp_path):
+    (tmp_path / "w").mkdir()
+    sub = load_submission(tmp_path / "w")
+    assert sub.modules == {} and sub.helpers == {} and sub.problems == {}
+
+
+def test_symlinked_file_in_a_folder_is_not_read(tmp_path):
+    secret = tmp_path / "secret.py"
+    secret.write_text("TOKEN = 'do not read'\n")
+    write(tmp_path / "w", {"activations.py": CODE})
+    os.symlink(secret, tmp_path / "w" / "dropout.py")
+    os.symlink(secret, tmp_path / "w" / "helper.py")
+    sub = load_submission(tmp_path / "w")
+    assert set(sub.modules) == {"activations"}
+    assert sub.helpers == {}
+
+
+def test_file_over_the_size_limit(tmp_path):
+    write(tmp_path / "w", {"activations.py": "#" * ((1 << 20) + 1)})
+    with pytest.raises(SubmissionError, match="activations.py"):
+        load_submission(tmp_path / "w")
+
+
+def test_bom_and_crlf_are_plain_text(tmp_path):
+    write(tmp_path / "w", {"activations.py": "\ufeffx = 1\r\ny = 2\r\n".encode()})
+    sub = load_submission(tmp_path / "w")
+    assert sub.modules["activations"] == "x = 1\ny = 2\n"
+
+
+# ----------------------------------------------------------------------------- non-UTF-8
+def test_non_utf8_topic_module_is_a_problem_not_an_error(tmp_path):
+    write(tmp_path / "w", {"exercises/activations.py": "x = 'привет'\n".encode("cp1251"),
+                           "exercises/dropout.py": CODE})  # fmt: skip
+    sub = load_submission(tmp_path / "w")
+    assert "activations" not in sub.modules
+    assert sub.modules == {"dropout": CODE}
+    message = sub.problems["activations"]
+    assert "activations.py" in message and "UTF-8" in message
+
+
+def test_non_utf8_helper_is_dropped(tmp_path):
+    write(tmp_path / "w", {"activations.py": CODE, "helper.py": b"\xff\xfe junk"})
+    sub = load_submission(tmp_path / "w")
+    assert sub.modules == {"activations": CODE} and sub.helpers == {} and sub.problems == {}
+
+
+# ----------------------------------------------------------------------------- zips
+def test_zip_with_one_wrapping_folder_is_stripped(tmp_path):
+    path = make_zip(tmp_path / "hw.zip", {
+        "ivanov_hw1/exercises/activations.py": CODE,
+        "ivanov_hw1/exercises/helpers.py": HELPER,
+        "ivanov_hw1/README.md": "hi",
+        "ivanov_hw1/solutions_of_someone/dropout.py": CODE,
+    })  # fmt: skip
+    sub = load_submission(path)
+    assert sub.name == "hw"
+    assert sub.modules == {"activations": CODE}
+    assert sub.helpers == {"helpers.py": HELPER}
+
+
+def test_zip_with_top_level_modules(tmp_path):
+    path = make_zip(tmp_path / "hw.zip", {"activations.py": CODE, "optimizers.py": CODE,
+                                          "util.py": HELPER})  # fmt: skip
+    sub = load_submission(path)
+    assert set(sub.modules) == {"activations", "optimizers"}
+    assert sub.helpers == {"util.py": HELPER}
+
+
+def test_zip_wrapping_folder_with_top_level_modules(tmp_path):
+    path = make_zip(tmp_path / "hw.zip", {"hw/activations.py": CODE, "hw/util.py": HELPER})
+    sub = load_submission(path)
+    assert sub.modules == {"activations": CODE} and sub.helpers == {"util.py": HELPER}
+
+
+def test_zip_macos_metadata_is_ignored(tmp_path):
+    path = make_zip(tmp_path / "hw.zip", {
+        "hw/exercises/activations.py": CODE,
+        "__MACOSX/hw/exercises/._activations.py": b"\x00\x05\x16\x07 mac resource fork \xff",
+    })  # fmt: skip
+    sub = load_submission(path)
+    assert sub.modules == {"activations": CODE}
+    assert sub.problems == {}
+
+
+def test_zip_directory_entries_are_fine(tmp_path):
+    path = tmp_path / "hw.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("hw/"), "")
+        archive.writestr(zipfile.ZipInfo("hw/exercises/"), "")
+        archive.writestr("hw/exercises/activations.py", CODE)
+    assert load_submission(path).modules == {"activations": CODE}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["/etc/activations.py", "/activations.py", "../activations.py", "hw/../../activations.py",
+     "hw/exercises/../../../x.py", "..\\activations.py", "C:/activations.py",
+     "C:\\Windows\\activations.py"],
+)  # fmt: skip
+def test_zip_unsafe_paths_are_refused(tmp_path, name):
+    path = make_zip(tmp_path / "hw.zip", {"hw/activations.py": CODE, name: CODE})
+    with pytest.raises(SubmissionError) as error:
+        load_submission(path)
+    assert "hw.zip" in str(error.value) and "unsafe path" in str(error.value)
+    assert name in str(error.value) or repr(name) in str(error.value)
+
+
+def test_zip_symlink_entry_is_refused(tmp_path):
+    path = tmp_path / "hw.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hw/exercises/activations.py", CODE)
+        link = zipfile.ZipInfo("hw/exercises/dropout.py")
+        link.create_system = 3  # unix
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/work/main/solutions/dropout.py")
+    with pytest.raises(SubmissionError) as error:
+        load_submission(path)
+    assert "link" in str(error.value) and "dropout.py" in str(error.value)
+
+
+def test_zip_with_too_many_files_is_refused(tmp_path):
+    files = {f"hw/junk/{i}.txt": "" for i in range(MAX_ZIP_FILES + 1)}
+    path = make_zip(tmp_path / "hw.zip", {"hw/activations.py": CODE, **files})
+    with pytest.raises(SubmissionError) as error:
+        load_submission(path)
+    assert f"more than {MAX_ZIP_FILES} files" in str(error.value)
+
+
+def test_zip_at_the_file_count_limit_is_fine(tmp_path):
+    files = {f"hw/junk/{i}.txt": "" for i in range(MAX_ZIP_FILES - 1)}
+    path = make_zip(tmp_path / "hw.zip", {"hw/activations.py": CODE, **files})
+    assert load_submission(path).modules == {"activations": CODE}
+
+
+def test_zip_that_unpacks_too_large_is_refused(tmp_path):
+    # zeros deflate ~1000:1, so this archive is small on disk
+    path = tmp_path / "bomb.zip"
+    chunk = b"\x00" * (8 << 20)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("hw/activations.py", CODE)
+        for i in range(MAX_ZIP_BYTES // len(chunk) + 1):
+            archive.writestr(f"hw/data/{i}.bin", chunk)
+    assert path.stat().st_size < MAX_ZIP_BYTES // 100
+    with pytest.raises(SubmissionError) as error:
+        load_submission(path)
+    assert "bomb.zip" in str(error.value) and "MiB" in str(error.value)
+
+
+def test_zip_module_over_the_file_limit_is_refused(tmp_path):
+    path = make_zip(tmp_path / "hw.zip", {"hw/activations.py": "#" * ((1 << 20) + 1)})
+    with pytest.raises(SubmissionError, match="activations.py"):
+        load_submission(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not really", b"just text", b"\x00" * 100])
+def test_bad_zip_is_a_submission_error(tmp_path, content):
+    path = tmp_path / "hw.zip"
+    path.write_bytes(content)
+    with pytest.raises(SubmissionError) as error:
+        load_submission(path)
+    assert "hw.zip" in str(error.value) and "zip" in str(error.value)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED], ids=["deflated", "stored"])
+def test_zip_with_corrupted_member_is_a_submission_error(tmp_path, method):
+    """A zip whose directory is fine but whose data is damaged (a truncated upload, a bit
+    flip): the student's file, not the grader, is broken, so SubmissionError (exit 2), not an
+    uncaught zlib.error or zipfile.BadZipFile("Bad CRC-32") (exit 3, "the grader's own bug")."""
+    path = tmp_path / "hw.zip"
+    with zipfile.ZipFile(path, "w", method) as archive:
+        archive.writestr("hw/activations.py", CODE * 50)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"hw/activations.py") + len("hw/activations.py")  # local header's name
+    for i in range(start + 5, start + 25):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(SubmissionError) as error:
+        load_submission(path)
+    assert "hw.zip" in str(error.value)
+
+
+# ----------------------------------------------------------------------------- single files
+def test_single_py_named_after_its_topic(tmp_path):
+    path = write(tmp_path, {"dropout.py": CODE}) / "dropout.py"
+    sub = load_submission(path)
+    assert sub.modules == {"dropout": CODE} and sub.helpers == {}
+
+
+def test_single_py_with_topic_option(tmp_path):
+    path = write(tmp_path, {"my_homework.py": CODE}) / "my_homework.py"
+    sub = load_submission(path, "activations")
+    assert sub.modules == {"activations": CODE}
+    assert sub.files_for("activations") == {"activations.py": CODE}
+
+
+def test_single_py_topic_option_overrides_its_stem(tmp_path):
+    path = write(tmp_path, {"dropout.py": CODE}) / "dropout.py"
+    assert load_submission(path, "batchnorm").modules == {"batchnorm": CODE}
+
+
+def test_single_py_whose_stem_is_not_a_topic(tmp_path):
+    path = write(tmp_path, {"homework1.py": CODE}) / "homework1.py"
+    with pytest.raises(UsageError) as error:
+        load_submission(path)
+    assert "homework1.py" in str(error.value) and "--topic" in str(error.value)
+
+
+def test_unknown_topic_option(tmp_path):
+    path = write(tmp_path, {"activations.py": CODE}) / "activations.py"
+    with pytest.raises(UsageError) as error:
+        load_submission(path, "convolutions")
+    assert "convolutions" in str(error.value)
+    assert all(topic in str(error.value) for topic in TOPICS)
+
+
+def test_single_non_utf8_py_is_a_problem(tmp_path):
+    path = write(tmp_path, {"activations.py": "# привет\n".encode("cp1251")}) / "activations.py"
+    sub = load_submission(path)
+    assert sub.modules == {}
+    assert "UTF-8" in sub.problems["activations"]
+
+
+@pytest.mark.parametrize("name", ["activations.txt", "activations", "work.tar.gz", "nb.json"])
+def test_unknown_file_kind_is_a_usage_error(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(CODE)
+    with pytest.raises(UsageError) as error:
+        load_submission(path)
+    assert ".zip" in str(error.value) and ".py" in str(error.value)
+
+
+def test_missing_path_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError) as error:
+        load_submission(tmp_path / "nowhere")
+    assert "nowhere" in str(error.value) and "no such file" in str(error.value)
+
+
+def test_uppercase_suffixes(tmp_path):
+    path = write(tmp_path, {"activations.PY": CODE}) / "activations.PY"
+    assert load_submission(path).modules == {"activations": CODE}
+
+
+# ----------------------------------------------------------------------------- notebooks
+def notebook(cells: list[dict]) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def code_cell(source, solution: bool | None = None) -> dict:
+    cell = {"cell_type": "code", "source": source, "metadata": {}, "outputs": [],
+            "execution_count": None}  # fmt: skip
+    if solution is not None:
+        cell["metadata"]["nbgrader"] = {"solution": solution, "grade": False,
+                                        "grade_id": "c", "locked": False}  # fmt: skip
+    return cell
+
+
+def test_notebook_with_nbgrader_solution_cells(tmp_path):
+    text = notebook([
+        {"cell_type": "markdown", "source": "# Задание\n", "metadata": {}},
+        code_cell("import numpy as np\nprint('setup, not a solution')\n", solution=False),
+        code_cell(["def relu(x):\n", "    return np.maximum(x, 0)\n"], solution=True),
+        code_cell("assert relu(1) == 1  # a visible test\n", solution=False),
+        code_cell("import numpy as np\n%timeit relu(1)\ndef tanh(x):\n    return np.tanh(x)", True),
+    ])  # fmt: skip
+    path = write(tmp_path, {"activations.ipynb": text}) / "activations.ipynb"
+    module = load_submission(path).modules["activations"]
+    assert "def relu(x):\n    return np.maximum(x, 0)" in module
+    assert "def tanh(x):\n    return np.tanh(x)" in module
+    assert "setup, not a solution" not in module and "assert relu(1)" not in module
+    assert "%timeit" not in module
+    compile(module, "activations.py", "exec")
+
+
+def test_notebook_without_flags_takes_every_code_cell_without_magics(tmp_path):
+    text = notebook([
+        {"cell_type": "markdown", "source": ["Some *text*\n", "%not code either\n"], "metadata": {}},
+        code_cell("%matplotlib inline\n!pip install torch\nimport numpy as np\n"),
+        code_cell("def relu(x):\n    return np.maximum(x, 0)\n"),
+        code_cell("    %time relu(1)\n  !ls\nX = relu(np.ones(2))\n"),
+        {"cell_type": "raw", "source": "raw text", "metadata": {}},
+    ])  # fmt: skip
+    path = write(tmp_path, {"work.ipynb": text}) / "work.ipynb"
+    sub = load_submission(path, "activations")
+    module = sub.modules["activations"]
+    assert "import numpy as np" in module and "def relu(x):" in module
+    assert "X = relu(np.ones(2))" in module
+    for gone in ("%matplotlib", "!pip", "%time", "!ls", "*text*", "raw text"):
+        assert gone not in module
+    compile(module, "activations.py", "exec")
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", '{"cells": 3}', '{"nbformat": 4}'])
+def test_unreadable_notebook_is_a_submission_error(tmp_path, content):
+    path = write(tmp_path, {"activations.ipynb": content}) / "activations.ipynb"
+    with pytest.raises(SubmissionError) as error:
+        load_submission(path)
+    assert "activations.ipynb" in str(error.value) and "notebook" in str(error.value)
+
+
+def test_notebook_stem_not_a_topic(tmp_path):
+    path = write(tmp_path, {"hw.ipynb": notebook([code_cell("x = 1")])}) / "hw.ipynb"
+    with pytest.raises(UsageError):
+        load_submission(path)

@@ -1,0 +1,617 @@
+"""The wire format of the trust boundary (grader/jail/wire.py): what round-trips exactly, and
+what is refused. Everything here is pure: no jail, no subprocess."""
+
+from __future__ import annotations
+
+import collections
+import json
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import msgpack
+import numpy as np
+import pytest
+
+from grader.jail import wire
+from grader.jail.wire import MAX_MESSAGE, Handle, PublicFn, WireError, decode, encode
+
+ROOT = Path(__file__).resolve().parent.parent
+DTYPE_CODES = ("b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",
+               "f2", "f4", "f8", "c8", "c16")  # fmt: skip
+
+
+def roundtrip(value):
+    return decode(encode(value))
+
+
+def same_array(got, want) -> None:
+    assert type(got) is np.ndarray
+    assert got.dtype.str == np.asarray(want).dtype.str
+    assert got.shape == want.shape
+    assert np.array_equal(got, want, equal_nan=got.dtype.kind in "fc")
+    assert got.flags.writeable
+
+
+def sample(code: str, shape=(3, 4)) -> np.ndarray:
+    dtype = np.dtype(code)
+    values = np.arange(int(np.prod(shape))).reshape(shape)
+    if dtype.kind == "b":
+        return (values % 3 == 0).astype(dtype)
+    if dtype.kind == "c":
+        return (values - 2.5 + 1j * values).astype(dtype)
+    if dtype.kind == "f":
+        return (values - 2.5).astype(dtype)
+    return (values % 100).astype(dtype)
+
+
+def ext(code: int, payload: bytes) -> bytes:
+    return msgpack.packb(msgpack.ExtType(code, payload))
+
+
+def array_ext(dtype_str, shape, raw, code: int = 2) -> bytes:
+    return ext(code, msgpack.packb([dtype_str, shape, raw], use_bin_type=True))
+
+
+# ----------------------------------------------------------------------------- plain data
+@pytest.mark.parametrize(
+    "value",
+    [None, True, False, 0, -1, 2**63 - 1, -(2**63), 2**64 - 1, 1.5, float("inf"), -0.0, "",
+     "text ünïcode кириллица", b"", b"\x00\xff", [], {}, [1, "a", None], {"k": [1, 2.5]}],
+    ids=repr,
+)  # fmt: skip
+def test_plain_values_roundtrip(value):
+    got = roundtrip(value)
+    assert got == value and type(got) is type(value)
+
+
+def test_nan_roundtrips():
+    assert np.isnan(roundtrip(float("nan")))
+
+
+def test_tuples_and_lists_keep_their_kind():
+    value = (1, [2, (3, [4])], (), [()], {"t": (5,), "l": [5]})
+    got = roundtrip(value)
+    assert got == value
+    assert type(got) is tuple
+    assert type(got[1]) is list and type(got[1][1]) is tuple and type(got[1][1][1]) is list
+    assert type(got[2]) is tuple and type(got[3]) is list and type(got[3][0]) is tuple
+    assert type(got[4]["t"]) is tuple and type(got[4]["l"]) is list
+
+
+def test_nested_dicts_with_int_keys():
+    value = {0: {1: "a", -2: {3: (4, 5)}}, "s": {7: [np.arange(3)]}, 10**12: None}
+    got = roundtrip(value)
+    assert set(got) == {0, "s", 10**12}
+    assert got[0] == {1: "a", -2: {3: (4, 5)}}
+    assert all(type(k) is int for k in got[0])
+    same_array(got["s"][7][0], np.arange(3))
+
+
+# ----------------------------------------------------------------------------- arrays
+@pytest.mark.parametrize("code", DTYPE_CODES)
+def test_array_of_every_dtype_roundtrips(code):
+    array = sample(code)
+    same_array(roundtrip(array), array)
+
+
+@pytest.mark.parametrize("code", DTYPE_CODES)
+def test_zero_dim_array_stays_an_array(code):
+    array = np.array(sample(code, (1,))[0])
+    assert array.ndim == 0
+    got = roundtrip(array)
+    same_array(got, array)
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (4, 0, 2)])
+def test_empty_arrays(shape):
+    array = np.zeros(shape, dtype=np.float32)
+    same_array(roundtrip(array), array)
+
+
+def test_non_contiguous_array():
+    base = np.arange(60.0).reshape(6, 10)
+    for array in (base[::2, 1::3], base.T, base[::-1, ::-2], base[:, 3], base[1:4, 2:9]):
+        same_array(roundtrip(array), array)
+
+
+def test_fortran_ordered_array():
+    array = np.asfortranarray(np.arange(12, dtype=np.int32).reshape(3, 4))
+    assert array.flags.f_contiguous and not array.flags.c_contiguous
+    same_array(roundtrip(array), array)
+
+
+def test_strided_views_keep_their_layout():
+    # wire.py sends a strided view as (strides, offset) into its root's bytes, so a suite can
+    # hand the student A.T or A[:, ::2] as such
+    base = np.arange(24.0).reshape(4, 6)
+    for array in (base.T, base[:, ::2], base[::-1], np.asfortranarray(base)):
+        got = roundtrip(array)
+        same_array(got, array)
+        assert got.strides == array.strides
+
+
+def test_writing_a_decoded_view_changes_only_its_elements():
+    base = np.arange(24.0).reshape(4, 6)
+    got = roundtrip(base[:, ::2])
+    got[...] = -1.0
+    assert np.array_equal(got, np.full((4, 3), -1.0))
+    assert np.array_equal(base[:, ::2], np.arange(24.0).reshape(4, 6)[:, ::2])  # the sender's
+
+
+def test_broadcast_view_roundtrips_by_value():
+    array = np.broadcast_to(np.arange(3.0), (4, 3))
+    got = roundtrip(array)
+    same_array(got, array)
+    got[0, 0] = 99.0  # one element: a decoded array is never a view onto itself
+    assert np.count_nonzero(got == 99.0) == 1
+
+
+@pytest.mark.parametrize("code", ["i2", "i4", "i8", "u4", "f4", "f8", "c16"])
+def test_big_endian_arrays_keep_order_and_values(code):
+    array = sample(code).astype(f">{code}")
+    got = roundtrip(array)
+    same_array(got, array)
+    assert got.dtype.byteorder == ">"
+
+
+def test_decoded_array_is_independent_of_the_message():
+    message = encode(np.arange(4.0))
+    got = decode(message)
+    got[0] = 99.0  # writable, owns its data
+    assert decode(message)[0] == 0.0
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    [np.float64(1.25), np.float32(-2.5), np.float16(0.5), np.int8(-3), np.int64(2**40),
+     np.uint16(65535), np.uint64(2**64 - 1), np.bool_(True), np.complex64(1 - 2j),
+     np.complex128(3 + 4j)],
+    ids=lambda s: type(s).__name__,
+)  # fmt: skip
+def test_numpy_scalars_keep_their_type(scalar):
+    got = roundtrip(scalar)
+    assert type(got) is type(scalar)
+    assert got == scalar
+
+
+def test_arrays_inside_containers():
+    value = {"out": (np.ones((2, 3), np.float32), [np.int64(3), np.arange(2)])}
+    got = roundtrip(value)
+    same_array(got["out"][0], value["out"][0])
+    assert type(got["out"][1][0]) is np.int64
+    same_array(got["out"][1][1], np.arange(2))
+
+
+# ----------------------------------------------------------------------------- generators
+@pytest.mark.parametrize("name", ["PCG64", "MT19937", "PCG64DXSM", "Philox", "SFC64"])
+def test_generator_continues_the_same_stream(name):
+    rng = np.random.Generator(getattr(np.random, name)(20261127))
+    rng.random(7)  # not at the start of its stream
+    rng.standard_normal(3)  # a cached normal or a partly used buffer must cross too
+    got = roundtrip(rng)
+    assert type(got) is np.random.Generator
+    assert type(got.bit_generator).__name__ == name
+    assert np.array_equal(got.random(50), rng.random(50))
+    assert np.array_equal(got.integers(0, 1000, 20), rng.integers(0, 1000, 20))
+    assert np.array_equal(got.standard_normal(11), rng.standard_normal(11))
+
+
+def test_default_rng_roundtrips_inside_a_call():
+    rng = np.random.default_rng(5)
+    got = roundtrip({"args": [3, rng], "kwargs": {"rng": rng}})
+    assert np.array_equal(got["args"][1].random(4), np.random.default_rng(5).random(4))
+
+
+def test_bit_generator_outside_the_allow_list_is_refused():
+    state = np.random.default_rng(1).bit_generator.state
+    for name in ("os.system", "RandomState", "BitGenerator", "SeedSequence", "__class__"):
+        payload = json.dumps({**state, "bit_generator": name}, default=str).encode()
+        with pytest.raises(WireError, match="refused bit generator"):
+            decode(ext(6, payload))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"not json", b"[]", b"{}", json.dumps({"bit_generator": "PCG64"}).encode(),
+     json.dumps({"bit_generator": "PCG64", "state": {"state": "x", "inc": 1}}).encode(),
+     json.dumps({"bit_generator": "MT19937", "state": {"key": [1, 2], "pos": 0}}).encode()],
+)  # fmt: skip
+def test_malformed_generator_state_is_refused(payload):
+    with pytest.raises(WireError):
+        decode(ext(6, payload))
+
+
+# ----------------------------------------------------------------------------- handles, functions
+def test_handles_and_public_functions_roundtrip():
+    value = [Handle(3, 17), PublicFn("weighted_sum", (np.arange(3.0), 2)), PublicFn("square")]
+    got = roundtrip(value)
+    assert got[0] == Handle(3, 17)
+    assert got[1].name == "weighted_sum" and type(got[1].args) is tuple
+    same_array(got[1].args[0], np.arange(3.0))
+    assert got[1].args[1] == 2
+    assert got[2] == PublicFn("square", ())
+
+
+def test_malformed_handle_and_function_refused():
+    with pytest.raises(WireError):
+        decode(ext(4, msgpack.packb(["1", 2])))
+    with pytest.raises(WireError):
+        decode(ext(4, msgpack.packb([1, 2, 3])))
+    with pytest.raises(WireError):
+        decode(ext(5, encode([17, []])))
+
+
+# ----------------------------------------------------------------------------- refusals (encode)
+@pytest.mark.parametrize(
+    "array",
+    [np.array([1, "a"], dtype=object), np.array(["ab", "c"]), np.array([b"ab"]),
+     np.zeros(2, dtype=[("a", "f8"), ("b", "i4")]), np.zeros(2, dtype="V8"),
+     np.array(["2024-01-01"], dtype="datetime64[D]"), np.array([1], dtype="timedelta64[s]")],
+    ids=["object", "str", "bytes", "record", "void", "datetime", "timedelta"],
+)  # fmt: skip
+def test_non_numeric_dtypes_are_not_plain(array):
+    with pytest.raises(TypeError):
+        encode(array)
+    with pytest.raises(TypeError):
+        encode({"nested": [array]})
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    [np.datetime64("2024-01-01"), np.timedelta64(3, "s"), np.void(b"abc")],
+    ids=["datetime64", "timedelta64", "void"],
+)  # fmt: skip
+def test_non_numeric_scalars_are_not_plain(scalar):
+    with pytest.raises(TypeError):
+        encode(scalar)
+
+
+class Sneaky(np.ndarray):
+    """A subclass whose every override lies about the data."""
+
+    def tobytes(self, *args, **kwargs):
+        return b"\x00" * self.nbytes
+
+    def __array__(self, *args, **kwargs):
+        return np.full(self.shape, -7.0)
+
+    def copy(self, *args, **kwargs):
+        return np.full(self.shape, -7.0)
+
+    def astype(self, *args, **kwargs):
+        return np.full(self.shape, -7.0)
+
+    def tolist(self):
+        return [-7.0]
+
+    def __getitem__(self, key):
+        return -7.0
+
+    def __iter__(self):
+        return iter([-7.0])
+
+    def __len__(self):
+        return 1
+
+    def __reduce__(self):
+        raise AssertionError("pickled: the wire must never pickle")
+
+
+def test_ndarray_subclass_becomes_plain_with_its_real_values():
+    data = np.arange(12.0).reshape(3, 4)
+    sneaky = data.copy().view(Sneaky)
+    got = roundtrip(sneaky)
+    assert type(got) is np.ndarray
+    same_array(got, data)
+    got = roundtrip((sneaky, {"x": sneaky}))
+    assert type(got[1]["x"]) is np.ndarray
+    same_array(got[1]["x"], data)
+
+
+def test_non_contiguous_subclass_view():
+    data = np.arange(24.0).reshape(4, 6)
+    # Sneaky overrides __getitem__, so slice through the base class
+    sneaky = np.ndarray.__getitem__(data.view(Sneaky), (slice(None, None, 2), slice(None, None, 3)))
+    assert type(sneaky) is Sneaky and not sneaky.flags.c_contiguous
+    got = roundtrip(sneaky)
+    same_array(got, data[::2, ::3])
+
+
+def test_masked_array_crosses_as_its_data():
+    masked = np.ma.masked_array(np.arange(4.0), mask=[0, 1, 0, 1])
+    got = roundtrip(masked)
+    assert type(got) is np.ndarray
+    same_array(got, np.arange(4.0))
+
+
+def test_subclasses_of_plain_types_are_not_plain():
+    Point = collections.namedtuple("Point", "x y")
+
+    class MyInt(int):
+        pass
+
+    class MyDict(dict):
+        pass
+
+    class MyList(list):
+        pass
+
+    for value in (Point(1, 2), MyInt(3), MyDict(a=1), MyList([1]), {1, 2}, object(), len,
+                  lambda: 0, np.random.RandomState(0)):  # fmt: skip
+        with pytest.raises(TypeError):
+            encode(value)
+        with pytest.raises(TypeError):
+            encode([1, {"k": value}])
+
+
+def test_keep_turns_non_plain_objects_into_handles():
+    kept: list = []
+
+    def keep(obj):
+        kept.append(obj)
+        return Handle(9, len(kept))
+
+    Point = collections.namedtuple("Point", "x y")
+    odd = [object(), Point(1, 2), {1, 2}, np.array([1, "a"], dtype=object), lambda: 0]
+    got = decode(encode({"result": (np.arange(2), odd), "n": 1}, keep=keep))
+    assert got["n"] == 1
+    same_array(got["result"][0], np.arange(2))
+    handles = got["result"][1]
+    assert handles == [Handle(9, i) for i in range(1, len(odd) + 1)]
+    assert [id(obj) for obj in kept] == [id(obj) for obj in odd]  # the objects stay on this side
+
+
+def test_keep_is_not_used_for_plain_data():
+    def keep(obj):
+        raise AssertionError(f"plain data sent to keep: {obj!r}")
+
+    value = {"a": (1, [2.0, np.arange(3)], np.float32(1)), 3: np.random.default_rng(0)}
+    got = decode(encode(value, keep=keep))
+    assert got["a"][0] == 1
+
+
+# ----------------------------------------------------------------------------- refusals (decode)
+@pytest.mark.parametrize("code", [0, 7, 8, 42, 127])
+def test_unknown_extension_types_are_refused(code):
+    with pytest.raises(WireError):
+        decode(ext(code, b"\x90"))
+    with pytest.raises(WireError):
+        decode(msgpack.packb({"result": [1, msgpack.ExtType(code, b"")]}))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"\xd6\xff\x00\x00\x00\x05", b"\xd7\xff" + b"\x00" * 8, b"\xd4\x80\x00", b"\xd4\xfe\x00"],
+    ids=["timestamp32", "timestamp64", "ext-128", "ext-2"],
+)  # fmt: skip
+def test_reserved_negative_extension_types_are_refused(raw):
+    # msgpack reserves negative codes; -1 is its timestamp, which msgpack decodes by itself
+    # (not through ext_hook) into a msgpack.Timestamp: an object that is not plain data
+    with pytest.raises(WireError):
+        got = decode(raw)
+        pytest.fail(f"decoded to {type(got).__module__}.{type(got).__name__}: {got!r}")
+    with pytest.raises(WireError):
+        decode(b"\x81\xa6result" + raw)  # {"result": <ext>}
+
+
+@pytest.mark.parametrize(
+    "dtype_str", ["|O", "<U3", "|S4", "|V8", "<M8[D]", "<m8[s]", "O", "object", "float64",
+                  "<f16", "|b1,|b1", "builtins.object"],
+)  # fmt: skip
+def test_refused_dtypes_on_decode(dtype_str):
+    with pytest.raises(WireError):
+        decode(array_ext(dtype_str, [1], b"\x00" * 8))
+    with pytest.raises(WireError):
+        decode(array_ext(dtype_str, [], b"\x00" * 8, code=3))
+
+
+@pytest.mark.parametrize(
+    "shape,raw",
+    [([2, 3], b"\x00" * 8), ([2, 3], b"\x00" * 47), ([2, 3], b"\x00" * 49), ([], b""),
+     ([0], b"\x00" * 8), ([4], b"")],
+)  # fmt: skip
+def test_shape_and_bytes_must_agree(shape, raw):
+    with pytest.raises(WireError):
+        decode(array_ext("<f8", shape, raw))
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [[-1], [2, -3], [1.0], ["2"], [True], [None], [[2]], 3, "3", None, {"0": 1}],
+    ids=repr,
+)  # fmt: skip
+def test_negative_or_non_int_shapes_are_refused(shape):
+    with pytest.raises(WireError):
+        decode(array_ext("<f8", shape, b"\x00" * 8))
+
+
+@pytest.mark.parametrize("shape", [[2**40, 2**40], [2**62, 4], [2**64 - 1], [2**32, 2**32, 1]])
+def test_huge_shapes_are_refused_without_allocating(shape):
+    # the product overflows 64 bits; it must not pass for a small or empty payload
+    with pytest.raises(WireError):
+        decode(array_ext("|u1", shape, b""))
+    with pytest.raises(WireError):
+        decode(array_ext("|u1", shape, b"\x00" * 16))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [msgpack.packb("not a list"), msgpack.packb(["<f8", [1]]),
+     msgpack.packb(["<f8", [1], b"\x00" * 8, "extra"]), msgpack.packb(["<f8", [1], "8 chars!"]),
+     msgpack.packb([8, [1], b"\x00" * 8]), b"\xc1"],
+)  # fmt: skip
+def test_malformed_array_payloads_are_refused(payload):
+    with pytest.raises(WireError):
+        decode(ext(2, payload))
+
+
+def strided_ext(shape, strides, offset, raw, dtype_str="<f8") -> bytes:
+    return ext(2, msgpack.packb([dtype_str, shape, raw, strides, offset], use_bin_type=True))
+
+
+@pytest.mark.parametrize(
+    "shape,strides,offset,nbytes",
+    [([3], [8], 8, 24), ([3], [16], 0, 32), ([3], [-8], 0, 24), ([2, 2], [16, 8], -8, 32),
+     ([4], [8], 0, 31), ([2, 3], [24, 8], 1, 48)],
+    ids=["past-end", "stride-past-end", "negative-before-start", "negative-offset",
+         "one-byte-short", "offset-past-end"],
+)  # fmt: skip
+def test_strided_views_reaching_outside_their_bytes_are_refused(shape, strides, offset, nbytes):
+    with pytest.raises(WireError):
+        decode(strided_ext(shape, strides, offset, b"\x00" * nbytes))
+
+
+@pytest.mark.parametrize(
+    "strides,offset",
+    [([8], 0), ([8, 8.0], 0), ([8, "8"], 0), ([8, True], 0), (8, 0), ([8, 8], 0.0),
+     ([8, 8], None), ([8, 8, 8], 0)],
+    ids=repr,
+)  # fmt: skip
+def test_malformed_strides_are_refused(strides, offset):
+    with pytest.raises(WireError):
+        decode(strided_ext([2, 2], strides, offset, b"\x00" * 64))
+
+
+def test_strided_view_inside_its_bytes_decodes():
+    raw = np.arange(12.0).tobytes()
+    got = decode(strided_ext([3, 2], [32, 16], 8, raw))  # rows of 4, every other from column 1
+    assert np.array_equal(got, np.arange(12.0).reshape(3, 4)[:, 1::2])
+    got = decode(strided_ext([4], [-8], 88, raw))  # the last four, reversed
+    assert np.array_equal(got, np.arange(12.0)[:-5:-1])
+
+
+@pytest.mark.parametrize(
+    "shape,strides", [([10**5, 10**5], [0, 0]), ([10**9], [0]), ([3, 10**8], [8, 0])]
+)
+def test_a_few_bytes_never_decode_to_a_huge_array(shape, strides):
+    """Zero (or overlapping) strides would let a 40-byte reply from the jail become an array of
+    80 GB that the suite then copies or compares (np.isfinite, got - want): the trusted side
+    runs out of memory. An array may hold at most as many elements as its bytes carry."""
+    with pytest.raises(WireError):
+        got = decode(strided_ext(shape, strides, 0, b"\x00" * 24))
+        pytest.fail(f"decoded to shape {got.shape} ({got.size * got.itemsize} bytes) from 24 bytes")
+
+
+def test_truncated_messages_are_refused():
+    message = encode({"op": "call", "fn": "elu", "args": [np.arange(12.0).reshape(3, 4), (1, "x")],
+                      "kwargs": {"alpha": 0.7, "rng": np.random.default_rng(0)}})  # fmt: skip
+    for cut in range(len(message)):
+        with pytest.raises(WireError):
+            decode(message[:cut])
+
+
+def test_trailing_garbage_is_refused():
+    with pytest.raises(WireError):
+        decode(encode({"op": "bye"}) + b"\x00")
+
+
+_DEEP_DECODE = """
+import sys
+import msgpack
+from grader.jail import wire
+depth, kind = int(sys.argv[1]), sys.argv[2]
+if kind == "tuple-ext":
+    payload = msgpack.packb([])
+    for _ in range(depth):
+        payload = msgpack.packb(msgpack.ExtType(1, payload))
+elif kind == "fn-ext":
+    payload = msgpack.packb([])
+    for _ in range(depth):
+        payload = msgpack.packb(msgpack.ExtType(5, msgpack.packb(["f", [msgpack.ExtType(1, payload)]])))
+elif kind == "encoded-tuple":  # what a student gets by returning [((((),),),)] from a function
+    value = ()
+    for _ in range(depth):
+        value = (value,)
+    payload = wire.encode({"result": [value]})
+else:
+    payload = b"\\x91" * depth + b"\\xc0"  # a list of a list of ... of nil
+try:
+    wire.decode(payload)
+    print("decoded")
+except wire.WireError as error:
+    print("refused:", error)
+"""
+
+
+@pytest.mark.parametrize(
+    "depth,kind",
+    [(250, "tuple-ext"), (2000, "tuple-ext"), (20000, "tuple-ext"), (150, "fn-ext"),
+     (250, "encoded-tuple"), (100000, "list")],
+)  # fmt: skip
+def test_deep_nesting_is_refused_not_a_crash(depth, kind):
+    """A reply nested deep (the jail controls every byte of it) must come back as WireError or
+    data, never take the grader down. Run in a subprocess: the failure mode is a segfault."""
+    done = subprocess.run(
+        [sys.executable, "-c", _DEEP_DECODE, str(depth), kind],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, (
+        f"decoding {depth} nested levels ({kind}) killed the process "
+        f"(exit {done.returncode}): {done.stderr.strip().splitlines()[:1]}"
+    )
+    assert done.stdout.startswith(("refused:", "decoded")), done.stdout + done.stderr[-500:]
+
+
+@pytest.mark.parametrize("junk", [b"\xc1", b"\xff\xff\xff", b"\xdd\xff\xff\xff\xff", b"\xc7"])
+def test_garbage_is_refused(junk):
+    with pytest.raises(WireError):
+        decode(junk)
+
+
+# ----------------------------------------------------------------------------- framing
+def test_send_recv_roundtrip_over_a_socketpair():
+    left, right = socket.socketpair()
+    with left, right:
+        left.settimeout(10)
+        right.settimeout(10)
+        for value in ({"op": "call", "args": [np.ones((50, 50))]}, [], {"big": np.zeros(300_000)}):
+            payload = encode(value)
+            # a message larger than the socket buffer: send from a thread while we read
+            sender = threading.Thread(target=wire.send, args=(left, payload))
+            sender.start()
+            assert wire.recv(right) == payload
+            sender.join(10)
+
+
+def test_message_over_the_limit_is_refused_before_reading_it():
+    left, right = socket.socketpair()
+    with left, right:
+        right.settimeout(5)  # recv must not wait for the claimed bytes
+        left.sendall(struct.pack("!I", MAX_MESSAGE + 1))
+        with pytest.raises(WireError, match="over the limit"):
+            wire.recv(right)
+        left.sendall(struct.pack("!I", 0xFFFFFFFF))
+        with pytest.raises(WireError):
+            wire.recv(right)
+
+
+def test_message_at_the_limit_header_is_accepted():
+    left, right = socket.socketpair()
+    with left, right:
+        right.settimeout(5)
+        left.sendall(struct.pack("!I", 5) + b"hello")
+        assert wire.recv(right) == b"hello"
+
+
+def test_truncated_frame_is_an_eof():
+    left, right = socket.socketpair()
+    with right:
+        right.settimeout(5)
+        left.sendall(struct.pack("!I", 100) + b"\x00" * 10)
+        left.close()
+        with pytest.raises(EOFError):
+            wire.recv(right)
+
+
+def test_truncated_header_is_an_eof():
+    left, right = socket.socketpair()
+    with right:
+        right.settimeout(5)
+        left.sendall(b"\x00\x00")
+        left.close()
+        with pytest.raises(EOFError):
+            wire.recv(right)
