@@ -63,11 +63,28 @@ debug_option = click.option("--debug", is_flag=True, help="Tracebacks for the gr
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dlgrade")
-def main() -> None:
+def cli() -> None:
     """dlgrade: grade NumPy deep-learning exercises and quizzes, safely."""
 
 
-@main.command()
+def main() -> None:
+    """The console script: click's usage errors become one ``error:`` line and exit 2."""
+    try:
+        code = cli.main(prog_name="dlgrade", standalone_mode=False)
+    except click.UsageError as error:
+        hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
+        click.echo(f"error: {error.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        click.echo(f"error: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+@cli.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @topic_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -87,7 +104,7 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
         _console().print(report_text(report))
 
 
-@main.command()
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Submissions graded in parallel.")  # fmt: skip
@@ -110,7 +127,7 @@ def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | Non
     _console().print(batch_table(reports, lang or "en"))
 
 
-@main.command()
+@cli.command()
 @click.argument("topic", required=False, type=click.Choice(TOPICS))
 @click.option("--path", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Your work: the folder with exercises/.")  # fmt: skip
@@ -124,7 +141,7 @@ def check(topic: str | None, path: Path, lang: str | None) -> None:
         sys.exit(1)
 
 
-@main.command()
+@cli.command()
 @handles_errors
 def validate() -> None:
     """Check the course: references score full marks, stubs score nothing and are in sync."""
@@ -137,7 +154,7 @@ def validate() -> None:
     click.echo("✓ the course is consistent: references full marks, stubs not attempted, stubs in sync")
 
 
-@main.command()
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @handles_errors
 def doctor(fmt: str) -> None:
@@ -151,7 +168,7 @@ def doctor(fmt: str) -> None:
         console.print(line)
 
 
-@main.command()
+@cli.command()
 @click.option("--check", "only_check", is_flag=True, help="Fail if exercises/ drifted instead of writing.")
 @handles_errors
 def stubs(only_check: bool) -> None:
@@ -172,7 +189,7 @@ def stubs(only_check: bool) -> None:
 try:  # the quiz commands live in their own subpackage
     from grader.quiz.cli import quiz
 
-    main.add_command(quiz)
+    cli.add_command(quiz)
 except ImportError:  # pragma: no cover - only while the subpackage is being written
     pass
 

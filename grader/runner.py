@@ -62,7 +62,17 @@ def test_info(item: pytest.Item) -> TestInfo:
     english = lines[0] if lines else item.name
     russian = next((line[3:].strip() for line in lines if line.lower().startswith("ru:")), english)
     name = item.name.removeprefix("test_")
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if params:  # a parametrized test's title names its case: "{name} is vectorized"
+        english, russian = (_fill(text, params) for text in (english, russian))
     return TestInfo(name, L(english, russian), float(marker.args[0]), _topic_of(item))
+
+
+def _fill(text: str, params: dict[str, Any]) -> str:
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
 
 
 def _topic_of(item: pytest.Item) -> str:
@@ -302,7 +312,9 @@ def run_session(
 ) -> list[Report]:
     """Grade submissions against a kind of suite; returns the reports in order (and hands each
     to ``on_report`` as soon as it is done, for progress and incremental saving)."""
-    chosen = topics or course.topics_with_suites(kind)
+    # hidden: every topic of the course, so a missing suite is a configuration error, not a
+    # topic silently left out of max_score; public: whatever suites the course ships
+    chosen = topics or (course.topics if kind == "hidden" else course.topics_with_suites(kind))
     files = [course.suite(topic, kind) for topic in chosen]
     missing = [str(path) for path in files if not path.exists()]
     if missing:

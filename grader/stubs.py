@@ -24,12 +24,14 @@ def stub_source(solution: str, name: str = "<solution>") -> str:
     """The stub text for one solution module's text."""
     out: list[str] = []
     inside = False
+    opened_at = 0
     for number, line in enumerate(solution.splitlines(keepends=True), start=1):
         marker = line.strip()
         if marker == BEGIN:
             if inside:
                 raise ConfigError(f"{name}:{number}: {BEGIN} inside another solution region")
             inside = True
+            opened_at = number
             indent = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
             out.extend(f"{indent}{body}\n" for body in _STUB_BODY)
         elif marker == END:
@@ -39,7 +41,7 @@ def stub_source(solution: str, name: str = "<solution>") -> str:
         elif not inside:
             out.append(line)
     if inside:
-        raise ConfigError(f"{name}: {BEGIN} is never closed; add {END}")
+        raise ConfigError(f"{name}:{opened_at}: {BEGIN} is never closed; add {END}")
     return _HEADER.format(name=name) + "".join(out)
 
 

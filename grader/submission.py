@@ -8,6 +8,7 @@ import io
 import json
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -99,7 +100,11 @@ def _read_zip(path: Path) -> dict[str, bytes]:
             if name.parent == base and name.suffix == ".py":
                 if info.file_size > MAX_FILE_BYTES:
                     raise SubmissionError(f"{path.name}: {name} is larger than 1 MiB")
-                files[name.name] = archive.read(info)
+                try:
+                    files[name.name] = archive.read(info)
+                except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as error:
+                    raise SubmissionError(f"{path.name}: {name} is damaged in the zip ({error}); "
+                                          "pack the folder again") from None  # fmt: skip
         return files
 
 

@@ -21,6 +21,7 @@ import msgpack
 import numpy as np
 
 MAX_MESSAGE = 256 * 1024 * 1024  # one call's arguments or result; far above any exercise
+MAX_DEPTH = 32  # nested tuples, handles, functions: msgpack's C unpacker recurses on the C stack
 _HEADER = struct.Struct("!I")
 
 _EXT_TUPLE, _EXT_ARRAY, _EXT_SCALAR, _EXT_HANDLE, _EXT_FN, _EXT_RNG = 1, 2, 3, 4, 5, 6
@@ -56,12 +57,69 @@ class PublicFn:
 
 
 def _array_payload(array: np.ndarray) -> bytes:
+    """dtype, shape, bytes; for a strided view also (strides, offset) into the bytes of the
+    array it views, so a suite can hand the student ``A.T`` or ``A[:, ::2]`` as such (code that
+    writes through ``x.reshape(-1)`` must meet a real non-contiguous array)."""
     array = np.asarray(array)  # a subclass becomes a plain view: its methods play no part
     if array.dtype.str not in _DTYPES:
         raise TypeError(f"arrays of dtype {array.dtype} are not plain data")
-    return msgpack.packb(
-        [array.dtype.str, list(array.shape), np.ascontiguousarray(array).tobytes()]
-    )
+    if array.flags.c_contiguous or array.size == 0 or _overlaps(array.shape, array.strides, array.itemsize):
+        if not array.flags.c_contiguous:  # (ascontiguousarray would make a 0-d array 1-d)
+            array = array.copy(order="C")  # a broadcast view crosses as the values it shows
+        return msgpack.packb([array.dtype.str, list(array.shape), array.tobytes()])
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.c_contiguous and np.shares_memory(root, array)):
+        root = np.asfortranarray(array) if array.flags.f_contiguous else np.ascontiguousarray(array)
+        if root.flags.c_contiguous:
+            return msgpack.packb([array.dtype.str, list(array.shape), root.tobytes()])
+        root = root.T  # F-ordered: its memory is the C order of the transpose
+        array = root.T
+    offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    raw = root.tobytes() if root.dtype == array.dtype else root.view(np.uint8).tobytes()
+    return msgpack.packb([array.dtype.str, list(array.shape), raw, list(array.strides), offset])
+
+
+def _overlaps(shape: Any, strides: Any, itemsize: int) -> bool:
+    """Whether two elements share memory: sorted by stride, each axis must step over all the
+    elements of the axes below it."""
+    span = itemsize
+    for n, stride in sorted(((n, abs(st)) for n, st in zip(shape, strides) if n > 1), key=lambda a: a[1]):
+        if stride < span:
+            return True
+        span = stride * n
+    return False
+
+
+def _array_from(parts: object) -> np.ndarray:
+    if not (isinstance(parts, list) and len(parts) in (3, 5)):
+        raise WireError("malformed array")
+    dtype_str, shape, raw = parts[:3]
+    if dtype_str not in _DTYPES or not isinstance(raw, bytes):
+        raise WireError(f"refused dtype {dtype_str!r}")
+    if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+        raise WireError("malformed shape")
+    dtype = np.dtype(dtype_str)
+    count = int(np.prod(shape, dtype=np.int64))
+    if len(parts) == 3:
+        if count * dtype.itemsize != len(raw):
+            raise WireError("array bytes do not match its shape")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    strides, offset = parts[3], parts[4]
+    if not (isinstance(strides, list) and len(strides) == len(shape)
+            and all(type(n) is int for n in strides) and type(offset) is int):  # fmt: skip
+        raise WireError("malformed strides")
+    if count * dtype.itemsize > len(raw) or _overlaps(shape, strides, dtype.itemsize):
+        raise WireError("a view whose elements overlap (a broadcast) is not plain data")
+    if count:  # every element the view can reach lies inside the bytes sent
+        low = offset + sum(min(0, (n - 1) * st) for n, st in zip(shape, strides))
+        high = offset + sum(max(0, (n - 1) * st) for n, st in zip(shape, strides)) + dtype.itemsize
+        if low < 0 or high > len(raw):
+            raise WireError("strided array reaches outside its bytes")
+    buffer = bytearray(raw)  # writable, and owned by the view's base
+    return np.ndarray(tuple(shape), dtype=dtype, buffer=buffer, offset=offset if count else 0,
+                      strides=tuple(strides))  # fmt: skip
 
 
 def _generator_payload(rng: np.random.Generator) -> bytes:
@@ -121,22 +179,23 @@ def encode(value: Any, keep: Callable[[Any], Handle] | None = None) -> bytes:
 def decode(data: bytes) -> Any:
     """Unpack a message; raises WireError for anything that is not plain data."""
 
+    depth = 0
+
     def ext_hook(code: int, payload: bytes) -> Any:
+        nonlocal depth
+        depth += 1
+        try:
+            if depth > MAX_DEPTH:
+                raise WireError(f"nested deeper than {MAX_DEPTH} levels")
+            return _ext(code, payload)
+        finally:
+            depth -= 1
+
+    def _ext(code: int, payload: bytes) -> Any:
         if code == _EXT_TUPLE:
             return tuple(_unpack(payload))
         if code in (_EXT_ARRAY, _EXT_SCALAR):
-            parts = msgpack.unpackb(payload, raw=False)
-            if not (isinstance(parts, list) and len(parts) == 3):
-                raise WireError("malformed array")
-            dtype_str, shape, raw = parts
-            if dtype_str not in _DTYPES or not isinstance(raw, bytes):
-                raise WireError(f"refused dtype {dtype_str!r}")
-            if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
-                raise WireError("malformed shape")
-            dtype = np.dtype(dtype_str)
-            if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(raw):
-                raise WireError("array bytes do not match its shape")
-            array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+            array = _array_from(msgpack.unpackb(payload, raw=False))
             return array[()] if code == _EXT_SCALAR else array
         if code == _EXT_RNG:
             return _generator_from(payload)
@@ -158,11 +217,29 @@ def decode(data: bytes) -> Any:
         )
 
     try:
-        return _unpack(data)
+        value = _unpack(data)
+        _refuse_foreign(value)
+        return value
     except WireError:
         raise
     except Exception as error:  # msgpack's own errors, recursion, bad sizes
         raise WireError(f"undecodable message: {type(error).__name__}") from None
+
+
+def _refuse_foreign(value: Any) -> None:
+    """msgpack decodes its own timestamp extension without asking ext_hook: refuse it."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, msgpack.Timestamp):
+            raise WireError("msgpack timestamps are not plain data")
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, PublicFn):
+            stack.extend(item.args)
 
 
 def send(sock: Any, payload: bytes) -> None:
