@@ -58,7 +58,7 @@ def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
         table.add_column(words["points"], justify="right", no_wrap=True)
         table.add_column(words["outcome"], no_wrap=True)
         for test in topic.tests:
-            table.add_row(test.title, f"{_num(test.points)}/{_num(test.max_points)}",
+            table.add_row(Text(test.title), f"{_num(test.points)}/{_num(test.max_points)}",
                           Text(words[test.outcome], style=_OUTCOME_STYLE[test.outcome]))  # fmt: skip
         rows.append(table)
         for test in topic.tests:
@@ -86,5 +86,6 @@ def batch_table(reports: list[Report], lang: str = "en") -> Table:
         for topic in report.topics:
             mark = "" if topic.status == "graded" else {"missing": " —", "not_gradable": " !"}[topic.status]
             cells.append(f"{_num(topic.score)}/{_num(topic.max_score)}{mark}")
-        table.add_row(report.submission, *cells, f"{_num(report.score)}/{_num(report.max_score)}")
+        # Text(): a student's folder name or message may hold [brackets] rich would eat as markup
+        table.add_row(Text(report.submission), *cells, f"{_num(report.score)}/{_num(report.max_score)}")
     return table

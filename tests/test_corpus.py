@@ -42,25 +42,33 @@ def parse_expectation(path: Path) -> tuple[str, list[str]]:
     raise AssertionError(f"{path}: first line must be '# expect: full' or '# expect: lose PATTERN…'")
 
 
+class Graded:
+    """Each topic's corpus graded once, in one session, the first time a test asks for it."""
+
+    def __init__(self) -> None:
+        self.course = load_course(Path(__file__).resolve().parent.parent)
+        self.results: dict[Path, object] = {}
+
+    def __getitem__(self, path: Path) -> object:
+        if path not in self.results:
+            topic = path.parent.parent.name
+            paths = [p for t, p in _cases() if t == topic]
+            submissions = [load_submission(p, topic) for p in paths]
+            reports = run_session(self.course, submissions, topics=(topic,), lang="en")
+            for graded_path, report in zip(paths, reports):
+                self.results[graded_path] = report.topics[0]
+        return self.results[path]
+
+
 @pytest.fixture(scope="session")
-def graded() -> dict[Path, object]:
-    course = load_course(Path(__file__).resolve().parent.parent)
-    results = {}
-    for topic in TOPICS:
-        paths = [path for t, path in _cases() if t == topic]
-        if not paths or not course.suite(topic).exists():
-            continue
-        submissions = [load_submission(path, topic) for path in paths]
-        reports = run_session(course, submissions, topics=(topic,), lang="en")
-        for path, report in zip(paths, reports):
-            results[path] = report.topics[0]
-    return results
+def graded() -> Graded:
+    return Graded()
 
 
 @pytest.mark.parametrize(
     "topic,path", _cases(), ids=[f"{t}/{p.parent.name}/{p.stem}" for t, p in _cases()]
 )
-def test_corpus_file(topic: str, path: Path, graded: dict) -> None:
+def test_corpus_file(topic: str, path: Path, graded: Graded) -> None:
     kind, patterns = parse_expectation(path)
     assert (path.parent.name == "correct") == (kind == "full"), f"{path}: folder and expectation disagree"
     result = graded[path]
