@@ -55,6 +55,9 @@ class TopicJail:
     output: bytearray = field(default_factory=bytearray)
     output_total: int = 0
     crashes: list[str] = field(default_factory=list)
+    # functions that ran out of time: not called again, so one hanging function cannot eat the
+    # submission's time budget and with it the tests of the functions after it
+    timed_out: dict[str, L] = field(default_factory=dict)
 
     # -- the worker
     def _remaining(self, limit: float) -> float:
@@ -114,9 +117,12 @@ class TopicJail:
         except JobDied as death:
             self.crashes.append(death.reason)
             what = message.get("fn", "the jail")
-            raise JailFailure(
-                L(f"{what}: {death.reason}", f"{what}: {_ru_death(death)}")
-            ) from None
+            failure = L(f"{what}: {death.reason}", f"{what}: {_ru_death(death)}")
+            if death.kind in ("timeout", "cpu") and "fn" in message:
+                self.timed_out[what] = failure + L(
+                    " (in an earlier test; not run again)", " (в одном из предыдущих тестов; повторно не запускалась)"
+                )
+            raise JailFailure(failure) from None
 
     def check_handles(self, value: Any) -> None:
         if isinstance(value, Handle) and value.jail_generation != self.generation:
@@ -171,6 +177,8 @@ class StudentModule:
 
     def _call(self, fn: str, args: tuple, kwargs: dict) -> tuple[Any, float]:
         jail = self._jail
+        if fn in jail.timed_out:
+            raise JailFailure(jail.timed_out[fn])
         jail.check_handles(args)
         jail.check_handles(kwargs)
         job = jail.ensure_job()

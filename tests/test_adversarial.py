@@ -193,27 +193,31 @@ def test_forged_results_and_fake_json_are_ignored(tmp_path: Path) -> None:
 
 def test_hunting_for_hidden_tests_finds_nothing(tmp_path: Path) -> None:
     attack = """
-import os
-found = []
-for top in ("/", "/work", "/opt", "/root", "/tmp", "/proc/1/root"):
-    for folder, dirs, files in os.walk(top):
-        if folder.startswith(("/proc", "/sys", "/dev")) and top != "/proc/1/root":
-            dirs[:] = []
-            continue
-        for name in files:
-            if name.startswith("test_") or "solution" in folder:
-                try:
-                    found.append(open(os.path.join(folder, name)).read())
-                except OSError:
-                    pass
-print("\\n".join(found)[:100000])
 try:
-    from solutions.activations import *  # noqa: F401,F403
+    from solutions.activations import elu as elu_reference
     STOLEN = True
 except ImportError:
     STOLEN = False
+
+
+def hunt():
+    import os
+    found = []
+    for top in ("/work", "/opt", "/root", "/tmp", "/proc/1/root/work", "/proc/1/cwd"):
+        for folder, dirs, files in os.walk(top):
+            for name in files:
+                if name.endswith(".py") and len(found) < 200:
+                    try:
+                        found.append(open(os.path.join(folder, name)).read())
+                    except OSError:
+                        pass
+    return found
 """
-    body = "if STOLEN:\n    return elu_reference(x, alpha)\nraise RuntimeError('\\n'.join(found)[:5000])"
+    body = (
+        "found = hunt()\nprint('\\n'.join(found)[:100000])\n"
+        "if STOLEN:\n    return elu_reference(x, alpha)\n"
+        "raise RuntimeError('\\n'.join(found)[:5000])"
+    )
     report, output, _ = grade(tmp_path, {"activations.py": attack + sabotage("elu", body)})
     only_function_lost(report, "elu")
     assert "checks.close" not in output and "def test_" not in output
@@ -248,8 +252,10 @@ class Evil:
 
 
 def test_printing_200_megabytes(tmp_path: Path) -> None:
-    body = "import sys\nsys.stdout.write('x' * 200_000_000)\nsys.stdout.flush()\nreturn x * (x > 0)"
-    report, output, seconds = grade(tmp_path, {"activations.py": sabotage("relu", body)})
+    # the first call floods; later ones (the vectorization test among them) are honest relu
+    body = ("import sys\nif not FLOODED:\n    FLOODED.append(1)\n"
+            "    sys.stdout.write('x' * 200_000_000)\n    sys.stdout.flush()\nreturn x * (x > 0)")
+    report, output, seconds = grade(tmp_path, {"activations.py": "FLOODED = []\n" + sabotage("relu", body)})
     assert report["score"] == report["max_score"]  # printing costs nothing but time
     assert len(output) < 2_000_000
     assert "more bytes of output not kept" in report["topics"]["activations"]["output"]
