@@ -53,7 +53,9 @@ def check(path: Path, *, topic: str | None = None, lang: str | None = None) -> R
 
 def sample_paths(course: Course) -> list[Path]:
     folder = course.root / "course" / "samples"
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".zip", ".ipynb") or p.is_dir())
 
 
 def _grade_chunk(args: tuple) -> list[dict[str, Any]]:
@@ -83,7 +85,7 @@ def _unreadable_report(course: Course, path: Path, why: str, topic: str | None, 
 
 def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                topic: str | None = None, seed: int | None = None, lang: str | None = None,
-               progress: Console | None = None, chunk: int = 8) -> list[Report]:  # fmt: skip
+               progress: Console | None = None, chunk: int | None = None) -> list[Report]:  # fmt: skip
     """Grade a batch. Each report is appended to ``out`` (JSON lines) as soon as it is done, so
     an interrupted batch loses nothing: a rerun with the same ``out`` skips what is there."""
     course = load_course()
@@ -102,9 +104,14 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by the interruption: grade that one again
     todo = [p for p in expanded if str(p) not in done]
+    # a chunk pays one session's start (collecting the suites, a zygote): big enough to amortize
+    # that, small enough to keep every worker busy and to save progress often
+    chunk = chunk or max(1, min(16, -(-len(todo) // (2 * jobs))))
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     results: dict[str, dict] = {}
     sink = out.open("a", encoding="utf-8") if out is not None else None
+    if sink is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
+        sink.write("\n")  # the last line was cut by the interruption: never append to it
     try:
         with Progress(console=progress or Console(stderr=True), transient=True) as bar:
             task = bar.add_task("grading", total=len(todo))

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from grader import __version__, api
 from grader.errors import DlgradeError
-from grader.render import batch_table, report_json, report_text
+from grader.render import batch_legend, batch_table, report_json, report_text
 from grader.submission import TOPICS
 
 # progress, tables and errors go to stderr unless they are the command's product
@@ -25,7 +25,10 @@ err = Console(stderr=True, highlight=False)
 
 
 def _console() -> Console:
-    return Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+    console = Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+    if not console.is_terminal:  # a pipe or a CI log: wide enough for a row per submission
+        console.width = max(console.width, 120)
+    return console
 
 
 def handles_errors(command: Callable) -> Callable:
@@ -106,8 +109,8 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Submissions graded in parallel.")  # fmt: skip
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
+              show_default=True, help="Grading processes working in parallel.")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path),
               help="Append each report as a JSON line here; a rerun skips the ones already there.")  # fmt: skip
 @topic_option
@@ -124,7 +127,9 @@ def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | Non
         os.environ["DLGRADE_DEBUG"] = "1"
     reports = api.grade_many(list(paths), jobs=jobs, out=out, topic=topic, seed=seed, lang=lang,
                              progress=err)  # fmt: skip
-    _console().print(batch_table(reports, lang or "en"))
+    console = _console()
+    console.print(batch_table(reports, lang or "en"))
+    console.print(batch_legend(lang or "en"))
 
 
 @cli.command()

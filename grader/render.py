@@ -72,6 +72,12 @@ def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
     return Group(*rows)
 
 
+def batch_legend(lang: str = "en") -> Text:
+    if lang == "ru":
+        return Text("— нет файла темы;  ! не проверяемо (синтаксис, импорт, сигнатура)", style="dim")
+    return Text("— no module for the topic;  ! not gradable (syntax, import, signature)", style="dim")
+
+
 def batch_table(reports: list[Report], lang: str = "en") -> Table:
     """Many submissions: one row each, a column per topic."""
     words = _WORDS.get(lang, _WORDS["en"])
