@@ -110,7 +110,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     results: dict[str, dict] = {}
     sink = out.open("a", encoding="utf-8") if out is not None else None
-    if sink is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
+    if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last line was cut by the interruption: never append to it
     try:
         with Progress(console=progress or Console(stderr=True), transient=True) as bar:
@@ -198,12 +198,30 @@ def validate(progress: Console | None = None) -> list[str]:
                 if test.outcome != "not_attempted":
                     problems.append(f"{kind} {topic.topic}.{test.name}: the stub gets {test.outcome}, "
                                     "not not_attempted (does the test call the student?)")  # fmt: skip
+    problems += _quiz_bank_problems(course)
     for topic, settings in course.raw.get("topics", {}).items():
         expected = settings.get("max_points")
         if expected is not None:
             got = sum(t.max_score for t in ref_report.topics if t.topic == topic)
             if got != expected:
                 problems.append(f"course.toml says {topic} is worth {expected}, its suite sums to {got:g}")
+    return problems
+
+
+def _quiz_bank_problems(course: Course) -> list[str]:
+    """Every topic has a quiz bank, and every bank loads with its variants checked."""
+    from grader.quiz.loader import load_bank
+
+    problems = []
+    for topic in course.topics:
+        path = course.root / "course" / topic / "quiz.yaml"
+        if not path.exists():
+            problems.append(f"no quiz bank {path.relative_to(course.root)}")
+            continue
+        try:
+            load_bank(path)
+        except DlgradeError as error:
+            problems.append(f"quiz bank {path.relative_to(course.root)}: {error}")
     return problems
 
 

@@ -95,7 +95,7 @@ def load_course(root: Path | None = None) -> Course:
             except ValueError:
                 raise ConfigError(f"DLGRADE_LIMIT_{key.upper()}={env_value!r} is not a number") from None
 
-    seed = int(os.environ.get("DLGRADE_SEED") or get("course", "seed", int, 0))
+    seed = int(os.environ.get("DLGRADE_SEED") or str(get("course", "seed", int, 0)))
     return Course(
         root=root,
         name=str(get("course", "name", str, "course")),
@@ -103,6 +103,6 @@ def load_course(root: Path | None = None) -> Course:
         lang=str(get("course", "lang", str, "en")),
         topics=topics,
         weights=weights,
-        limits=Limits(**limit_values),
+        limits=Limits(**limit_values),  # type: ignore[arg-type]  # each value cast to its field's type above
         raw=raw,
     )

@@ -29,7 +29,7 @@ from grader.course import Course
 from grader.errors import ConfigError, DlgradeError
 from grader.jail.sandbox import Limits, Sandbox
 from grader.proxy import StudentModule, TopicJail
-from grader.results import Report, TestResult, TopicResult
+from grader.results import Outcome, Report, TestResult, TopicResult, TopicStatus
 from grader.submission import Submission
 from grader.suite import (
     Failure,
@@ -190,7 +190,7 @@ class GradingPlugin:
         finally:
             jail.close()
             self.jail = None
-        status = "not_gradable" if problems else "graded"
+        status: TopicStatus = "not_gradable" if problems else "graded"
         output = bytes(jail.output).decode("utf-8", "replace")
         if jail.output_total > len(jail.output):
             output += f"\n[… {jail.output_total - len(jail.output)} more bytes of output not kept]"
@@ -239,7 +239,7 @@ class GradingPlugin:
         return TestResult(info.name, info.title(self.lang), info.points, outcome, 0.0,
                           message, hints, seconds)  # fmt: skip
 
-    def _judge(self, error: BaseException | None, info: TestInfo) -> tuple[str, str, tuple[str, ...]]:
+    def _judge(self, error: BaseException | None, info: TestInfo) -> tuple[Outcome, str, tuple[str, ...]]:
         lang = self.lang
         if isinstance(error, Failure):
             return "fail", error.message(lang), tuple(hint(lang) for hint in error.hints)

@@ -28,6 +28,7 @@ import socket
 import sys
 import traceback
 import warnings
+from typing import Any
 
 import numpy as np
 import numpy.linalg  # noqa: F401  preloaded once here, shared by every forked worker
@@ -91,7 +92,7 @@ def _wait_for(pid: int) -> int:
 
 
 def _children() -> list[int]:
-    found = []
+    found: list[int] = []
     for task in os.listdir("/proc/self/task"):
         try:
             with open(f"/proc/self/task/{task}/children") as handle:
@@ -173,7 +174,7 @@ class Worker:
     def __init__(self, sock: socket.socket, workdir: str):
         self.sock = sock
         self.workdir = workdir
-        self.module = None
+        self.module: Any = None
         self.objects: dict[int, object] = {}
         self.generation = 0
 
@@ -231,7 +232,7 @@ class Worker:
         return {"functions": self._signatures(), "warnings": _warning_texts(caught)}
 
     def _signatures(self) -> dict:
-        found = {}
+        found: dict[str, Any] = {}
         for name, value in vars(self.module).items():
             if name.startswith("_") or not callable(value) or isinstance(value, type):
                 continue
@@ -281,7 +282,7 @@ class Worker:
                 result = fn(*args, **kwargs)
             except BaseException as error:
                 return {"raised": self._describe(error), "warnings": _warning_texts(caught)}
-        mutated = {}
+        mutated: dict[Any, Any] = {}
         for key, before in pristine.items():
             after = args[key] if isinstance(key, int) else kwargs[key]
             if not _same(before, after):

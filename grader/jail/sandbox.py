@@ -80,7 +80,7 @@ def _jail_site_dirs() -> dict[str, Path]:
     """The packages the jail may import besides the standard library, by import name."""
     found = {}
     for module in (np, msgpack):
-        package = Path(module.__file__).resolve().parent
+        package = Path(str(module.__file__)).resolve().parent
         found[package.name] = package
         libs = package.parent / f"{package.name}.libs"  # wheels keep bundled .so files here
         if libs.is_dir():

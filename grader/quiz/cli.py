@@ -22,6 +22,7 @@ from grader.quiz.config import QuizConfig, load_config
 from grader.quiz.engine import load_banks, student_quiz
 from grader.quiz.model import Quiz
 
+
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """grader.cli's error handling (one ``error:`` line, the documented exit code), looked up
     when the command runs: grader.cli imports this module, so importing it back at import

@@ -84,7 +84,7 @@ def _rows_json(text: str, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
     for i, row in enumerate(data):
         if not isinstance(row, Mapping):
             raise UsageError(f"{path}: response [{i}] is not an object")
-        yield f"{path}:[{i}]", {ALIASES.get(k, k): v for k, v in row.items()}
+        yield f"{path}:[{i}]", {ALIASES.get(str(k), str(k)): v for k, v in row.items()}
 
 
 def read_responses(path: str | Path, banks: Mapping[str, Bank],

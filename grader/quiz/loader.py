@@ -27,8 +27,18 @@ import yaml
 from grader.errors import ConfigError
 from grader.quiz import seeds
 from grader.quiz.model import (
-    LANGS, MATCHING_POLICIES, MULTI_POLICIES, QUESTION_TYPES, Choice, Item, Mistake, NumericKey,
-    Option, Pair, fixed, format_number,
+    LANGS,
+    MATCHING_POLICIES,
+    MULTI_POLICIES,
+    QUESTION_TYPES,
+    Choice,
+    Item,
+    Mistake,
+    NumericKey,
+    Option,
+    Pair,
+    fixed,
+    format_number,
 )
 
 SCHEMA_VERSION = 1
@@ -314,7 +324,8 @@ def _template(source: Any, ctx: _Ctx, what: str) -> jinja2.Template:
         raise ctx.error(f"{what}: template error: {e.message} (template line {e.lineno})") from None
     # a text without jinja syntax needs no rendering (most of a bank): keep it as it is
     text = str(source)
-    template.static_text = None if any(m in text for m in ("{{", "{%", "{#")) else text.strip()
+    static = None if any(m in text for m in ("{{", "{%", "{#")) else text.strip()
+    template.static_text = static  # type: ignore[attr-defined]  # read by _render
     return template
 
 
@@ -389,7 +400,7 @@ def _param(name: str, node: Any, ctx: _Ctx) -> ParamSpec:
     if kind == "range":
         if not isinstance(arg, list) or len(arg) != 3:
             raise ctx.error(f"{what}: range needs [lo, hi, step] (both ends included)")
-        return ParamSpec(name, "range", values=_grid(*arg, ctx, what))
+        return ParamSpec(name, "range", values=_grid(arg[0], arg[1], arg[2], ctx, what))
     if kind == "expr":
         return ParamSpec(name, "expr", expr=_expr(arg, ctx, what))
     raise ctx.error(f"{what}: unknown kind {kind!r} (choice, int, range, expr)")

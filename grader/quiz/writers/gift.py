@@ -14,7 +14,11 @@ from __future__ import annotations
 from grader.quiz.markup import to_html, to_plain
 from grader.quiz.model import Item
 from grader.quiz.writers.common import (
-    Export, Pools, lms_number, moodle_fraction, multi_fractions,
+    Export,
+    Pools,
+    lms_number,
+    moodle_fraction,
+    multi_fractions,
 )
 
 TARGET = "gift"

@@ -17,7 +17,12 @@ from xml.sax.saxutils import escape as xml_escape
 from grader.quiz.markup import to_html, to_plain
 from grader.quiz.model import Item, format_number
 from grader.quiz.writers.common import (
-    Export, Pools, cdata, lms_number, moodle_fraction, multi_fractions,
+    Export,
+    Pools,
+    cdata,
+    lms_number,
+    moodle_fraction,
+    multi_fractions,
 )
 
 TARGET = "moodle"

@@ -96,10 +96,10 @@ def problem_xml(item: Item, export: Export) -> str:
             export.note(TARGET, item, "policy net_correct cannot be expressed; exported with "
                         "Open edX's EDC (a share per choice decided right)")
         pc = ' partial_credit="EDC"' if item.policy in ("edc", "net_correct") else ""
-        choices = "".join(f'<choice correct="{str(c.correct).lower()}">{_inline(c.text)}'
+        boxes = "".join(f'<choice correct="{str(c.correct).lower()}">{_inline(c.text)}'
                           f'{_hint(c.feedback, " selected=" + chr(34) + "true" + chr(34))}'
                           "</choice>" for c in item.choices)
-        parts.append(f"<choiceresponse{pc}><label>{label}</label><checkboxgroup>{choices}"
+        parts.append(f"<choiceresponse{pc}><label>{label}</label><checkboxgroup>{boxes}"
                      f"</checkboxgroup>{sol}</choiceresponse>")
     elif item.type == "numeric":
         assert item.numeric is not None

@@ -122,7 +122,7 @@ def _item(item: Item, export: Export) -> str:
                          "</response_label>" for o in item.options)
         share = format_number(100 / len(item.pairs), 8)
         for p in item.pairs:
-            right = next(o for o in item.options if o.id == p.id)
+            right = next(o for o in item.options if o.id == p.id)  # type: ignore[assignment]
             pres.append(f'<response_lid ident="response_{p.public_id}">{_mat(p.left, True)}'
                         f"<render_choice>{labels}</render_choice></response_lid>")
             proc.append('<respcondition continue="Yes"><conditionvar><varequal '
