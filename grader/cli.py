@@ -17,7 +17,7 @@ from rich.console import Console
 
 from grader import __version__, api
 from grader.errors import DlgradeError
-from grader.render import batch_legend, batch_table, report_json, report_text
+from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.submission import TOPICS
 
 # progress, tables and errors go to stderr unless they are the command's product
@@ -90,7 +90,9 @@ def main() -> None:
 @cli.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @topic_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope", "junit", "markdown"]),
+              default="text", help="json: the report of report-format.md; gradescope: results.json; "
+              "junit: XML for CI; markdown: a GitHub job summary.")  # fmt: skip
 @seed_option
 @lang_option
 @debug_option
@@ -101,10 +103,10 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
     if debug:
         os.environ["DLGRADE_DEBUG"] = "1"
     report = api.grade(submission, topic=topic, seed=seed, lang=lang)
-    if fmt == "json":
-        click.echo(report_json(report))
-    else:
+    if fmt == "text":
         _console().print(report_text(report))
+    else:
+        click.echo(RENDERERS[fmt](report))
 
 
 @cli.command()

@@ -95,3 +95,87 @@ def batch_table(reports: list[Report], lang: str = "en") -> Table:
         # Text(): a student's folder name or message may hold [brackets] rich would eat as markup
         table.add_row(Text(report.submission), *cells, f"{_num(report.score)}/{_num(report.max_score)}")
     return table
+
+
+def report_gradescope(report: Report) -> str:
+    """Gradescope's results.json: one test per hidden test, titles and messages visible (they
+    never hold hidden data), the seed in the output so a regrade can be replayed."""
+    tests = [
+        {
+            "name": f"{topic.topic}: {test.title}",
+            "score": test.points,
+            "max_score": test.max_points,
+            "status": "passed" if test.outcome == "pass" else "failed",
+            "output": "\n".join([test.message, *test.hints]).strip(),
+            "tags": [topic.topic, test.outcome],
+            "visibility": "visible",
+        }
+        for topic in report.topics
+        for test in topic.tests
+    ]
+    notes = [f"{t.topic}: {t.message}" for t in report.topics if t.message]
+    return json.dumps({
+        "score": report.score,
+        "execution_time": round(report.seconds, 3),
+        "output": "\n".join([f"dlgrade {report.grader_version}, seed {report.seed}", *notes]),
+        "tests": tests,
+    }, ensure_ascii=False, indent=2)  # fmt: skip
+
+
+def report_junit(report: Report) -> str:
+    """JUnit XML, a suite per topic: what CI systems show as test results."""
+    from xml.sax.saxutils import quoteattr
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             f"<testsuites name={quoteattr('dlgrade ' + report.submission)} "
+             f'tests="{sum(len(t.tests) for t in report.topics)}" time="{report.seconds:.3f}">']  # fmt: skip
+    for topic in report.topics:
+        failures = sum(test.outcome == "fail" for test in topic.tests)
+        errors = sum(test.outcome in ("error", "not_attempted") for test in topic.tests)
+        lines.append(f"  <testsuite name={quoteattr(topic.topic)} tests=\"{len(topic.tests)}\" "
+                     f'failures="{failures}" errors="{errors}">')  # fmt: skip
+        if topic.status != "graded":
+            lines.append(f"    <system-out>{_xml_text(topic.status + ': ' + topic.message)}</system-out>")
+        for test in topic.tests:
+            head = (f"    <testcase classname={quoteattr(topic.topic)} name={quoteattr(test.title)} "
+                    f'time="{test.seconds:.3f}"')  # fmt: skip
+            if test.outcome == "pass":
+                lines.append(head + "/>")
+                continue
+            tag = "failure" if test.outcome == "fail" else "error"
+            detail = "\n".join([test.message, *test.hints])
+            lines.append(head + ">")
+            lines.append(f"      <{tag} type={quoteattr(test.outcome)} message={quoteattr(test.message)}>"
+                         f"{_xml_text(detail)}</{tag}>")  # fmt: skip
+            lines.append("    </testcase>")
+        lines.append("  </testsuite>")
+    lines.append("</testsuites>")
+    return "\n".join(lines)
+
+
+def _xml_text(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(text)
+
+
+def report_markdown(report: Report) -> str:
+    """Markdown for a GitHub job summary or a pull-request comment."""
+    words = _WORDS.get(report.lang, _WORDS["en"])
+    out = [f"### dlgrade: {_num(report.score)} / {_num(report.max_score)}",
+           "", f"| {words['topic']} | {words['score']} | {words['status']} |", "| --- | ---: | --- |"]  # fmt: skip
+    out += [f"| {t.topic} | {_num(t.score)} / {_num(t.max_score)} | {words[t.status]} |" for t in report.topics]
+    failing = [(t, x) for t in report.topics for x in t.tests if x.outcome != "pass"]
+    if failing:
+        out += ["", "<details><summary>" + words["why"] + "</summary>", ""]
+        for topic, test in failing:
+            hint = "".join(f" → {h}" for h in test.hints)
+            out.append(f"- **{topic.topic}**: {test.title} ({words[test.outcome]}): "
+                       f"{test.message}{hint}".replace("|", "\\|"))  # fmt: skip
+        out += ["", "</details>"]
+    out += ["", f"<sub>{words['seed']} {report.seed} · dlgrade {report.grader_version}</sub>"]
+    return "\n".join(out)
+
+
+RENDERERS = {"json": report_json, "gradescope": report_gradescope, "junit": report_junit,
+             "markdown": report_markdown}  # fmt: skip
