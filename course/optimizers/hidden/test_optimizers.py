@@ -378,6 +378,23 @@ def test_momentum_zero_is_plain_gd(student, rng):
 
 
 @pytest.mark.points(1)
+def test_momentum_default_momentum(student, rng):
+    """momentum_step without a momentum argument uses momentum = 0.9
+    ru: momentum_step без аргумента momentum использует momentum = 0.9"""
+    w, grad, v = momentum_case(rng)
+    new_w, new_v = momentum_call(student, w, grad, v, 0.05)
+    want_w, want_v = ref.momentum_step(w, grad, v, 0.05)
+    what = L("momentum_step: wrong when momentum is left at its default (a non-zero velocity)",
+             "momentum_step: неверно, когда momentum оставлен по умолчанию (ненулевая скорость)")
+    hint = L("keep the signature of the task: momentum=0.9, nesterov=False",
+             "сохраните сигнатуру из задания: momentum=0.9, nesterov=False")
+    checks.close(new_v, want_v, like=w, kind="trajectory", what=what + L(" (velocity)", " (скорость)"),
+                 hint=hint)
+    checks.close(new_w, want_w, like=w, kind="trajectory", what=what + L(" (weights)", " (веса)"),
+                 hint=hint)
+
+
+@pytest.mark.points(1)
 def test_momentum_inputs_unchanged(student, rng):
     """momentum_step does not modify w, grad or velocity
     ru: momentum_step не изменяет w, grad и velocity"""
