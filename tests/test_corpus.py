@@ -5,6 +5,9 @@ first line declares:
     # expect: lose elu_negative_*        these tests (fnmatch) lose points; others may too
     # expect-only: lose relu_grad_at_zero   these lose points, and no other test does
 
+A parametrized test ``vectorized[elu]`` is matched as ``vectorized.elu`` (fnmatch would read
+the brackets as a character class): ``# expect: lose vectorized.*_grad``.
+
 One grading session per topic grades all its files (as a batch would), then each file is its
 own test here, so a failure names the file and the tests that did not behave."""
 
@@ -65,6 +68,10 @@ def graded() -> Graded:
     return Graded()
 
 
+def _matchable(name: str) -> str:
+    return name.replace("[", ".").rstrip("]")
+
+
 @pytest.mark.parametrize(
     "topic,path", _cases(), ids=[f"{t}/{p.parent.name}/{p.stem}" for t, p in _cases()]
 )
@@ -78,7 +85,8 @@ def test_corpus_file(topic: str, path: Path, graded: Graded) -> None:
         assert result.status == "graded" and not lost, f"correct submission lost points: {detail}"
         assert result.score == result.max_score
         return
-    names = [test.name for test in result.tests]
+    names = [_matchable(test.name) for test in result.tests]
+    lost = {_matchable(name): test for name, test in lost.items()}
     for pattern in patterns:
         matching = fnmatch.filter(names, pattern)
         assert matching, f"pattern {pattern!r} names no test of {topic}"

@@ -403,7 +403,7 @@ def test_float32_inputs(student, rng, name):
     )
 
 
-@pytest.mark.points(0.5)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("name", EVERY)
 def test_input_not_modified(student, rng, name):
     """{name} does not modify its input array

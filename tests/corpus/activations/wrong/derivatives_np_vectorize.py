@@ -1,4 +1,4 @@
-# expect-only: lose derivatives_are_vectorized
+# expect-only: lose vectorized.*_grad
 """The derivatives wrap scalar Python functions in np.vectorize, which the NumPy docs say is
 "essentially a for loop": right values, loop speed."""
 

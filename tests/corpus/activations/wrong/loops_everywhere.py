@@ -1,4 +1,4 @@
-# expect-only: lose activations_are_vectorized derivatives_are_vectorized
+# expect-only: lose vectorized.*
 """Every function is a Python loop over the elements (np.ndindex, so any shape works): right
 values everywhere, but hundreds of times slower than NumPy on a large array."""
 

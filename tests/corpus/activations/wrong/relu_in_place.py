@@ -1,4 +1,4 @@
-# expect-only: lose inputs_not_modified
+# expect-only: lose input_not_modified.relu
 """relu zeroes the negative entries of x in place and returns x itself."""
 
 import numpy as np

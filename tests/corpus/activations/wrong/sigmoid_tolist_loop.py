@@ -1,4 +1,4 @@
-# expect-only: lose *_are_vectorized
+# expect-only: lose vectorized.sigmoid vectorized.sigmoid_grad
 """sigmoid alone (which sigmoid_grad calls) is a list comprehension over x.tolist() with
 math.exp, branching on the sign for stability: the fastest kind of Python loop, still several
 times slower than NumPy."""
