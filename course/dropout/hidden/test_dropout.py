@@ -14,12 +14,11 @@ statistic by tens of standard errors or more. The drop probabilities avoid p = 0
 "p is the keep probability" would go unnoticed.
 """
 
-import math
 
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import checks, stats
 from grader.suite import Failure, L, StudentRaised
 from solutions import dropout as ref
 
@@ -29,7 +28,7 @@ PS = [0.3, 0.75, 0.1]  # one drop probability per generator, none of them 0.5
 # A normal variable is beyond ±6.5 standard deviations with probability 8.0e-11: every
 # normal-approximation band below uses Z and so has a tail probability under 1e-9 (checked
 # against the exact binomial and chi-square distributions in tests/test_dropout_oracle.py).
-Z = 6.5
+Z = stats.Z  # the two-sided normal quantile of every band (grader/stats.py)
 
 DROP_HINT = L("p is the probability to DROP a unit (PyTorch's meaning): keep each unit with "
               "probability 1 − p, e.g. keep = rng.random(x.shape) >= p",
@@ -39,11 +38,6 @@ SCALE_HINT = L("inverted dropout divides the kept units by 1 − p (the keep pro
                "the expected output equals x",
                "инвертированный dropout делит сохранённые нейроны на 1 − p (вероятность "
                "сохранить), чтобы математическое ожидание выхода было равно x")
-
-
-def _generators(seed, n=3):
-    """n independent generators, fixed by the test's seed."""
-    return [np.random.default_rng([seed, k]) for k in range(n)]
 
 
 def _nonzero_x(rng, shape=SHAPE, dtype=np.float64):
@@ -85,25 +79,12 @@ def _check_values(out, x, p, what, rtol=1e-12):
         )
 
 
-def _binomial_band(n, p):
-    """[lo, hi] holding Binomial(n, p) with probability 1 − 1.6e-10 (normal approximation at
-    z = 6.5 plus continuity; the exact tails are below 1e-9 for the n, p used here)."""
-    half = Z * math.sqrt(n * p * (1 - p)) + 1
-    return n * p - half, n * p + half
-
-
-def _chi2_ratio_band(df):
-    """[lo, hi] holding χ²(df)/df with probability 1 − 1.6e-10 (Wilson–Hilferty, z = 6.5)."""
-    c = 2.0 / (9.0 * df)
-    return (1.0 - c - Z * math.sqrt(c)) ** 3, (1.0 - c + Z * math.sqrt(c)) ** 3
-
-
 # ----------------------------------------------------------------------------- forward, train
 @pytest.mark.points(3)
 def test_dropout_kept_values_scaled(student, seed):
     """every output of dropout is 0 or x/(1 − p)
     ru: каждый выход dropout равен 0 или x/(1 − p)"""
-    for rng, p in zip(_generators(seed), PS):
+    for rng, p in zip(stats.generators(seed), PS):
         x = _nonzero_x(rng)
         what = L(f"dropout_forward in training mode, p = {p}",
                  f"dropout_forward в режиме обучения, p = {p}")
@@ -115,12 +96,12 @@ def test_dropout_kept_values_scaled(student, seed):
 def test_dropout_drop_fraction(student, seed):
     """dropout drops a fraction p of the units
     ru: dropout выключает долю p нейронов"""
-    for rng, p in zip(_generators(seed), PS):
+    for rng, p in zip(stats.generators(seed), PS):
         x = _nonzero_x(rng)
         what = L(f"dropout_forward in training mode, p = {p}",
                  f"dropout_forward в режиме обучения, p = {p}")
         out = _out(student.dropout_forward(x.copy(), p, rng), x, what)
-        lo, hi = _binomial_band(out.size, p)  # tail ≤ 1e-9 for a correct sampler
+        lo, hi = stats.binomial_band(out.size, p)  # tail ≤ 1e-9 for a correct sampler
         checks.between(float(np.count_nonzero(out == 0)) / out.size, lo / out.size,
                        hi / out.size, what=what, hint=DROP_HINT,
                        name=L("the fraction of dropped units", "доля выключенных нейронов"))
@@ -134,7 +115,7 @@ def test_dropout_mask_independent(student, seed):
              "column or per batch, and not a fixed number of units per row",
              "выбирайте по одному случайному числу на элемент: rng.random(x.shape), а не по одному "
              "на строку, столбец или батч, и не фиксированное число нейронов в строке")
-    for rng, p in zip(_generators(seed), [0.3, 0.2, 0.6]):
+    for rng, p in zip(stats.generators(seed), [0.3, 0.2, 0.6]):
         x = _nonzero_x(rng)
         what = L(f"dropout_forward on a {SHAPE[0]}×{SHAPE[1]} batch, p = {p}",
                  f"dropout_forward на батче {SHAPE[0]}×{SHAPE[1]}, p = {p}")
@@ -157,7 +138,7 @@ def test_dropout_mask_independent(student, seed):
                 counts = dropped.sum(axis=axis)
                 m, k = dropped.shape[axis], counts.size
                 dispersion = np.sum((counts - m * p_hat) ** 2) / (m * p_hat * (1 - p_hat)) / (k - 1)
-                lo, hi = _chi2_ratio_band(k - 1)
+                lo, hi = stats.chi2_ratio_band(k - 1)
                 checks.between(float(dispersion), lo, hi, what=what, hint=hint,
                                name=L(f"the index of dispersion of the dropped count per {name.en}",
                                       f"индекс дисперсии числа выключенных нейронов на {name.ru}"))
@@ -347,7 +328,7 @@ def test_dropout_backward_uses_forward_mask(student, seed):
              "dout * mask; do not draw a new mask in the backward pass",
              "сохраните маску прямого прохода (вместе с множителем 1/(1 − p)) в cache и верните "
              "dout * mask; не выбирайте новую маску в обратном проходе")
-    for rng, p in zip(_generators(seed), PS):
+    for rng, p in zip(stats.generators(seed), PS):
         x = _nonzero_x(rng, (60, 70))
         dout = rng.standard_normal(x.shape)
         what = L(f"dropout_backward in training mode, p = {p}",

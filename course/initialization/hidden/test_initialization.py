@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import checks, stats
 from grader.suite import Failure, L
 from solutions import initialization as ref
 
@@ -28,59 +28,11 @@ GAINS = [5.0 / 3.0, math.sqrt(2.0), 0.75]  # tanh's gain, relu's gain, and one b
 # A normal variable is beyond ±6.5 standard deviations with probability 8.0e-11: every
 # normal-approximation band below uses Z and so has a tail probability under 1e-10 (checked
 # against the exact distributions in tests/test_initialization_oracle.py).
-Z = 6.5
+Z = stats.Z  # the two-sided normal quantile of every band (grader/stats.py)
 KS_MIN_PVALUE = 1e-9  # Kolmogorov–Smirnov: a correct sampler is rejected with probability ≤ 1e-9
 
 
-# ----------------------------------------------------------------------------- statistics
-def _generators(seed, n=3):
-    """n independent generators, fixed by the test's seed."""
-    return [np.random.default_rng([seed, k]) for k in range(n)]
-
-
-def _normal_cdf(z):
-    """Φ(z) for an array, from the erfc of Numerical Recipes (fractional error < 1.2e-7, far below
-    the Kolmogorov–Smirnov bands: about 7e-3 at 2e5 values)."""
-    z = np.asarray(z, dtype=np.float64)
-    x = np.abs(z) / math.sqrt(2.0)
-    t = 1.0 / (1.0 + 0.5 * x)
-    coefficients = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
-                    0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277)
-    poly = 0.0
-    for c in reversed(coefficients[1:]):
-        poly = t * (c + poly)
-    erfc = t * np.exp(-x * x + coefficients[0] + poly)
-    return np.where(z >= 0, 1.0 - 0.5 * erfc, 0.5 * erfc)
-
-
-def _kolmogorov_sf(lam):
-    """P(sqrt(n)·D > lam) for large n: 2 Σ (−1)^(k−1) exp(−2k²lam²)."""
-    if lam < 0.2:
-        return 1.0
-    k = np.arange(1, 101)
-    total = 2.0 * np.sum((-1.0) ** (k - 1) * np.exp(-2.0 * k * k * lam * lam))
-    return float(min(1.0, max(0.0, total)))
-
-
-def _ks_pvalue(values, cdf):
-    """Asymptotic p-value of the one-sample Kolmogorov–Smirnov statistic (Stephens' correction).
-    The suites estimate location and scale from the sample first, which only makes the statistic
-    smaller under the null hypothesis (Lilliefors), so the p-value is conservative."""
-    x = np.sort(np.ravel(values))
-    n = x.size
-    f = cdf(x)
-    i = np.arange(1, n + 1)
-    d = max(float(np.max(i / n - f)), float(np.max(f - (i - 1) / n)))
-    root = math.sqrt(n)
-    return _kolmogorov_sf((root + 0.12 + 0.11 / root) * d)
-
-
-def _chi2_ratio_band(df):
-    """[lo, hi] holding χ²(df)/df with probability 1 − 1.6e-10 (Wilson–Hilferty, z = 6.5)."""
-    c = 2.0 / (9.0 * df)
-    return (1.0 - c - Z * math.sqrt(c)) ** 3, (1.0 - c + Z * math.sqrt(c)) ** 3
-
-
+# statistics: grader/stats.py
 # ----------------------------------------------------------------------------- helpers
 # the bound a (uniform) or the standard deviation σ (normal) of each initializer
 SCALE = {
@@ -111,7 +63,7 @@ def _weights(got, fan_in, fan_out, what, hint=None):
 
 def _matrices(student, seed, fn, what, hint, with_gain=False):
     """The student's matrix on each of the 3 generators, with the a or σ it should have."""
-    for k, (rng, (fan_in, fan_out)) in enumerate(zip(_generators(seed), FANS)):
+    for k, (rng, (fan_in, fan_out)) in enumerate(zip(stats.generators(seed), FANS)):
         gain = GAINS[k] if with_gain else 1.0
         kwargs = {"gain": gain} if with_gain else {}
         got = getattr(student, fn)(fan_in, fan_out, rng, **kwargs)
@@ -151,7 +103,7 @@ def _check_bound(student, seed, fn, what, hint, with_gain=False):
 def _check_variance(student, seed, fn, what, hint, with_gain=False):
     """N(0, σ²): n·mean(W²)/σ² ~ χ²(n); the band holds it with probability 1 − 1.6e-10."""
     for w, sigma in _matrices(student, seed, fn, what, hint, with_gain):
-        lo, hi = _chi2_ratio_band(w.size)
+        lo, hi = stats.chi2_ratio_band(w.size)
         checks.between(float(np.mean(w * w)) / sigma**2, lo, hi, what=what, hint=hint,
                        name=L("mean(W²) / σ²", "mean(W²) / σ²"))
 
@@ -185,7 +137,7 @@ def _check_family(student, seed, fn, what):
         if spread == 0.0:
             raise Failure(what + L(": all weights are equal", ": все веса одинаковы"), (hint,))
         z = (w - np.mean(w)) / spread
-        pvalue = _ks_pvalue(z, _normal_cdf if normal else _uniform_cdf)
+        pvalue = stats.ks_pvalue(z, stats.normal_cdf if normal else _uniform_cdf)
         checks.between(pvalue, KS_MIN_PVALUE, 1.0, what=what, hint=hint, name=name)
 
 
