@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from grader import __version__, api
 from grader.errors import DlgradeError
@@ -143,7 +144,14 @@ def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | Non
 def check(topic: str | None, path: Path, lang: str | None) -> None:
     """Run the public checks on your exercises (all topics, or TOPIC)."""
     report = api.check(path, topic=topic, lang=lang)
-    _console().print(report_text(report))
+    console = _console()
+    console.print(report_text(report))
+    # say it every time: "all public checks passed" is not the grade (otter's #138 and #383)
+    console.print(Text(
+        "Это только открытые проверки: оценку ставят скрытые тесты, которые проверяют больше "
+        "(другие входы, параметры, крайние случаи)." if report.lang == "ru" else
+        "These are the public checks only: the grade comes from the hidden tests, which check "
+        "more (other inputs, parameters, edge cases).", style="dim"))  # fmt: skip
     if any(test.outcome != "pass" for t in report.topics for test in t.tests):
         sys.exit(1)
 

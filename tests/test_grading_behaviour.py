@@ -56,3 +56,12 @@ def test_the_text_report_prints_the_seed_that_replays_it() -> None:
     done = dlgrade("grade", "solutions/dropout.py", "--topic", "dropout", "--seed", "77", "--lang", "en")
     assert done.returncode == 0
     assert "seed 77" in done.stdout
+
+
+def test_check_says_the_public_checks_are_not_the_grade() -> None:
+    done = dlgrade("check", "activations", "--path", "solutions", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert "public checks only" in done.stdout
+    stub = dlgrade("check", "activations", "--lang", "ru")  # the stubs in exercises/
+    assert stub.returncode == 1
+    assert "только открытые проверки" in stub.stdout
