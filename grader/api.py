@@ -24,7 +24,7 @@ from grader.errors import DlgradeError, UsageError
 from grader.jail.sandbox import Sandbox, detect_mode
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
-from grader.submission import TOPICS, Submission, _from_tree, load_submission
+from grader.submission import TOPICS, load_submission
 
 
 def grade(path: Path, *, topic: str | None = None, seed: int | None = None,
@@ -163,18 +163,13 @@ def _report_from_json(data: dict[str, Any]) -> Report:
                   data.get("seconds", 0.0))  # fmt: skip
 
 
-def _folder_submission(folder: Path, name: str) -> Submission:
-    files = {p.name: p.read_bytes() for p in sorted(folder.glob("*.py"))}
-    return _from_tree(name, files)
-
-
 def validate(progress: Console | None = None) -> list[str]:
     """Everything that must hold for the course to be gradable, as a list of problems."""
     course = load_course()
     problems = [f"{path.relative_to(course.root)} is out of sync with its solution; run `dlgrade stubs`"
                 for path in stubs.drifted_stubs(course.root)]  # fmt: skip
-    reference = _folder_submission(course.root / "solutions", "solutions")
-    stub = _folder_submission(course.root / "exercises", "exercises")
+    reference = load_submission(course.root / "solutions")
+    stub = load_submission(course.root / "exercises")
     for kind in ("hidden", "public"):
         topics = course.topics_with_suites(kind)
         missing = [t for t in course.topics if t not in topics]

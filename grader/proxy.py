@@ -117,7 +117,7 @@ class TopicJail:
         except JobDied as death:
             self.crashes.append(death.reason)
             what = message.get("fn", "the jail")
-            failure = L(f"{what}: {death.reason}", f"{what}: {_ru_death(death)}")
+            failure = L(f"{what}: {death.reason}", f"{what}: {death.reason_ru}")
             if death.kind in ("timeout", "cpu") and "fn" in message:
                 self.timed_out[what] = failure + L(
                     " (in an earlier test; not run again)", " (в одном из предыдущих тестов; повторно не запускалась)"
@@ -267,10 +267,6 @@ def _load_death_message(topic: str, death: JobDied) -> L:
     return L(
         f"importing {topic}.py: {death.reason}; code at the top level of the module runs at "
         "import: move it into a function or under `if __name__ == '__main__':`",
-        f"импорт {topic}.py: {_ru_death(death)}; код на верхнем уровне модуля выполняется при "
+        f"импорт {topic}.py: {death.reason_ru}; код на верхнем уровне модуля выполняется при "
         "импорте: перенесите его в функцию или под `if __name__ == '__main__':`",
     )
-
-
-def _ru_death(death: JobDied) -> str:
-    return death.reason_ru

@@ -54,23 +54,26 @@ def planned_stubs(root: Path) -> dict[Path, str]:
     }
 
 
-def drifted_stubs(root: Path) -> list[Path]:
-    """The stubs whose text differs from what the generator would write (or that are missing)."""
-    return [
-        path
+def _drifted(root: Path) -> dict[Path, str]:
+    """The stubs whose text differs from what the generator would write (or that are missing),
+    with the text it would write."""
+    return {
+        path: text
         for path, text in planned_stubs(root).items()
         if not path.exists() or path.read_text(encoding="utf-8") != text
-    ]
+    }
+
+
+def drifted_stubs(root: Path) -> list[Path]:
+    return list(_drifted(root))
 
 
 def write_stubs(root: Path) -> list[Path]:
     """Write every stub that drifted; returns the paths written."""
-    written = []
-    for path, text in planned_stubs(root).items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    return written
+    drifted = _drifted(root)
+    for path, text in drifted.items():
+        path.write_text(text, encoding="utf-8")
+    return list(drifted)
 
 
 if __name__ == "__main__":
