@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from grader.errors import ConfigError
-from grader.jail.sandbox import Limits
+from grader.sandbox import Limits
 from grader.submission import TOPICS
 
 

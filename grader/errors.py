@@ -3,7 +3,8 @@
     DlgradeError (3: the grader's own bug, when nothing more specific applies)
     ├── UsageError       (2) a command was called wrong: a bad path, topic, option
     ├── ConfigError      (2) the course itself is broken: a malformed config, bank or suite
-    └── SubmissionError  (2) a submission cannot be read at all: a bad zip, an unknown file kind
+    ├── SubmissionError  (2) a submission cannot be read at all: a bad zip, an unknown file kind
+    └── JailUnavailable  (2) a grade asked for where the strong jail is missing (fail closed)
 
 A submission that can be read but is broken (a syntax error, a missing function) is not an
 error of the grader: it is graded, and the report says what to fix.
@@ -25,4 +26,11 @@ class ConfigError(DlgradeError):
 
 
 class SubmissionError(DlgradeError):
+    exit_code = 2
+
+
+class JailUnavailable(DlgradeError):
+    """The strong jail (or one of its job-wide bounds) is missing where a grade was asked for:
+    refused, fail closed, unless the user opts in to the weaker one (``--jail plain``)."""
+
     exit_code = 2

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.jail.sandbox import Job, JobDied, Sandbox
+from grader.sandbox import Job, JobDied, Sandbox
 from grader.jail.wire import Handle, PublicFn
 from grader.suite import (
     InvalidResult,

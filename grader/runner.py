@@ -27,7 +27,7 @@ from _pytest.runner import runtestprotocol
 from grader import __version__
 from grader.course import Course
 from grader.errors import ConfigError, DlgradeError
-from grader.jail.sandbox import Limits, Sandbox
+from grader.sandbox import Limits, Sandbox
 from grader.proxy import StudentModule, TopicJail
 from grader.results import Outcome, Report, TestResult, TopicResult, TopicStatus
 from grader.submission import Submission

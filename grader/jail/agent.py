@@ -1,6 +1,6 @@
 """The jail side of the trust boundary: a zygote that forks one worker per job.
 
-Started by ``grader.jail.sandbox`` as ``python -I -S agent.py ...`` inside bubblewrap (or, where
+Started by ``grader.sandbox`` (the trusted launcher) as ``python -I -S agent.py ...`` inside bubblewrap (or, where
 that is missing, as a plain child process). The zygote imports NumPy once, then forks a worker
 for every job (one topic of one submission), so a job starts in milliseconds. A worker drops to
 an unprivileged uid, sets its rlimits, gets a private empty directory, writes the submission's

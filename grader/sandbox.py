@@ -33,7 +33,7 @@ import numpy as np
 from grader.jail import wire
 
 JAIL_UID = 65534  # nobody
-_AGENT_DIR = Path(__file__).resolve().parent
+_AGENT_DIR = Path(__file__).resolve().parent / "jail"  # all the jail may import of ours
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
