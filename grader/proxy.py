@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox import Job, JobDied, Sandbox
 from grader.jail.wire import Handle, PublicFn
+from grader.sandbox import Job, JobDied, Sandbox
 from grader.suite import (
     InvalidResult,
     JailFailure,
@@ -174,6 +174,21 @@ class StudentModule:
         if reply.get("lost_handle"):
             raise JailFailure(L("an object kept in the jail was lost", "объект в песочнице потерян"))
         return reply.get("result")
+
+    def global_rng_digest(self) -> str:
+        """A digest (hex) of the worker's global random states: NumPy's ``np.random`` (legacy
+        ``seed``/``rand``) and Python's ``random``. Take it before and after a call to see
+        whether the function seeded or drew from the global state instead of its ``rng``.
+
+        The digest is computed inside the jail, by code the submission can patch: a suite may
+        use it only to take points away (a changed digest), never to grant them; a patched
+        probe hides nothing a behavioural test (same rng, same output) would not catch."""
+        reply = self._jail.request({"op": "rng_digest"})
+        digest = reply.get("result")
+        if not (isinstance(digest, str) and len(digest) == 64
+                and all(c in "0123456789abcdef" for c in digest)):  # fmt: skip
+            raise JailFailure(L("the jail sent a malformed reply", "песочница прислала искажённый ответ"))
+        return digest
 
     def _call(self, fn: str, args: tuple, kwargs: dict) -> tuple[Any, float]:
         jail = self._jail
