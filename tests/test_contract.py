@@ -1,8 +1,6 @@
-"""The student API is a contract (shared/spec/exercise-api.md): every function of its tables
-exists in ``solutions.<topic>`` and ``exercises.<topic>`` with exactly the written names,
-parameter names and defaults, and ``__all__`` lists exactly those functions.
-
-The spec is read from ``<repo>/../shared/spec/exercise-api.md`` (where CI puts it too)."""
+"""The student API is a contract (docs/exercise-api.md): every function of its tables exists in
+``solutions.<topic>`` and ``exercises.<topic>`` with exactly the written names, parameter names
+and defaults, and ``__all__`` lists exactly those functions."""
 
 from __future__ import annotations
 
@@ -11,6 +9,7 @@ import functools
 import importlib
 import inspect
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from grader.submission import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "spec" / "exercise-api.md"
+SPEC = ROOT / "docs" / "exercise-api.md"
 
 _SECTION = re.compile(r"^##\s+(\d+)\.\s+`([a-z_]+)`")
 _ROW = re.compile(r"^\|\s*`([A-Za-z_]\w*)\((.*?)\)`\s*\|")
@@ -30,10 +29,7 @@ Params = list[tuple[str, bool, object]]  # (name, has_default, default)
 def spec_functions() -> dict[str, dict[str, Params]]:
     """topic -> function name -> parameters, in the order of the spec's tables."""
     if not SPEC.is_file():
-        pytest.fail(
-            f"the exercise API spec is expected at {SPEC} (<repo>/../shared/spec/exercise-api.md); "
-            "put shared/ beside the checkout"
-        )
+        pytest.fail(f"the exercise API is expected at {SPEC}: the contract tests read its tables")
     topics: dict[str, dict[str, Params]] = {}
     current: str | None = None
     for number, line in enumerate(SPEC.read_text(encoding="utf-8").splitlines(), start=1):
@@ -124,3 +120,83 @@ def test_module_matches_the_contract(package, topic):
 
 def _text(params: Params) -> str:
     return ", ".join(f"{name}={default!r}" if has else name for name, has, default in params)
+
+
+# --- the repository stands alone: its documents link only to what it holds --------------------
+
+DOCUMENTS = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")),
+             "grader/quiz/README.md"]  # fmt: skip
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
+_CODE = re.compile(r"`[^`\n]*`")
+_INLINE_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_REFERENCE_LINK = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s+.*)?$", re.M)
+_HTML_LINK = re.compile(r"""<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*["']([^"']+)["']""", re.I)
+
+
+def links(text: str) -> list[str]:
+    """Every link target of a markdown text, outside code blocks and code spans."""
+    prose = _CODE.sub("", _FENCE.sub("", text))
+    return [m.group(1) for pattern in (_INLINE_LINK, _REFERENCE_LINK, _HTML_LINK) for m in pattern.finditer(prose)]
+
+
+def anchors(text: str) -> set[str]:
+    """The anchors GitHub gives the headings of a markdown text."""
+    found: set[str] = set()
+    for line in _FENCE.sub("", text).splitlines():
+        if match := re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line):
+            slug = re.sub(r"[^\w\- ]", "", match.group(1).lower()).replace(" ", "-")
+            base, n = slug, 1
+            while slug in found:
+                slug, n = f"{base}-{n}", n + 1
+            found.add(slug)
+    return found
+
+
+def test_link_reader_finds_every_kind_of_link():
+    text = ("See [a](docs/a.md#x), ![img](pic.png \"title\") and <a href='b.html'>b</a>.\n"
+            "[ref]: ../outside.md\n`[not](a-link.md)`\n```\n[nor](this.md)\n```\n")  # fmt: skip
+    assert links(text) == ["docs/a.md#x", "pic.png", "../outside.md", "b.html"]
+    assert anchors("# Seeds\n## The JSON report\n## Seeds\n") == {"seeds", "the-json-report", "seeds-1"}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_relative_link_resolves_inside_the_repository(document):
+    path = ROOT / document
+    assert path.is_file(), f"{document} is missing"
+    problems = []
+    for target in links(path.read_text(encoding="utf-8")):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):  # https:, mailto: and the like
+            continue
+        file_part, _, anchor = target.partition("#")
+        linked = (path.parent / file_part).resolve() if file_part else path
+        if not linked.is_relative_to(ROOT) or ".git" in linked.relative_to(ROOT).parts:
+            problems.append(f"{target}: outside the repository")
+        elif not linked.exists():
+            problems.append(f"{target}: no such file in the repository")
+        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked.read_text(encoding="utf-8")):
+            problems.append(f"{target}: {linked.relative_to(ROOT)} has no heading with the anchor #{anchor}")
+    assert not problems, f"{document}: " + "; ".join(problems)
+
+
+def repository_files() -> list[Path]:
+    """The files a clone holds (tracked or about to be), or every file but .git's when git is absent."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                cwd=ROOT, capture_output=True, check=True).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return [p for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.relative_to(ROOT).parts]
+    return [ROOT / name for name in listed.decode().split("\0") if name and (ROOT / name).is_file()]
+
+
+def test_nothing_in_the_repository_reaches_outside_it():
+    # written in two halves so that this file does not name what it looks for
+    outside = [("../" + "shared").encode(), ("/work/" + "shared").encode()]
+    files = repository_files()
+    assert any(p.name == "exercise-api.md" for p in files), "the file listing found nothing"
+    offenders = [
+        f"{path.relative_to(ROOT)} mentions {needle.decode()}"
+        for path in files
+        for needle in outside
+        if needle in path.read_bytes()
+    ]
+    assert not offenders, "the repository must stand alone: " + "; ".join(offenders)
