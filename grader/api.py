@@ -21,9 +21,9 @@ from rich.progress import Progress
 from grader import stubs
 from grader.course import Course, load_course
 from grader.errors import DlgradeError, UsageError
-from grader.sandbox import Sandbox, detect_mode
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
+from grader.sandbox import Sandbox, detect_mode
 from grader.submission import TOPICS, load_submission
 
 

@@ -27,9 +27,9 @@ from _pytest.runner import runtestprotocol
 from grader import __version__
 from grader.course import Course
 from grader.errors import ConfigError, DlgradeError
-from grader.sandbox import Limits, Sandbox
 from grader.proxy import StudentModule, TopicJail
 from grader.results import Outcome, Report, TestResult, TopicResult, TopicStatus
+from grader.sandbox import Limits, Sandbox
 from grader.submission import Submission
 from grader.suite import (
     Failure,
