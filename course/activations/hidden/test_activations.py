@@ -434,6 +434,98 @@ def test_any_input_shape(student, rng, name):
         )
 
 
+def integers(rng, shape):
+    """Nonzero integers in [-8, 8] (0 would bring in the conventions of the x = 0 tests)."""
+    return rng.integers(1, 9, size=shape) * rng.choice([-1, 1], size=shape)
+
+
+def compare_int_ok(got, want, like, what, hint=None):
+    """checks.close, where an integer result is also right when the exact values are integers
+    (relu of an integer array may stay an integer array, as np.maximum(x, 0) gives)."""
+    if (isinstance(got, np.ndarray) and got.dtype.kind in "iu"
+            and np.array_equal(want, np.round(want))):
+        got = got.astype(np.float64)
+    checks.close(got, want, like=like, what=what, hint=hint)
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("name", EVERY)
+def test_integer_inputs(student, rng, name):
+    """{name} is right for integer arrays
+    ru: {name} верна для целочисленных массивов"""
+    for x in (integers(rng, (4, 7)), integers(rng, (9,)).astype(np.int32)):
+        want = getattr(ref, name)(f64(x))
+        got = getattr(student, name)(x)
+        compare_int_ok(
+            got, want, x,
+            L(f"{name}: wrong for an integer input ({x.dtype} array)",
+              f"{name}: неверна для целочисленного входа (массив {x.dtype})"),
+            L("an integer x gives integer buffers: np.zeros_like(x), np.empty_like(x) and "
+              "x.copy() truncate the floats written into them, and out[mask] *= 0.5 raises; "
+              "start from np.zeros(x.shape) or np.asarray(x, dtype=float), or use np.where",
+              "для целочисленного x буферы тоже целочисленные: np.zeros_like(x), "
+              "np.empty_like(x) и x.copy() отбрасывают дробную часть записанных значений, а "
+              "out[mask] *= 0.5 выбрасывает исключение; начинайте с np.zeros(x.shape) или "
+              "np.asarray(x, dtype=float) либо используйте np.where"),
+        )
+
+
+def strided_views(rng):
+    """Arrays that are views with a memory layout other than C order, as slicing and
+    transposing give: (kind of view, array)."""
+    return [
+        ("transposed (Fortran-ordered) 2-d", values(rng, (9, 6)).T),
+        ("every other column", values(rng, (5, 14))[:, ::2]),
+        ("reversed 1-d", values(rng, (23,))[::-1]),
+        ("axes permuted 3-d", np.transpose(values(rng, (2, 3, 4)), (2, 0, 1))),
+    ]
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("name", EVERY)
+def test_noncontiguous_inputs(student, rng, name):
+    """{name} is right for transposed and strided arrays
+    ru: {name} верна для транспонированных массивов и срезов с шагом"""
+    for kind, x in strided_views(rng):
+        call_and_compare(
+            student, name, x,
+            L(f"{name}: wrong for a non-contiguous input ({kind} view)",
+              f"{name}: неверна для несмежного в памяти входа (представление: {kind})"),
+            L("x.reshape(-1), x.ravel() and np.copy(x) of a transposed or strided array are "
+              "copies, or keep its memory order: writes into them are lost; compute with "
+              "whole-array operations (np.where) and return a new array",
+              "x.reshape(-1), x.ravel() и np.copy(x) для транспонированного массива или среза "
+              "с шагом — копии либо сохраняют его порядок в памяти: запись в них теряется; "
+              "вычисляйте операциями над целыми массивами (np.where) и возвращайте новый массив"),
+        )
+
+
+KEYWORD_EDGES = {
+    "leaky_relu": ("negative_slope", (0.0, 1.0)),
+    "leaky_relu_grad": ("negative_slope", (0.0, 1.0)),
+    "elu": ("alpha", (0.0, 100.0)),
+    "elu_grad": ("alpha", (0.0, 100.0)),
+}
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("name", sorted(KEYWORD_EDGES))
+def test_keyword_edge_values(student, rng, name):
+    """{name} is right at the edge values of its keyword (0, and 1 or 100)
+    ru: {name} верна при крайних значениях параметра (0, а также 1 или 100)"""
+    keyword, edges = KEYWORD_EDGES[name]
+    for value in edges:
+        call_and_compare(
+            student, name, values(rng, (6, 9)),
+            L(f"{name}: wrong for {keyword} = {value:g}",
+              f"{name}: неверна при {keyword} = {value:g}"),
+            L(f"use {keyword} as given: `{keyword} or default` turns 0 into the default",
+              f"используйте {keyword} как есть: `{keyword} or значение_по_умолчанию` "
+              "превращает 0 в значение по умолчанию"),
+            **{keyword: value},
+        )
+
+
 # ---------------------------------------------------------------- vectorization
 
 # The fastest plain Python loops a student could write (comprehensions over Python floats with

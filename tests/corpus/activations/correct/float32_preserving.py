@@ -1,12 +1,14 @@
 # expect: full
-"""Keeps the input's dtype: every constant is made in x's dtype, so float32 in gives float32
-out (the contract allows either); relu_grad returns int8 0/1 values."""
+"""Keeps the input's precision: every constant is made in x's floating dtype (float32 for a
+float32 x, float64 for float64 and integer ones), so float32 in gives float32 out (the contract
+allows either); relu_grad returns int8 0/1 values."""
 
 import numpy as np
 
 
 def _c(value, x):
-    return np.asarray(value, dtype=x.dtype)
+    # np.result_type: an integer x must not make the constants integers (0.01 would become 0)
+    return np.asarray(value, dtype=np.result_type(x.dtype, np.float32))
 
 
 def sigmoid(x):

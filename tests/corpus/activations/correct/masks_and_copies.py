@@ -41,7 +41,7 @@ def relu_grad(x):
 
 
 def leaky_relu(x, negative_slope=0.01):
-    out = x.copy()
+    out = np.array(x, dtype=float)  # a float copy: an integer one could not take the slope
     out[x <= 0] *= negative_slope
     return out
 

@@ -1,4 +1,4 @@
-# expect-only: lose elu_negative_custom_alpha
+# expect-only: lose elu_negative_custom_alpha keyword_edge_values.elu
 """ELU forgets alpha in the negative branch: right only for the default alpha = 1."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-# expect-only: lose input_not_modified.leaky_relu
+# expect-only: lose input_not_modified.leaky_relu integer_inputs.leaky_relu
 """leaky_relu scales the negative entries of x in place (out = x is an alias, not a copy)."""
 
 import numpy as np

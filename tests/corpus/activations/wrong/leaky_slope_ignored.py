@@ -1,4 +1,4 @@
-# expect-only: lose leaky_relu_custom_slope
+# expect-only: lose leaky_relu_custom_slope keyword_edge_values.leaky_relu
 """leaky_relu hard-codes the slope 0.01 and ignores negative_slope."""
 
 import numpy as np

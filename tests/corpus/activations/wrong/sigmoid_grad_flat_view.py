@@ -1,0 +1,49 @@
+# expect-only: lose noncontiguous_inputs.sigmoid_grad
+"""sigmoid_grad flattens x without a copy by setting the shape of a view, which only a
+C-contiguous array allows: a transposed or strided x raises AttributeError."""
+
+import numpy as np
+
+
+def sigmoid(x):
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def sigmoid_grad(x):
+    flat = x.view()
+    flat.shape = (-1,)  # no copy
+    s = sigmoid(flat)
+    return (s * (1 - s)).reshape(np.shape(x))
+
+
+def tanh(x):
+    return np.tanh(x)
+
+
+def tanh_grad(x):
+    return 1 - np.tanh(x) ** 2
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
+def relu_grad(x):
+    return (x > 0).astype(float)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return np.where(x > 0, x, negative_slope * x)
+
+
+def leaky_relu_grad(x, negative_slope=0.01):
+    return np.where(x > 0, 1.0, negative_slope)
+
+
+def elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def elu_grad(x, alpha=1.0):
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)))
