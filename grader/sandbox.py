@@ -30,6 +30,8 @@ from typing import Any
 import msgpack
 import numpy as np
 
+from grader import cgroups
+from grader.errors import JailUnavailable
 from grader.jail import wire
 
 JAIL_UID = 65534  # nobody
@@ -40,14 +42,19 @@ _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 @dataclass(frozen=True)
 class Limits:
     """What one job may use. Generous: a correct vectorized solution never comes near them on
-    a loaded 2-core machine; a loop over 1e5 elements, a hang or a bomb does."""
+    a loaded 2-core machine; a loop over 1e5 elements, a hang or a bomb does.
+
+    The job-wide bounds are the real ones: the job's cgroup (``grader.cgroups``) bounds the
+    memory (page cache, memfd, tmpfs and kernel objects included) and the process count of all
+    the job's processes together, and counts their CPU time, dead threads and children included.
+    The rlimits stay as a per-process backstop, and are all there is without cgroups."""
 
     call_seconds: float = 10.0  # wall clock for one call into the student's code
     load_seconds: float = 10.0  # wall clock for importing the student's module
     submission_seconds: float = 300.0  # wall clock for a whole submission, all topics
-    cpu_seconds: int = 60  # CPU time of one job (RLIMIT_CPU)
-    memory_bytes: int = 2 << 30  # address space of one worker (RLIMIT_AS)
-    processes: int = 32  # processes of the jail's uid (RLIMIT_NPROC)
+    cpu_seconds: int = 60  # CPU time of one job, all its processes (cgroup); RLIMIT_CPU per process
+    memory_bytes: int = 2 << 30  # memory of one job, all its processes (cgroup); RLIMIT_AS per process
+    processes: int = 32  # tasks of one job (cgroup pids.max); RLIMIT_NPROC for the jail's uid
     file_bytes: int = 16 << 20  # largest file a worker may write (RLIMIT_FSIZE)
     open_files: int = 256  # RLIMIT_NOFILE
     output_bytes: int = 64 << 10  # what is kept of the student's printing; the rest is counted
@@ -73,7 +80,7 @@ class JobDied(Exception):
         super().__init__(reason)
         self.reason = reason
         self.reason_ru = reason_ru or reason
-        self.kind = kind  # timeout | crash | exit | cpu | protocol
+        self.kind = kind  # timeout | crash | exit | cpu | memory | protocol
 
 
 def _jail_site_dirs() -> dict[str, Path]:
@@ -143,9 +150,13 @@ class Sandbox:
         self._control: socket.socket | None = None
         self._workroot: str | None = None
         self._jobs = 0
+        self._cgroups: cgroups.Layer | None = None
+        self._cgroup_problem = ""  # why there are no job-wide bounds, when there are none
+        self._unbounded_jobs = 0  # jobs that ran without their cgroup (DLGRADE_CGROUPS=optional)
 
     # -- life cycle
     def start(self) -> None:
+        self._open_cgroups()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"} | {var: "1" for var in _THREAD_VARS}
         if self.mode == "bwrap":
@@ -168,6 +179,37 @@ class Sandbox:
         )
         child.close()
         self._control = parent
+
+    def _open_cgroups(self) -> None:
+        """The job-wide bounds, or fail closed: the strong jail without a bound on the memory of
+        a job's processes together is not the strong jail (five forked children, each under its
+        RLIMIT_AS, add up to any amount)."""
+        required = cgroups.policy() == "required"
+        try:
+            self._cgroups = cgroups.open_layer(self.limits.memory_bytes, self.limits.processes)
+            self._cgroup_problem = ""
+        except cgroups.Unavailable as why:
+            self._cgroup_problem = str(why)
+            if self.mode == "bwrap" and required:
+                raise JailUnavailable(_NO_BOUND.format(why=why)) from None
+
+    def _job_group(self, n: int) -> cgroups.JobGroup | None:
+        if self._cgroups is None:
+            self._unbounded_jobs += 1
+            return None
+        try:
+            return self._cgroups.job(n)
+        except OSError as error:
+            return self._unbounded(f"cannot create the job's cgroup: {error}")
+
+    def _unbounded(self, why: str) -> cgroups.JobGroup | None:
+        """A job without its cgroup: refused in the strong jail unless cgroups are optional."""
+        self._cgroup_problem = why
+        if self.mode == "bwrap" and cgroups.policy() == "required":
+            self.close()
+            raise JailUnavailable(_NO_BOUND.format(why=why))
+        self._unbounded_jobs += 1
+        return None
 
     def _bwrap_command(self, control_fd: int) -> list[str]:
         args = ["bwrap", *_namespace_args()]
@@ -211,6 +253,9 @@ class Sandbox:
         if self._workroot:
             shutil.rmtree(self._workroot, ignore_errors=True)
             self._workroot = None
+        if self._cgroups is not None:
+            self._cgroups.close()
+            self._cgroups = None
 
     def restart(self) -> None:
         self.close()
@@ -229,6 +274,7 @@ class Sandbox:
             self.restart()
         assert self._control is not None and self._process is not None
         self._jobs += 1
+        group = self._job_group(self._jobs)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_read, out_write = os.pipe()
         request = wire.encode({"op": "spawn", "job": self._jobs, "limits": {
@@ -240,14 +286,30 @@ class Sandbox:
             reply = wire.decode(wire.recv(self._control))
         except (OSError, EOFError, wire.WireError) as error:
             self.close()
+            if group is not None:
+                group.finish()
             raise JobDied(f"the jail could not start: {error}", "protocol") from None
         finally:
             theirs.close()
             os.close(out_write)
-        if reply.get("op") != "spawned":
-            raise JobDied("the jail refused the job", "protocol")
-        host_pid = self._host_pid(int(reply["pid"]))
-        return Job(self, ours, out_read, host_pid)
+        try:
+            if reply.get("op") != "spawned":
+                raise JobDied("the jail refused the job", "protocol")
+            host_pid = self._host_pid(int(reply["pid"]))
+        except BaseException:
+            if group is not None:
+                group.finish()
+            raise
+        if group is not None:
+            # before the first request ("load"): no student code has run yet, and whatever it
+            # forks later is born in the group
+            try:
+                group.add(host_pid)
+            except OSError as error:
+                group.finish()  # kills the worker if it got in anywhere
+                _kill(host_pid)
+                group = self._unbounded(f"cannot move the job's worker into its cgroup: {error}")
+        return Job(self, ours, out_read, host_pid, group)
 
     def _host_pid(self, jail_pid: int) -> int:
         """The worker's pid as this process sees it: the jail reports its own PID namespace's
@@ -281,6 +343,8 @@ class Sandbox:
 
     def protections(self) -> dict[str, Any]:
         strong = self.mode == "bwrap"
+        layer = self._cgroups
+        bound = layer is not None and not self._unbounded_jobs
         return {
             "jail": self.mode,
             "separate_process": True,
@@ -293,7 +357,27 @@ class Sandbox:
             "orphans_killed": True,
             "limits": asdict(self.limits),
             "memory_limit_bytes": self.limits.memory_bytes,
+            # from the job cgroups actually made, not assumed (grader.cgroups)
+            "job_memory_bound": bound,
+            "job_process_bound": bound,
+            "job_cpu_accounting": bound and layer is not None and layer.counts_cpu,
+            "cgroup": layer.version if bound and layer is not None else None,
+            "cgroup_problem": self._cgroup_problem or None,
         }
+
+
+_NO_BOUND = (
+    "the strong jail needs a job-wide memory bound and there is none here ({why}); run as root "
+    "(cgroup v1), or delegate a cgroup v2 subtree and set DLGRADE_CGROUP_ROOT to it, or set "
+    "DLGRADE_CGROUPS=optional to grade with per-process limits only"
+)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 _BOOT = "import sys; sys.path[:0] = {paths!r}; import agent; agent.main()"
@@ -334,10 +418,13 @@ def _child_pids(pid: int) -> list[int]:
 class Job:
     """One worker: a topic of one submission. Calls are request/reply, each with a deadline."""
 
-    def __init__(self, sandbox: Sandbox, sock: socket.socket, out_read: int, host_pid: int):
+    def __init__(self, sandbox: Sandbox, sock: socket.socket, out_read: int, host_pid: int,
+                 group: cgroups.JobGroup | None = None):  # fmt: skip
         self.sandbox = sandbox
         self.sock = sock
         self.host_pid = host_pid
+        self.group = group
+        self.usage: cgroups.Usage | None = None  # what the job used, once it has ended
         self.alive = True
         self.output = bytearray()
         self.output_total = 0
@@ -368,7 +455,7 @@ class Job:
                           f"не завершился за {timeout:g} с") from None  # fmt: skip
         except (EOFError, ConnectionError, OSError):
             status = self._end(kill=False)
-            raise _death(status) from None
+            raise self._death(status) from None
         except wire.WireError as error:
             self._end()
             raise JobDied(f"sent a reply that is not plain data ({error})", "protocol",
@@ -376,32 +463,49 @@ class Job:
         if not isinstance(reply, dict):
             self._end()
             raise JobDied("sent a malformed reply", "protocol", "прислал искажённый ответ")
+        limit = self.sandbox.limits.cpu_seconds
+        if self.group is not None and (self.group.cpu_seconds() or 0.0) > limit:
+            # RLIMIT_CPU is per process: the job's budget holds for all its processes together
+            self._end()
+            raise JobDied(f"ran out of CPU time (the job's limit is {limit} s, all its processes together)",
+                          "cpu", f"исчерпал процессорное время (лимит задания — {limit} с на все его "
+                          "процессы вместе)")  # fmt: skip
         return reply
 
     def cpu_seconds(self) -> float:
-        """CPU time the kernel charged the worker, all its threads, in seconds (schedstat ns)."""
-        total = 0
-        try:
-            for task in os.listdir(f"/proc/{self.host_pid}/task"):
-                with open(f"/proc/{self.host_pid}/task/{task}/schedstat") as handle:
-                    total += int(handle.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-        return total / 1e9
+        """CPU time the kernel charged the job, in seconds: from its cgroup (every thread and
+        child, dead ones included), else the worker's own and its reaped children's."""
+        if self.usage is not None:
+            return self.usage.cpu_seconds
+        if self.group is not None:
+            seconds = self.group.cpu_seconds()
+            if seconds is not None:
+                return seconds
+        return _proc_cpu_seconds(self.host_pid)
 
     def _end(self, kill: bool = True) -> int | None:
         if not self.alive:
             return None
         self.alive = False
         if kill:
-            try:
-                os.kill(self.host_pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            _kill(self.host_pid)
         self.sock.close()
+        if self.group is not None:
+            self.group.kill()  # everything of the job, from the trusted side, daemons included
         status = self.sandbox.wait_exited()
+        if self.group is not None:
+            self.usage = self.group.finish()
         self._drain.join(timeout=5)
         return status
+
+    def _death(self, status: int | None) -> JobDied:
+        killed = status is None or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL)
+        if self.usage is not None and self.usage.oom_killed and killed:
+            mib = self.sandbox.limits.memory_bytes >> 20
+            return JobDied(f"ran out of memory (the job's limit is {mib} MiB, all its processes together)",
+                           "memory", f"исчерпал память (лимит задания — {mib} МиБ на все его процессы "
+                           "вместе)")  # fmt: skip
+        return _death(status)
 
     def close(self) -> None:
         if self.alive:
@@ -418,6 +522,17 @@ class Job:
             return self.sock.recv(1) == b""
         except OSError:
             return False
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    """utime + stime + cutime + cstime of /proc/<pid>/stat: the process's threads, dead ones
+    included, and its reaped children (not a number the jail reports)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _death(status: int | None) -> JobDied:
