@@ -9,8 +9,9 @@ The public API (the CLI in ``cli.py`` is thin over it; the bank schema is in REA
 
 from grader.quiz.config import QuizConfig, load_config
 from grader.quiz.engine import load_banks, pool, student_quiz, variant
-from grader.quiz.loader import Bank, load_bank
+from grader.quiz.loader import load_bank
 from grader.quiz.model import Item, Quiz
+from grader.quiz.specs import Bank
 
 __all__ = ["Bank", "Item", "Quiz", "QuizConfig", "load_bank", "load_banks", "load_config",
            "pool", "student_quiz", "variant"]

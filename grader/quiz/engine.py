@@ -14,8 +14,10 @@ from pathlib import Path
 from grader.errors import UsageError
 from grader.quiz import seeds
 from grader.quiz.config import TOPICS, QuizConfig
-from grader.quiz.loader import CHECK_SEEDS, Bank, QuestionSpec, instantiate, load_bank_cached
+from grader.quiz.loader import CHECK_SEEDS, load_bank_cached
 from grader.quiz.model import LANGS, Item, Quiz
+from grader.quiz.specs import Bank, QuestionSpec
+from grader.quiz.variants import instantiate
 
 
 def bank_path(course_dir: str | Path, topic: str) -> Path:

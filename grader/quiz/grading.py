@@ -33,9 +33,10 @@ from grader.errors import UsageError
 from grader.quiz import seeds
 from grader.quiz.config import QuizConfig
 from grader.quiz.engine import chosen_questions, student_seed
-from grader.quiz.loader import Bank, instantiate
 from grader.quiz.model import Item, format_number
 from grader.quiz.scoring import AnswerError, is_blank, read_answer, score
+from grader.quiz.specs import Bank
+from grader.quiz.variants import instantiate
 from grader.results import Report, TestResult, TopicResult
 
 COLUMNS = ("student", "question", "variant", "topic", "answer")

@@ -1,6 +1,6 @@
 """The quiz engine's one item model: what every writer and the grader consume.
 
-A *question* is a template in a bank (``QuestionSpec``, see ``loader.py``); an *item* is one
+A *question* is a template in a bank (``QuestionSpec``, see ``specs.py``); an *item* is one
 rendered variant of it in one language: its parameters drawn, its answer computed, its text
 rendered. Items are target-neutral: writers compile them to Markdown, HTML, GIFT, Moodle XML,
 Canvas QTI and Open edX OLX, and ``scoring.py`` gives the one meaning of a response's score that

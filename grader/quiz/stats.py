@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from grader.errors import ConfigError
 from grader.quiz import seeds
-from grader.quiz.loader import Bank, QuestionSpec, draw_params, instantiate, parameter_space
 from grader.quiz.model import LANGS
+from grader.quiz.params import draw_params, parameter_space
+from grader.quiz.specs import Bank, QuestionSpec
+from grader.quiz.variants import instantiate
 
 EXHAUSTIVE = 5000
 

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from grader.errors import UsageError
-from grader.quiz.loader import Bank
-from grader.quiz.writers.common import Export, make_pools
+from grader.quiz.specs import Bank
+from grader.quiz.writers.common import Export, Pools, make_pools
 
 EXPORT_FORMATS = ("gift", "moodle", "qti", "olx")
 
@@ -38,7 +38,7 @@ def export(fmt: str, banks: dict[str, Bank], *, lang: str, variants: int, salt: 
     return result
 
 
-def _manifest(fmt: str, pools: list) -> bytes:
+def _manifest(fmt: str, pools: Pools) -> bytes:
     """Which LMS object holds which variant (the instructor's side: it names no answer, but
     a variant id rebuilds the variant, key included, with the bank)."""
     from grader.quiz.writers.olx import url_name

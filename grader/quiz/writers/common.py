@@ -10,8 +10,8 @@ import numpy as np
 
 from grader.errors import ConfigError
 from grader.quiz.engine import pool
-from grader.quiz.loader import Bank, QuestionSpec
 from grader.quiz.model import Item
+from grader.quiz.specs import Bank, QuestionSpec
 
 # Moodle accepts only these grade fractions (percent); anything else is rejected on import.
 MOODLE_FRACTIONS = (100.0, 90.0, 83.33333, 80.0, 75.0, 70.0, 66.66667, 60.0, 50.0, 40.0,
