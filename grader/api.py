@@ -165,6 +165,9 @@ def _report_from_json(data: dict[str, Any]) -> Report:
 
 def validate(progress: Console | None = None) -> list[str]:
     """Everything that must hold for the course to be gradable, as a list of problems."""
+    from grader.quiz import require_extra
+
+    require_extra("dlgrade validate checks the quiz banks and needs")  # before minutes of grading
     course = load_course()
     problems = [f"{path.relative_to(course.root)} is out of sync with its solution; run `dlgrade stubs`"
                 for path in stubs.drifted_stubs(course.root)]  # fmt: skip

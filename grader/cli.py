@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.text import Text
 
 from grader import __version__, api
-from grader.errors import DlgradeError
+from grader.command import handles_errors
+from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.submission import TOPICS
 
@@ -30,33 +27,6 @@ def _console() -> Console:
     if not console.is_terminal:  # a pipe or a CI log: wide enough for a row per submission
         console.width = max(console.width, 120)
     return console
-
-
-def handles_errors(command: Callable) -> Callable:
-    """One clear ``error:`` line and the documented exit code; a traceback only with --debug."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except DlgradeError as error:
-            if error.exit_code == 3 or os.environ.get("DLGRADE_DEBUG"):
-                traceback.print_exc()
-            click.echo(f"error: {error}", err=True)
-            sys.exit(error.exit_code)
-        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as error:  # the grader's own bug
-            if os.environ.get("DLGRADE_DEBUG"):
-                traceback.print_exc()
-            click.echo(
-                f"error: dlgrade failed internally ({type(error).__name__}: {error}); "
-                "rerun with DLGRADE_DEBUG=1 for the traceback and report it",
-                err=True,
-            )
-            sys.exit(3)
-
-    return wrapper
 
 
 topic_option = click.option("--topic", type=click.Choice(TOPICS), help="Grade only this topic.")
@@ -201,12 +171,7 @@ def stubs(only_check: bool) -> None:
         click.echo(f"wrote {path.relative_to(root)}", err=True)
 
 
-try:  # the quiz commands live in their own subpackage
-    from grader.quiz.cli import quiz
-
-    cli.add_command(quiz)
-except ImportError:  # pragma: no cover - only while the subpackage is being written
-    pass
+cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a quiz command runs
 
 
 if __name__ == "__main__":

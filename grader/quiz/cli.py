@@ -7,36 +7,21 @@ command (0 done, 1 ``check`` found problems, 2 usage or configuration, 3 the gra
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
+from grader.command import handles_errors
 from grader.errors import UsageError
+from grader.quiz import require_extra
 from grader.quiz.config import QuizConfig, load_config
-from grader.quiz.engine import load_banks, student_quiz
-from grader.quiz.model import Quiz
-
-
-def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """grader.cli's error handling (one ``error:`` line, the documented exit code), looked up
-    when the command runs: grader.cli imports this module, so importing it back at import
-    time would be circular."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from grader.cli import handles_errors as handle
-        return handle(command)(*args, **kwargs)
-
-    return wrapper
 
 
 def _course(course: Path | None) -> tuple[Path, QuizConfig]:
+    require_extra()
     if course is None:
         from grader.course import find_root
         root = find_root()
@@ -95,8 +80,6 @@ def _read_students(path: Path) -> list[str]:
 def render(topic: str, student: str | None, students_file: Path | None, fmt: str,
            lang: str | None, out: Path | None, with_key: bool, course: Path | None) -> None:
     """Render TOPIC's quiz (or all topics') for a student: their own questions and variants."""
-    from grader.quiz.writers.student import quiz_html, quiz_json, quiz_markdown
-
     if with_key and fmt == "html":
         raise UsageError("--with-key is for md and json; the HTML page is the student's")
     if (student is None) == (students_file is None):
@@ -104,6 +87,9 @@ def render(topic: str, student: str | None, students_file: Path | None, fmt: str
     if students_file and out is None:
         raise UsageError("--students needs --out DIR")
     course_dir, config = _course(course)
+    from grader.quiz.engine import load_banks, student_quiz
+    from grader.quiz.writers.student import quiz_html, quiz_json, quiz_markdown
+
     lang = lang or config.lang
     banks = load_banks(course_dir, _topics(topic))
     students = [student] if student else _read_students(students_file)  # type: ignore[arg-type]
@@ -142,9 +128,10 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
     """Export banks for an LMS: GIFT or Moodle XML, Canvas QTI 1.2 (.zip), Open edX OLX
     (.tar.gz). Where a target cannot express a tolerance or a partial-credit rule exactly, the
     file NOTES-<format>.txt beside the export says what was done instead."""
+    course_dir, config = _course(course)
+    from grader.quiz.engine import load_banks
     from grader.quiz.writers import export as run_export
 
-    course_dir, config = _course(course)
     lang = lang or config.lang
     banks = load_banks(course_dir, _topics(topic))
     counts = {t: config.questions_per_student(t, len(b.questions)) for t, b in banks.items()}
@@ -176,9 +163,10 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
 def grade(responses: Path, topic: str | None, lang: str | None, fmt: str, out: Path | None,
           no_reveal: bool, course: Path | None) -> None:
     """Grade a CSV or JSON file of RESPONSES against each student's own variant."""
+    course_dir, config = _course(course)
+    from grader.quiz.engine import load_banks
     from grader.quiz.grading import grade_responses, read_responses
 
-    course_dir, config = _course(course)
     lang = lang or config.lang
     banks = load_banks(course_dir, _topics(topic) if topic else "all")
     rows = read_responses(responses, banks, topic)
@@ -225,9 +213,10 @@ def check(topic: str, draws: int, min_distinct: int, course: Path | None) -> Non
     from rich.console import Console
     from rich.table import Table
 
+    course_dir, _ = _course(course)
+    from grader.quiz.engine import load_banks
     from grader.quiz.stats import check_bank
 
-    course_dir, _ = _course(course)
     banks = load_banks(course_dir, _topics(topic))
     console = Console(highlight=False)
     failed = False
@@ -243,12 +232,3 @@ def check(topic: str, draws: int, min_distinct: int, course: Path | None) -> Non
         console.print(table)
     sys.exit(1 if failed else 0)
 
-
-def render_quiz(quiz_: Quiz, fmt: str, with_key: bool = False) -> str:
-    """Programmatic helper: one quiz in one format."""
-    from grader.quiz.writers.student import quiz_html, quiz_json, quiz_markdown
-    if fmt == "html":
-        return quiz_html(quiz_)
-    if fmt == "md":
-        return quiz_markdown(quiz_, with_key=with_key)
-    return json.dumps(quiz_json(quiz_, with_key=with_key), ensure_ascii=False, indent=1)

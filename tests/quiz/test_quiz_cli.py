@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
 from grader.quiz.cli import quiz
 
-from quiz_paths import COURSE
+from quiz_paths import COURSE, ROOT
 
 
 def run(*args: str):
@@ -93,3 +96,33 @@ def test_malformed_bank_exits_2(tmp_path):
 def test_usage_errors_exit_2():
     assert run("render", "nosuchtopic", "--student", "x").exit_code == 2
     assert run("render", "activations").exit_code == 2
+
+
+# a machine with the grader but not the quiz extra: jinja2 cannot be imported
+WITHOUT_JINJA = """
+import sys
+sys.modules["jinja2"] = None  # `import jinja2` now raises ImportError, as if not installed
+from grader.cli import main
+sys.argv = ["dlgrade", *sys.argv[1:]]
+main()
+"""
+
+
+def _dlgrade_without_jinja(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", WITHOUT_JINJA, *args], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)  # fmt: skip
+
+
+def test_a_missing_quiz_extra_says_what_to_install():
+    done = _dlgrade_without_jinja("quiz", "render", "activations", "--student", "x")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: the quiz commands need jinja2, which is not installed: pip install 'dlgrade[quiz]'"
+    ]
+
+
+def test_the_grader_runs_without_the_quiz_extra():
+    done = _dlgrade_without_jinja("--help")
+    assert done.returncode == 0, done.stderr
+    assert "quiz" in done.stdout and "grade" in done.stdout
+    assert _dlgrade_without_jinja("quiz", "render", "--help").returncode == 0
