@@ -210,6 +210,76 @@ def test_linear_inputs_unchanged(student, rng):
                                           f"linear_forward / linear_backward изменили {name}"))
 
 
+@pytest.mark.points(2)
+def test_linear_two_layers_alternate(student, rng):
+    """Two dense layers used alternately keep their own caches
+    ru: два полносвязных слоя, вызываемые поочерёдно, хранят каждый свой кэш"""
+    first, second = layer(rng, 6, 4, 3), layer(rng, 5, 3, 7)
+    douts = rng.normal(size=(6, 3)), rng.normal(size=(5, 7))
+    _, cache_a = forward(student, *first)
+    _, cache_b = forward(student, *second)  # a second layer's forward between A's two passes
+    for (en, ru), cache, params, dout in ((("the first", "первого"), cache_a, first, douts[0]),
+                                          (("the second", "второго"), cache_b, second, douts[1])):
+        got = parts(student.linear_backward(dout, cache), 3, "linear_backward", "(dx, dW, db)")
+        want = ref_backward(*params, dout)
+        for part, g, w in zip(("dx", "dW", "db"), got, want):
+            checks.close(
+                g, w, like=params[0], kind="linear",
+                what=L(f"linear_backward: wrong {part} for {en} of two layers whose forward "
+                       "passes ran one after the other",
+                       f"linear_backward: неверный {part} для {ru} из двух слоёв, прямые "
+                       "проходы которых шли друг за другом"),
+                hint=L("take everything the backward pass needs from its cache, never from a "
+                       "module-level variable: another layer's forward pass overwrites it",
+                       "берите всё нужное обратному проходу из его cache, а не из переменной "
+                       "модуля: прямой проход другого слоя её перезапишет"))
+
+
+@pytest.mark.points(1)
+def test_linear_backward_repeatable(student, rng):
+    """linear_backward gives the same gradients when called twice with one cache
+    ru: linear_backward даёт те же градиенты при двух вызовах с одним cache"""
+    x, W, b = layer(rng, 7, 4, 2)
+    dout = rng.normal(size=(7, 2))
+    want = ref_backward(x, W, b, dout)
+    _, cache = forward(student, x, W, b)
+    what = L("linear_backward called a second time with the same cache",
+             "linear_backward, вызванная второй раз с тем же cache")
+    hint = L("the backward pass must not change its cache (no cache.W = cache.W.T, no in-place "
+             "ops on the cached arrays)",
+             "обратный проход не должен менять cache (никаких cache.W = cache.W.T и операций "
+             "на месте над сохранёнными массивами)")
+    for _ in range(2):
+        got = parts(student.linear_backward(dout, cache), 3, "linear_backward", "(dx, dW, db)")
+        for part, g, w in zip(("dx", "dW", "db"), got, want):
+            checks.close(g, w, like=x, kind="linear", what=what + L(f" ({part})", f" ({part})"),
+                         hint=hint)
+
+
+@pytest.mark.points(1)
+def test_linear_edge_shapes(student, rng):
+    """The dense layer works for one sample, one feature and one output
+    ru: полносвязный слой работает для одного объекта, одного признака и одного выхода"""
+    for n, d, m in ((1, 4, 3), (5, 1, 3), (5, 4, 1), (1, 1, 1)):
+        x, W, b = layer(rng, n, d, m)
+        dout = rng.normal(size=(n, m))
+        want_out, _ = ref.linear_forward(*f64(x, W, b))
+        want = ref_backward(x, W, b, dout)
+        out, cache = forward(student, x, W, b)
+        got = parts(student.linear_backward(dout, cache), 3, "linear_backward", "(dx, dW, db)")
+        what = L(f"the dense layer for x ({n}, {d}), W ({d}, {m})",
+                 f"полносвязный слой для x ({n}, {d}), W ({d}, {m})")
+        hint = L("keep every axis: out is (N, M), dx (N, D), dW (D, M), db (M,) even when one "
+                 "of them is 1 (no np.squeeze)",
+                 "сохраняйте все оси: out формы (N, M), dx (N, D), dW (D, M), db (M,), даже "
+                 "когда одна из них равна 1 (без np.squeeze)")
+        checks.close(out, want_out, like=x, kind="linear", what=what + L(" (out)", " (out)"),
+                     hint=hint)
+        for part, g, w in zip(("dx", "dW", "db"), got, want):
+            checks.close(g, w, like=x, kind="linear", what=what + L(f" ({part})", f" ({part})"),
+                         hint=hint)
+
+
 @pytest.mark.points(1)
 def test_linear_vectorized(student, rng):
     """linear_forward is vectorized over the samples (no Python loop over N)
@@ -281,6 +351,23 @@ def test_softmax_inputs_unchanged(student, rng):
     checks.unchanged(before, z, what=L("softmax changed z", "softmax изменила z"),
                      hint=L("z - z.max(axis=1, keepdims=True) makes a new array; z -= ... does not",
                             "z - z.max(axis=1, keepdims=True) создаёт новый массив, а z -= ... — нет"))
+
+
+@pytest.mark.points(1)
+def test_softmax_edge_shapes(student, rng):
+    """softmax works for one row and for one class
+    ru: softmax работает для одной строки и для одного класса"""
+    for shape in ((1, 5), (4, 1)):
+        z = rng.normal(size=shape) * 3.0
+        want = ref.softmax(z.copy())
+        got = student.softmax(z)
+        checks.close(got, want, like=z, kind="linear",
+                     what=L(f"softmax: wrong for logits of shape {shape}",
+                            f"softmax: неверен для логитов формы {shape}"),
+                     hint=L("keep the (N, C) shape (keepdims=True, no np.squeeze); with one "
+                            "class every probability is 1",
+                            "сохраняйте форму (N, C) (keepdims=True, без np.squeeze); при одном "
+                            "классе все вероятности равны 1"))
 
 
 @pytest.mark.points(1)
@@ -392,6 +479,24 @@ def test_ce_inputs_unchanged(student, rng):
     for name, bef, now in zip(("logits", "y"), before, (logits, y)):
         checks.unchanged(bef, now, what=L(f"cross_entropy changed {name}",
                                           f"cross_entropy изменила {name}"))
+
+
+@pytest.mark.points(1)
+def test_ce_edge_shapes(student, rng):
+    """cross_entropy works for one sample and for two classes
+    ru: cross_entropy работает для одного объекта и для двух классов"""
+    for n, c in ((1, 4), (7, 2)):
+        logits, y = rng.normal(size=(n, c)) * 2.0, labels(rng, n, c)
+        want_loss, want_grad = ref.cross_entropy(logits.copy(), y.copy())
+        loss, dlogits = ce(student, logits, y)
+        what = L(f"cross_entropy for {n} sample(s), {c} classes",
+                 f"cross_entropy для {n} объект(ов) и {c} классов")
+        loss = checks.scalar(loss, what=what + L(" (loss)", " (потери)"))
+        checks.close(loss, want_loss, like=logits, kind="loss", what=what + L(" (loss)", " (потери)"))
+        checks.close(dlogits, want_grad, like=logits, kind="linear",
+                     what=what + L(" (dlogits)", " (dlogits)"),
+                     hint=L("dlogits has the shape of logits, (N, C), even for N = 1",
+                            "dlogits имеет форму logits, (N, C), даже при N = 1"))
 
 
 @pytest.mark.points(1)
@@ -523,3 +628,46 @@ def test_numgrad_custom_h(student, rng):
     checks.close(got, want, like=x, kind="gradcheck", rtol=1e-9, atol=1e-9,
                  what=L("numerical_gradient with h = 1e-3", "numerical_gradient при h = 1e-3"),
                  hint=L("use the h argument, not a fixed step", "используйте аргумент h, а не фиксированный шаг"))
+
+
+@pytest.mark.points(2)
+def test_numgrad_integer_x(student, rng):
+    """numerical_gradient at an integer x gives the float central differences
+    ru: numerical_gradient в целочисленной точке x даёт центральные разности в числах с плавающей точкой"""
+    for x in (np.arange(-3, 4), rng.integers(-4, 5, size=(3, 2)).astype(np.int32)):
+        before = x.copy()
+        f_ref, f = bind("sum_of_cubes")
+        want = ref.numerical_gradient(f_ref, x.copy())
+        got = numgrad(student, f, x)
+        checks.close(got, want, like=np.float64, kind="gradcheck",
+                     what=L(f"numerical_gradient of sum(x**3) at an integer x ({x.dtype})",
+                            f"numerical_gradient от sum(x**3) в целочисленной точке x ({x.dtype})"),
+                     hint=L("an integer array cannot hold x + h (it is truncated back to x), and "
+                            "np.zeros_like(x) is an integer array too: perturb "
+                            "np.array(x, dtype=float) and collect the gradient in np.zeros(x.shape)",
+                            "целочисленный массив не может хранить x + h (значение усекается "
+                            "обратно до x), и np.zeros_like(x) тоже целочисленный: возмущайте "
+                            "np.array(x, dtype=float) и собирайте градиент в np.zeros(x.shape)"))
+        checks.unchanged(before, x, what=L("numerical_gradient changed an integer x",
+                                           "numerical_gradient изменила целочисленный x"))
+
+
+@pytest.mark.points(1)
+def test_numgrad_any_shape_and_layout(student, rng):
+    """numerical_gradient works for a 0-d x and for strided views
+    ru: numerical_gradient работает для x размерности 0 и для срезов с шагом"""
+    cases = [("a 0-d x", "x размерности 0", np.array(rng.uniform(1.0, 2.0))),
+             ("every other column of a (3, 8) array", "каждый второй столбец массива (3, 8)",
+              rng.uniform(-2.0, 2.0, size=(3, 8))[:, ::2]),
+             ("a reversed 1-d x", "развёрнутый одномерный x", rng.uniform(-2.0, 2.0, size=9)[::-1])]
+    for en, ru, x in cases:
+        before = x.copy()
+        f_ref, f = bind("sum_of_cubes")
+        want = ref.numerical_gradient(f_ref, x.copy())
+        got = numgrad(student, f, x)
+        checks.close(got, want, like=x, kind="gradcheck",
+                     what=L(f"numerical_gradient of sum(x**3) for {en}",
+                            f"numerical_gradient от sum(x**3) для: {ru}"),
+                     hint=HINT_EVERY_ELEMENT)
+        checks.unchanged(before, x, what=L(f"numerical_gradient changed {en}",
+                                           f"numerical_gradient изменила {ru}"))

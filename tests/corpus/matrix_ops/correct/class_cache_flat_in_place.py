@@ -1,7 +1,8 @@
 # expect: full
 """The layer's cache is an object of the student's class (it stays in the jail as a handle);
 cross-entropy with np.take_along_axis; the numerical gradient perturbs x in place through
-x.flat (which writes into x whatever its memory layout) and restores it."""
+x.flat (which writes into x whatever its memory layout) and restores it (an integer x is
+first copied to float)."""
 import numpy as np
 
 
@@ -39,6 +40,8 @@ def cross_entropy(logits, y):
 
 
 def numerical_gradient(f, x, h=1e-5):
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)  # x.flat[i] = old + h would truncate in an integer x
     grad = np.zeros(x.shape)
     for i in range(x.size):
         old = x.flat[i]

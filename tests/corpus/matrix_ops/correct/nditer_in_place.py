@@ -1,6 +1,7 @@
 # expect: full
 """CS231n's eval_numerical_gradient: perturb x itself with np.nditer and restore every
-element exactly; the layer caches everything, b included."""
+element exactly (an integer x, which cannot hold x + h, is first copied to float); the layer
+caches everything, b included."""
 import numpy as np
 
 
@@ -32,6 +33,8 @@ def cross_entropy(logits, y):
 
 
 def numerical_gradient(f, x, h=1e-5):
+    if x.dtype.kind != "f":
+        x = x.astype(float)  # an integer x would truncate x + h
     grad = np.zeros(x.shape)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:

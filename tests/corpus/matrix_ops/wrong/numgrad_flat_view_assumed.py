@@ -1,4 +1,4 @@
-# expect-only: lose numgrad_non_contiguous
+# expect-only: lose numgrad_non_contiguous numgrad_integer_x
 """Perturbs x through x.reshape(-1), which is a copy for a transposed x: the gradient is 0."""
 import numpy as np
 
