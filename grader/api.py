@@ -155,6 +155,7 @@ def _report_from_json(data: dict[str, Any]) -> Report:
                              x["message"], tuple(x["hints"]), x.get("seconds", 0.0))
                   for x in t["tests"]),
             t["max_score"], t["message"], tuple(t.get("warnings", ())), t.get("output", ""),
+            t.get("resources", {}),
         )
         for name, t in data["topics"].items()
     )  # fmt: skip

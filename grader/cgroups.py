@@ -60,6 +60,20 @@ class Usage:
         }
 
 
+def combine(usages: list[Usage]) -> dict[str, object]:
+    """The figures of a topic from those of its jobs (a crash restarts the worker: several):
+    peaks are the largest, CPU seconds the sum, oom_killed whether any job was OOM-killed."""
+    if not usages:
+        return {}
+    return {
+        "jobs": len(usages),
+        "peak_memory_bytes": max(u.peak_memory_bytes for u in usages),
+        "peak_processes": max(u.peak_processes for u in usages),
+        "cpu_seconds": round(sum(u.cpu_seconds for u in usages), 4),
+        "oom_killed": any(u.oom_killed for u in usages),
+    }
+
+
 def _write(path: Path, value: str) -> None:
     with open(path, "w") as handle:
         handle.write(value)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from grader import cgroups
 from grader.jail.wire import Handle, PublicFn
 from grader.sandbox import Job, JobDied, Sandbox
 from grader.suite import (
@@ -58,6 +59,7 @@ class TopicJail:
     # functions that ran out of time: not called again, so one hanging function cannot eat the
     # submission's time budget and with it the tests of the functions after it
     timed_out: dict[str, L] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)  # every worker of the topic, for its figures
 
     # -- the worker
     def _remaining(self, limit: float) -> float:
@@ -80,6 +82,7 @@ class TopicJail:
         self.generation += 1
         try:
             self.job = self.sandbox.spawn()
+            self.jobs.append(self.job)
             reply = self.job.request(
                 {"op": "load", "files": self.files, "module": self.topic, "generation": self.generation},
                 self._remaining(self.sandbox.limits.load_seconds),
@@ -100,6 +103,10 @@ class TopicJail:
             self.job.close()
             self._collect_output()
             self.job = None
+
+    def resources(self) -> dict[str, object]:
+        """What the topic's jobs used, from their cgroups (once they have ended)."""
+        return cgroups.combine([job.usage for job in self.jobs if job.usage is not None])
 
     def _collect_output(self) -> None:
         if self.job is not None:

@@ -48,6 +48,9 @@ class TopicResult:
     message: str = ""
     warnings: tuple[str, ...] = ()  # hints from the student's warnings; never cost points
     output: str = ""  # the head of what the student's code printed
+    # what the topic's jobs used, read from their cgroups (grader.cgroups.combine); empty when
+    # the machine gave no cgroup to read
+    resources: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -61,6 +64,7 @@ class TopicResult:
             "message": self.message,
             "warnings": list(self.warnings),
             "output": self.output,
+            "resources": dict(self.resources),
             "tests": [test.to_json() for test in self.tests],
         }
 

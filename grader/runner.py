@@ -196,7 +196,7 @@ class GradingPlugin:
             output += f"\n[… {jail.output_total - len(jail.output)} more bytes of output not kept]"
         return TopicResult(
             topic, status, tests, max_score, "; ".join(p(self.lang) for p in problems),
-            warnings=tuple(sorted(jail.warnings)), output=output,
+            warnings=tuple(sorted(jail.warnings)), output=output, resources=jail.resources(),
         )  # fmt: skip
 
     def _contract_problems(self, topic: str, jail: TopicJail) -> list[L]:
