@@ -601,3 +601,35 @@ def _equal(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     return bool(a == b)
+
+
+# ---------------------------------------------------------------- global random state
+
+
+def leaves_global_random(student: Any, call: Callable[[], T], what: L, hint: Hint = None) -> T:
+    """Runs ``call()`` (a call of the student's code) and fails if it changed the jail's global
+    random states, np.random's or Python's ``random`` (``student.global_rng_digest()`` before
+    and after): the contract's ``rng`` is the only source of randomness, and a function that
+    seeds or draws from the global generator changes the caller's. Returns ``call()``'s result.
+    The digest is computed in the jail, so this check may only take points away."""
+    _check_what(what)
+    before = student.global_rng_digest()
+    result = call()
+    if student.global_rng_digest() != before:
+        _fail(
+            what,
+            L(
+                "the call changed the global random state (np.random or Python's random)",
+                "вызов изменил глобальное состояние генератора (np.random или random из Python)",
+            ),
+            _GLOBAL_RANDOM_HINT if hint is None else hint,
+        )
+    return result
+
+
+_GLOBAL_RANDOM_HINT = L(
+    "draw only from the rng argument (rng.random, rng.permutation, rng.normal...): never call "
+    "np.random.seed, np.random.* or random.*, not even to seed them from rng",
+    "берите случайность только из аргумента rng (rng.random, rng.permutation, rng.normal...): "
+    "не вызывайте np.random.seed, np.random.* и random.*, даже чтобы засеять их из rng",
+)

@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 from grader import checks
-from grader.suite import L, Failure, Handle
+from grader.suite import Failure, Handle, L
 from solutions import optimizers as ref
-
 
 # ---------------------------------------------------------------- helpers (trusted side)
 
@@ -53,7 +52,7 @@ def as_losses(student, got, what):
         try:
             return np.array(got, dtype=np.float64)
         except (TypeError, ValueError):
-            raise Failure(what + L(": losses must be numbers", ": losses должны быть числами"))
+            raise Failure(what + L(": losses must be numbers", ": losses должны быть числами")) from None
     return got
 
 
@@ -269,6 +268,48 @@ def test_gd_step_inputs_unchanged(student, rng):
     checks.unchanged(grad_before, grad, what=L("gd_step changed grad", "gd_step изменила grad"))
 
 
+@pytest.mark.points(1)
+def test_loss_grad_edge_shapes(student, rng):
+    """least_squares_loss_grad works for one sample and for one feature
+    ru: least_squares_loss_grad работает для одного объекта и для одного признака"""
+    for n, d in ((1, 4), (6, 1), (1, 1)):
+        X, y = least_squares(rng, n, d)
+        w = rng.normal(size=d)
+        what = L(f"least_squares_loss_grad for X of shape ({n}, {d})",
+                 f"least_squares_loss_grad для X формы ({n}, {d})")
+        loss, grad = pair(student.least_squares_loss_grad(*copies((w, X, y))), what,
+                          "(loss, grad)")
+        want_loss, want_grad = ref.least_squares_loss_grad(w, X, y)
+        hint = L("the gradient has the shape of w, (D,), even for D = 1: no np.squeeze, no "
+                 "float(...) of it",
+                 "градиент имеет форму w, (D,), даже при D = 1: без np.squeeze и float(...)")
+        checks.close(loss, want_loss, like=X, kind="loss", what=what + L(" (loss)", " (потери)"),
+                     hint=HINT_HALF)
+        checks.close(grad, want_grad, like=X, kind="linear",
+                     what=what + L(" (gradient)", " (градиент)"), hint=hint)
+
+
+@pytest.mark.points(1)
+def test_steps_noncontiguous_inputs(student, rng):
+    """least_squares_loss_grad, gd_step and momentum_step work on transposed and strided arrays
+    ru: least_squares_loss_grad, gd_step и momentum_step работают с транспонированными массивами и срезами с шагом"""
+    X = rng.normal(size=(4, 11)).T  # (11, 4), Fortran-ordered
+    y = rng.normal(size=22)[::2]
+    w, grad, velocity = (rng.normal(size=8)[::-2] for _ in range(3))  # (4,), reversed, strided
+    what = L("on transposed / strided arrays", "на транспонированных массивах / срезах с шагом")
+    got = pair(student.least_squares_loss_grad(*copies((w, X, y))), what, "(loss, grad)")
+    for part, g, want in zip(("loss", "gradient"), got, ref.least_squares_loss_grad(w, X, y)):
+        checks.close(g, want, like=X, kind="linear",
+                     what=L(f"least_squares_loss_grad ({part}) ", f"least_squares_loss_grad ({part}) ") + what)
+    checks.close(student.gd_step(*copies((w, grad, 0.1))), ref.gd_step(w, grad, 0.1), like=w,
+                 kind="trajectory", what=L("gd_step ", "gd_step ") + what)
+    got = momentum_call(student, w, grad, velocity, 0.1, momentum=0.8)
+    for part, g, want in zip(("w", "velocity"), got,
+                             ref.momentum_step(w, grad, velocity, 0.1, momentum=0.8)):
+        checks.close(g, want, like=w, kind="trajectory",
+                     what=L(f"momentum_step ({part}) ", f"momentum_step ({part}) ") + what)
+
+
 # ---------------------------------------------------------------- momentum_step
 
 
@@ -408,6 +449,23 @@ def test_momentum_inputs_unchanged(student, rng):
                                 "build new arrays (v = momentum * v + grad)",
                                 "`v *= momentum` и `w -= ...` пишут в массив вызывающего кода; "
                                 "создавайте новые массивы (v = momentum * v + grad)"))
+
+
+@pytest.mark.points(1)
+def test_momentum_keyword_edges(student, rng):
+    """momentum_step at lr = 0, momentum = 0 with nesterov, and momentum = 1
+    ru: momentum_step при lr = 0, momentum = 0 с nesterov и momentum = 1"""
+    for lr, momentum, nesterov in ((0.0, 0.9, False), (0.0, 0.9, True), (0.1, 0.0, True),
+                                   (0.05, 1.0, False), (0.05, 1.0, True)):
+        w, grad, velocity = momentum_case(rng)
+        got = momentum_call(student, w, grad, velocity, lr, momentum=momentum, nesterov=nesterov)
+        want = ref.momentum_step(w, grad, velocity, lr, momentum=momentum, nesterov=nesterov)
+        shown = f"lr = {lr:g}, momentum = {momentum:g}, nesterov = {nesterov}"
+        for part, g, wnt in zip(("w", "velocity"), got, want):
+            checks.close(g, wnt, like=w, kind="trajectory",
+                         what=L(f"momentum_step: wrong {part} for {shown}",
+                                f"momentum_step: неверное значение {part} при {shown}"),
+                         hint=HINT_TORCH_MOMENTUM)
 
 
 # ---------------------------------------------------------------- minibatch_indices
@@ -564,6 +622,32 @@ def test_minibatch_same_rng_state_same_batches(student, seed):
                        hint=HINT_RNG)
 
 
+@pytest.mark.points(1)
+def test_minibatch_batch_not_smaller_than_n(student, rng):
+    """minibatch_indices: batch_size >= n_samples gives one batch of all the samples
+    ru: minibatch_indices: batch_size >= n_samples даёт один батч из всех объектов"""
+    for n, batch_size in ((40, 40), (40, 64), (1, 1), (1, 5)):
+        what = L(f"minibatch_indices with batch_size = {batch_size} >= n_samples = {n}",
+                 f"minibatch_indices при batch_size = {batch_size} >= n_samples = {n}")
+        for shuffle in (True, False):
+            got = batches_call(student, n, batch_size, fresh(rng), shuffle=shuffle)
+            if [len(b) for b in got] != [n]:
+                raise sizes_failure(what, got, [n],
+                                    L("one batch holding every sample", "один батч со всеми объектами"))
+            if not np.array_equal(np.sort(got[0]), np.arange(n)):
+                raise cover_failure(what, got, n)
+
+
+@pytest.mark.points(1)
+def test_minibatch_leaves_global_random_state(student, rng):
+    """minibatch_indices draws only from rng: NumPy's and Python's global random states stay as they were
+    ru: minibatch_indices берёт случайность только из rng: глобальные генераторы NumPy и Python не меняются"""
+    for shuffle in (True, False):
+        checks.leaves_global_random(
+            student, lambda shuffle=shuffle: student.minibatch_indices(50, 7, fresh(rng), shuffle=shuffle),
+            L(f"minibatch_indices (shuffle={shuffle})", f"minibatch_indices (shuffle={shuffle})"))
+
+
 # ---------------------------------------------------------------- fit_gd
 
 WHAT_GD = L("fit_gd", "fit_gd")
@@ -644,6 +728,22 @@ def test_fit_gd_inputs_unchanged(student, rng):
                                 "not w -= ...",
                                 "начните с копии (w = w0.copy()) или обновляйте через "
                                 "w = w - ..., а не w -= ..."))
+
+
+@pytest.mark.points(1)
+def test_fit_gd_repeatable(student, rng):
+    """fit_gd run twice on the same problem gives the same result
+    ru: fit_gd, запущенная дважды на одной задаче, даёт одинаковый результат"""
+    X, y = least_squares(rng, 19, 3)
+    first = fit_gd_call(student, X, y, 0.1, 7)
+    second = fit_gd_call(student, X, y, 0.1, 7)
+    what = L("fit_gd run twice on the same data", "fit_gd, дважды запущенная на одних данных")
+    hint = L("keep the weights and the losses in local variables: nothing may carry over from "
+             "one call to the next (no module-level list or array)",
+             "храните веса и потери в локальных переменных: ничто не должно переходить из "
+             "одного вызова в другой (никаких списков и массивов на уровне модуля)")
+    checks.same_output([np.asarray(a) for a in first], [np.asarray(a) for a in second],
+                       what=what, hint=hint)
 
 
 # ---------------------------------------------------------------- fit_sgd
@@ -815,3 +915,30 @@ def test_fit_sgd_inputs_unchanged(student, rng):
                                 "place; start from w0.copy()",
                                 "индексируйте батчем (X[batch]) вместо перемешивания X и y на "
                                 "месте; начинайте с w0.copy()"))
+
+
+@pytest.mark.points(1)
+def test_fit_sgd_repeatable(student, seed):
+    """fit_sgd twice with the same rng state gives the same result
+    ru: fit_sgd дважды с одним состоянием rng даёт одинаковый результат"""
+    state = np.random.default_rng([seed, 40])
+    X, y = least_squares(state, 23, 3)
+    runs = [fit_sgd_call(student, X, y, 0.05, 3, 5, fresh(state), momentum=0.7) for _ in range(2)]
+    what = L("fit_sgd run twice with the same rng state (momentum = 0.7, batches of 5)",
+             "fit_sgd, дважды запущенная с одним состоянием rng (momentum = 0.7, батчи по 5)")
+    hint = L("start every run from a zero velocity made inside fit_sgd, and draw the batches "
+             "only from rng: nothing may carry over from one call to the next",
+             "начинайте каждый запуск с нулевой скорости, созданной внутри fit_sgd, и берите "
+             "батчи только из rng: ничто не должно переходить из одного вызова в другой")
+    checks.same_output([np.asarray(a) for a in runs[0]], [np.asarray(a) for a in runs[1]],
+                       what=what, hint=hint)
+
+
+@pytest.mark.points(1)
+def test_fit_sgd_leaves_global_random_state(student, rng):
+    """fit_sgd draws only from rng: NumPy's and Python's global random states stay as they were
+    ru: fit_sgd берёт случайность только из rng: глобальные генераторы NumPy и Python не меняются"""
+    X, y = least_squares(rng, 21, 3)
+    checks.leaves_global_random(
+        student, lambda: student.fit_sgd(X, y, 0.05, 2, 4, fresh(rng), momentum=0.5),
+        L("fit_sgd", "fit_sgd"))

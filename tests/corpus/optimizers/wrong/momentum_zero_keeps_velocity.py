@@ -1,4 +1,4 @@
-# expect-only: lose momentum_zero_is_plain_gd
+# expect-only: lose momentum_zero_is_plain_gd momentum_keyword_edges
 # A shortcut for momentum = 0 that returns the old velocity unchanged.
 import numpy as np
 

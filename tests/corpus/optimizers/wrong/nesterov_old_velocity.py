@@ -1,4 +1,4 @@
-# expect-only: lose momentum_nesterov_weights
+# expect-only: lose momentum_nesterov_weights momentum_keyword_edges
 # Nesterov's look-ahead uses the old velocity instead of the new one.
 import numpy as np
 

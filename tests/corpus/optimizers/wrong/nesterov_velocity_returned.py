@@ -1,4 +1,4 @@
-# expect-only: lose momentum_nesterov_velocity
+# expect-only: lose momentum_nesterov_velocity momentum_keyword_edges
 # With nesterov the returned velocity is the look-ahead step instead of the velocity.
 import numpy as np
 
