@@ -224,14 +224,33 @@ def _quiz_bank_problems(course: Course) -> list[str]:
     return problems
 
 
+def _job_bound_lines(facts: dict[str, Any], limits: Any, yes: str, no: str) -> list[str]:
+    """The job-wide bounds (one cgroup per job), held or not, and what to do when not."""
+    where = f"cgroup {facts['cgroup']}" if facts.get("cgroup") else "no cgroup"
+    lines = [
+        f"{yes if facts['job_memory_bound'] else no} job-wide memory bound: {limits.memory_bytes >> 20} MiB for "
+        f"all of a job's processes together, page cache, memfd and tmpfs included ({where})",
+        f"{yes if facts['job_process_bound'] else no} job-wide process bound: {limits.processes} tasks ({where})",
+        f"{yes if facts['job_cpu_accounting'] else no} job-wide CPU time: threads and children included, "
+        f"{limits.cpu_seconds} s a job ({where})",
+    ]
+    if not facts["job_memory_bound"]:
+        lines.append(
+            f"  why not: {facts.get('cgroup_problem') or 'unknown'}; to fix: run as root (cgroup v1), or delegate "
+            "a cgroup v2 subtree and set DLGRADE_CGROUP_ROOT; until then `grade` refuses the strong jail "
+            "unless DLGRADE_CGROUPS=optional"
+        )
+    return lines
+
+
 def doctor() -> dict[str, Any]:
     """What protections are active here, checked by starting a jail, not assumed."""
     course = load_course()
     mode = detect_mode()
-    with Sandbox(course.limits, mode) as sandbox:
-        facts = sandbox.protections()
+    with Sandbox(course.limits, mode, cgroups_required=False) as sandbox:
         job = sandbox.spawn()
         job.close()
+        facts = sandbox.protections()
     strong = mode == "bwrap"
     yes, no = "[green]✓[/green]", "[red]✗[/red]"
     limits = course.limits
@@ -248,6 +267,7 @@ def doctor() -> dict[str, Any]:
         f"{limits.cpu_seconds} s CPU, {limits.memory_bytes >> 20} MiB memory, "
         f"{limits.processes} processes, {limits.file_bytes >> 20} MiB files, "
         f"{limits.submission_seconds:g} s a submission",
+        *_job_bound_lines(facts, limits, yes, no),
     ]
     if os.geteuid() != 0 and strong:
         lines.append("note: not root: jail and zygote share a uid in a user namespace")

@@ -142,9 +142,14 @@ def _namespace_args() -> list[str]:
 class Sandbox:
     """One zygote; jobs run one at a time. Restart it with ``restart()`` if it dies."""
 
-    def __init__(self, limits: Limits | None = None, mode: str | None = None):
+    def __init__(self, limits: Limits | None = None, mode: str | None = None,
+                 cgroups_required: bool | None = None):  # fmt: skip
+        """``cgroups_required``: refuse to start the strong jail without job-wide bounds; by
+        default from ``DLGRADE_CGROUPS`` (``dlgrade doctor`` passes False: it reports, it does
+        not grade)."""
         self.limits = limits or Limits()
         self.mode = mode or detect_mode()
+        self._cgroups_required = cgroups_required
         self.uid = JAIL_UID if (self.mode == "bwrap" and os.geteuid() == 0) else None
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -184,7 +189,7 @@ class Sandbox:
         """The job-wide bounds, or fail closed: the strong jail without a bound on the memory of
         a job's processes together is not the strong jail (five forked children, each under its
         RLIMIT_AS, add up to any amount)."""
-        required = cgroups.policy() == "required"
+        required = self._required()
         try:
             self._cgroups = cgroups.open_layer(self.limits.memory_bytes, self.limits.processes)
             self._cgroup_problem = ""
@@ -192,6 +197,11 @@ class Sandbox:
             self._cgroup_problem = str(why)
             if self.mode == "bwrap" and required:
                 raise JailUnavailable(_NO_BOUND.format(why=why)) from None
+
+    def _required(self) -> bool:
+        if self._cgroups_required is not None:
+            return self._cgroups_required
+        return cgroups.policy() == "required"
 
     def _job_group(self, n: int) -> cgroups.JobGroup | None:
         if self._cgroups is None:
@@ -205,7 +215,7 @@ class Sandbox:
     def _unbounded(self, why: str) -> cgroups.JobGroup | None:
         """A job without its cgroup: refused in the strong jail unless cgroups are optional."""
         self._cgroup_problem = why
-        if self.mode == "bwrap" and cgroups.policy() == "required":
+        if self.mode == "bwrap" and self._required():
             self.close()
             raise JailUnavailable(_NO_BOUND.format(why=why))
         self._unbounded_jobs += 1

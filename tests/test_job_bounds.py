@@ -358,3 +358,25 @@ def test_groups_of_a_dead_grader_are_cleaned_at_start() -> None:
         assert all(parent.exists() for parent in layer.parents.values())  # a live one stays
     finally:
         layer.close()
+
+
+def _doctor(env: dict[str, str]) -> dict:
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "doctor", "--format", "json"], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT, env={**os.environ, **env})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+@needs_cgroups
+def test_doctor_says_the_job_bounds_hold() -> None:
+    facts = _doctor({})
+    assert facts["job_memory_bound"] is True and facts["cgroup"] in ("v1", "v2")
+    assert any("✓[/green] job-wide memory bound" in line for line in facts["lines"])
+
+
+def test_doctor_says_what_to_do_without_job_bounds(tmp_path: Path) -> None:
+    facts = _doctor({"DLGRADE_CGROUP_ROOT": str(tmp_path)})  # reports, never refuses
+    assert facts["job_memory_bound"] is False
+    assert any("✗[/red] job-wide memory bound" in line for line in facts["lines"])
+    (advice,) = [line for line in facts["lines"] if "why not" in line]
+    assert str(tmp_path) in advice and "DLGRADE_CGROUP_ROOT" in advice and "DLGRADE_CGROUPS=optional" in advice
