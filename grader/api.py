@@ -24,7 +24,7 @@ from grader.errors import DlgradeError, UsageError
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
 from grader.sandbox import Sandbox, detect_mode
-from grader.submission import TOPICS, load_submission
+from grader.submission import load_submission
 
 
 def grade(path: Path, *, topic: str | None = None, seed: int | None = None,
@@ -60,8 +60,7 @@ def sample_paths(course: Course) -> list[Path]:
 
 def _grade_chunk(args: tuple) -> list[dict[str, Any]]:
     """One worker process of a batch: its own sandbox and pytest session."""
-    root, paths, topic, seed, lang = args
-    course = load_course(Path(root))
+    course, paths, topic, seed, lang = args  # the Course itself: course.toml is read once per batch
     submissions, unreadable = [], []
     for path in paths:
         try:
@@ -94,7 +93,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
         paths = sample_paths(course)
         if not paths:
             raise UsageError("no submissions given and the course has no samples/ folder")
-    expanded = _expand(paths)
+    expanded = _expand(paths, course.topics)
     done: dict[str, dict] = {}
     if out is not None and out.exists():
         for line in out.read_text(encoding="utf-8").splitlines():
@@ -117,7 +116,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
             task = bar.add_task("grading", total=len(todo))
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = {
-                    pool.submit(_grade_chunk, (str(course.root), [str(p) for p in c], topic, seed, lang)): c
+                    pool.submit(_grade_chunk, (course, [str(p) for p in c], topic, seed, lang)): c
                     for c in chunks
                 }  # fmt: skip
                 for future in as_completed(futures):
@@ -135,13 +134,13 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     return [_report_from_json(merged[str(p)]) for p in expanded]
 
 
-def _expand(paths: list[Path]) -> list[Path]:
+def _expand(paths: list[Path], topics: tuple[str, ...]) -> list[Path]:
     """A folder of submissions stands for its entries; a submission folder stands for itself."""
     found = []
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
-        is_submission = (path / "exercises").is_dir() or any((path / f"{t}.py").exists() for t in TOPICS)
+        is_submission = (path / "exercises").is_dir() or any((path / f"{t}.py").exists() for t in topics)
         is_container = path.is_dir() and not is_submission
         found.extend(sorted(p for p in path.iterdir() if not p.name.startswith(".")) if is_container else [path])
     return found
@@ -174,6 +173,7 @@ def validate(progress: Console | None = None) -> list[str]:
                 for path in stubs.drifted_stubs(course.root)]  # fmt: skip
     reference = load_submission(course.root / "solutions")
     stub = load_submission(course.root / "exercises")
+    hidden_max: dict[str, float] = {}  # what each hidden suite adds up to, for [topics.*] max_points
     for kind in ("hidden", "public"):
         topics = course.topics_with_suites(kind)
         missing = [t for t in course.topics if t not in topics]
@@ -185,6 +185,8 @@ def validate(progress: Console | None = None) -> list[str]:
             progress.print(f"[dim]grading solutions/ and exercises/ with the {kind} suites…[/dim]")
         ref_report, stub_report = run_session(course, [reference, stub], topics=topics, kind=kind,
                                               lang="en")  # fmt: skip
+        if kind == "hidden":
+            hidden_max = {topic.topic: topic.max_score for topic in ref_report.topics}
         for topic in ref_report.topics:
             for test in topic.tests:
                 if test.outcome != "pass":
@@ -198,12 +200,10 @@ def validate(progress: Console | None = None) -> list[str]:
                     problems.append(f"{kind} {topic.topic}.{test.name}: the stub gets {test.outcome}, "
                                     "not not_attempted (does the test call the student?)")  # fmt: skip
     problems += _quiz_bank_problems(course)
-    for topic, settings in course.raw.get("topics", {}).items():
-        expected = settings.get("max_points")
-        if expected is not None:
-            got = sum(t.max_score for t in ref_report.topics if t.topic == topic)
-            if got != expected:
-                problems.append(f"course.toml says {topic} is worth {expected}, its suite sums to {got:g}")
+    for name, expected in course.max_points.items():
+        got = hidden_max.get(name, 0.0)
+        if got != expected:
+            problems.append(f"course.toml says {name} is worth {expected:g}, its hidden suite sums to {got:g}")
     return problems
 
 

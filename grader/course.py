@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from grader.errors import ConfigError
 from grader.sandbox import Limits
@@ -23,10 +24,14 @@ class Course:
     name: str
     seed: int
     lang: str
-    topics: tuple[str, ...]
-    weights: dict[str, float]
+    topics: tuple[str, ...]  # [topics] in the file's order (the order students meet them)
+    max_points: dict[str, float]  # [topics.<topic>] max_points, where given: `dlgrade validate` checks it
     limits: Limits
-    raw: dict
+    raw: dict[str, Any]  # the file's tables, for the one a subsystem reads itself ([quiz]: grader.quiz.config)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "course" / "course.toml"
 
     def suite(self, topic: str, kind: str = "hidden") -> Path:
         return self.root / "course" / topic / kind / f"test_{topic}.py"
@@ -72,12 +77,7 @@ def load_course(root: Path | None = None) -> Course:
             raise ConfigError(f"{path}: [{table}] {key} must be a {kind.__name__}, not {value!r}")
         return value
 
-    topics_table = raw.get("topics", {})
-    unknown = sorted(set(topics_table) - set(TOPICS))
-    if unknown:
-        raise ConfigError(f"{path}: [topics] unknown topic(s) {', '.join(unknown)}; known: {', '.join(TOPICS)}")
-    topics = tuple(topic for topic in TOPICS if topic in topics_table) or TOPICS
-    weights = {topic: float(topics_table.get(topic, {}).get("weight", 1.0)) for topic in topics}
+    topics, max_points = _topics(raw.get("topics", {}), path)
 
     limit_fields = {field.name: field.type for field in dataclasses.fields(Limits)}
     limit_values = {}
@@ -102,7 +102,28 @@ def load_course(root: Path | None = None) -> Course:
         seed=seed,
         lang=str(get("course", "lang", str, "en")),
         topics=topics,
-        weights=weights,
+        max_points=max_points,
         limits=Limits(**limit_values),  # type: ignore[arg-type]  # each value cast to its field's type above
         raw=raw,
     )
+
+
+def _topics(table: object, path: Path) -> tuple[tuple[str, ...], dict[str, float]]:
+    """The course's topics in the file's order (all of the contract's when [topics] is absent),
+    and the points each one's hidden suite must add up to, where the file says."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [topics] must be a table of [topics.<topic>] tables")
+    unknown = [topic for topic in table if topic not in TOPICS]
+    if unknown:
+        raise ConfigError(f"{path}: [topics] unknown topic(s) {', '.join(unknown)}; known: {', '.join(TOPICS)}")
+    max_points = {}
+    for topic, settings in table.items():
+        if not isinstance(settings, dict):
+            raise ConfigError(f"{path}: [topics.{topic}] must be a table (e.g. max_points = 60), not {settings!r}")
+        for key, value in settings.items():
+            if key != "max_points":
+                raise ConfigError(f"{path}: [topics.{topic}] unknown key {key!r}; known: max_points")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{path}: [topics.{topic}] max_points must be a positive number, not {value!r}")
+            max_points[topic] = float(value)
+    return tuple(table) or TOPICS, max_points

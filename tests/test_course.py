@@ -1,0 +1,42 @@
+"""course/course.toml is read once into a typed Course: its [topics] order is the course's one
+topic list, and a key nothing reads is an error, not silently ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.course import load_course
+from grader.errors import ConfigError
+from grader.submission import TOPICS
+
+
+def course_with(tmp_path: Path, toml: str):
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "course.toml").write_text(toml, encoding="utf-8")
+    return load_course(tmp_path)
+
+
+def test_topics_come_in_the_files_order(tmp_path: Path) -> None:
+    course = course_with(tmp_path, "[topics.dropout]\nmax_points = 30\n[topics.activations]\n")
+    assert course.topics == ("dropout", "activations")
+    assert course.max_points == {"dropout": 30.0}
+
+
+def test_no_topics_table_means_every_topic_of_the_contract(tmp_path: Path) -> None:
+    assert course_with(tmp_path, "[course]\nname = 'c'\n").topics == TOPICS
+
+
+@pytest.mark.parametrize(
+    "toml,needle",
+    [("[topics.dropout]\nweight = 1.0\n", "unknown key 'weight'"),
+     ("[topics.dropout]\nmax_points = 0\n", "max_points must be a positive number"),
+     ("[topics]\ndropout = 3\n", "[topics.dropout] must be a table"),
+     ("[topics.convolutions]\n", "unknown topic(s) convolutions")],
+    ids=["weight", "zero-points", "not-a-table", "unknown-topic"],
+)  # fmt: skip
+def test_a_bad_topics_table_names_the_file_and_key(tmp_path: Path, toml: str, needle: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        course_with(tmp_path, toml)
+    assert "course.toml" in str(error.value) and needle in str(error.value)
