@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from grader.course import load_course  # noqa: E402
 from grader.quiz import markup  # noqa: E402
-from grader.quiz.config import load_config  # noqa: E402
+from grader.quiz.config import quiz_config  # noqa: E402
 from grader.quiz.engine import load_banks, student_quiz  # noqa: E402
 from grader.quiz.writers.student import quiz_html, quiz_json, quiz_markdown  # noqa: E402
 
@@ -43,9 +44,9 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    config = load_config(ROOT / "course")
+    config = quiz_config(load_course(ROOT))
     t = time.perf_counter()
-    banks = load_banks(ROOT / "course", "all")
+    banks = load_banks(config, "all")
     load = time.perf_counter() - t
     students = [f"student{i:05d}" for i in range(args.students)]
     n_items = sum(len(student_quiz(b, "x", config.lang, config).items) for b in banks.values())

@@ -2,11 +2,11 @@
 
 The public API (the CLI in ``cli.py`` is thin over it; the bank schema is in README.md)::
 
-    banks = load_banks("course")                        # {topic: Bank}, every bank checked
+    banks = load_banks(config)                          # {topic: Bank}, every bank checked
     quiz = student_quiz(banks["activations"], "ivanov", "ru", config)
     item = variant(banks["activations"], "activations.elu_negative_value.3fa9c01b22", "en")
 
-where ``config = load_config("course")``. The engine needs the quiz extra
+where ``config = quiz_config(load_course())``. The engine needs the quiz extra
 (``pip install 'dlgrade[quiz]'``: jinja2, PyYAML, latex2mathml, markdown-it-py); grading does
 not, so this package imports it only when one of the names above is first used, and then
 ``require_extra`` says what to install if it is missing.
@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from grader.errors import UsageError
 
 if TYPE_CHECKING:
-    from grader.quiz.config import QuizConfig, load_config
+    from grader.quiz.config import QuizConfig, quiz_config
     from grader.quiz.engine import load_banks, pool, student_quiz, variant
     from grader.quiz.loader import load_bank
     from grader.quiz.model import Item, Quiz
     from grader.quiz.specs import Bank
 
-__all__ = ["Bank", "Item", "Quiz", "QuizConfig", "load_bank", "load_banks", "load_config", "pool",
+__all__ = ["Bank", "Item", "Quiz", "QuizConfig", "load_bank", "load_banks", "pool", "quiz_config",
            "require_extra", "student_quiz", "variant"]  # fmt: skip
 
 # (module, the distribution that provides it): what only the quiz needs
@@ -34,7 +34,7 @@ EXTRA = (("jinja2", "jinja2"), ("yaml", "pyyaml"), ("latex2mathml", "latex2mathm
 INSTALL = "pip install 'dlgrade[quiz]'"
 
 _HOMES = {
-    "QuizConfig": "config", "load_config": "config", "load_banks": "engine", "pool": "engine",
+    "QuizConfig": "config", "quiz_config": "config", "load_banks": "engine", "pool": "engine",
     "student_quiz": "engine", "variant": "engine", "load_bank": "loader", "Item": "model",
     "Quiz": "model", "Bank": "specs",
 }  # fmt: skip

@@ -17,24 +17,29 @@ import click
 from grader.command import handles_errors
 from grader.errors import UsageError
 from grader.quiz import require_extra
-from grader.quiz.config import QuizConfig, load_config
+from grader.quiz.config import QuizConfig, quiz_config
 
 
-def _course(course: Path | None) -> tuple[Path, QuizConfig]:
+def _course(course: Path | None) -> QuizConfig:
+    """The course's quiz settings: course.toml read once (grader.course), its [quiz] table."""
     require_extra()
+    from grader.course import find_root, load_course
+
     if course is None:
-        from grader.course import find_root
         root = find_root()
-        course = root / "course"
-    else:
+    elif (course / "course").is_dir():
+        root = course.resolve()
+    elif course.name == "course":
         root = course.resolve().parent
+    else:
+        raise UsageError(f"--course {course}: give a course checkout (with course/course.toml) or its course/ folder")
     if str(root) not in sys.path:  # banks call solutions/ of this checkout
         sys.path.insert(0, str(root))
-    return course, load_config(course)
+    return quiz_config(load_course(root))
 
 
 course_option = click.option("--course", type=click.Path(path_type=Path, file_okay=False),
-                             help="The course folder (default: course/ of this checkout).")
+                             help="The course checkout, or its course/ folder (default: the course of dlgrade's configuration).")
 lang_option = click.option("--lang", type=click.Choice(["ru", "en"]),
                            help="Language (default: [quiz] lang, else ru).")
 
@@ -86,12 +91,12 @@ def render(topic: str, student: str | None, students_file: Path | None, fmt: str
         raise UsageError("give --student ID or --students FILE")
     if students_file and out is None:
         raise UsageError("--students needs --out DIR")
-    course_dir, config = _course(course)
+    config = _course(course)
     from grader.quiz.engine import load_banks, student_quiz
     from grader.quiz.writers.student import quiz_html, quiz_json, quiz_markdown
 
     lang = lang or config.lang
-    banks = load_banks(course_dir, _topics(topic))
+    banks = load_banks(config, _topics(topic))
     students = [student] if student else _read_students(students_file)  # type: ignore[arg-type]
     for sid in students:
         quizzes = [student_quiz(b, sid, lang, config) for b in banks.values()]
@@ -128,12 +133,12 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
     """Export banks for an LMS: GIFT or Moodle XML, Canvas QTI 1.2 (.zip), Open edX OLX
     (.tar.gz). Where a target cannot express a tolerance or a partial-credit rule exactly, the
     file NOTES-<format>.txt beside the export says what was done instead."""
-    course_dir, config = _course(course)
+    config = _course(course)
     from grader.quiz.engine import load_banks
     from grader.quiz.writers import export as run_export
 
     lang = lang or config.lang
-    banks = load_banks(course_dir, _topics(topic))
+    banks = load_banks(config, _topics(topic))
     counts = {t: config.questions_per_student(t, len(b.questions)) for t, b in banks.items()}
     result = run_export(fmt, banks, lang=lang, variants=variants, salt=config.salt,
                         questions_per_student=counts)
@@ -163,12 +168,12 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
 def grade(responses: Path, topic: str | None, lang: str | None, fmt: str, out: Path | None,
           no_reveal: bool, course: Path | None) -> None:
     """Grade a CSV or JSON file of RESPONSES against each student's own variant."""
-    course_dir, config = _course(course)
+    config = _course(course)
     from grader.quiz.engine import load_banks
     from grader.quiz.grading import grade_responses, read_responses
 
     lang = lang or config.lang
-    banks = load_banks(course_dir, _topics(topic) if topic else "all")
+    banks = load_banks(config, _topics(topic) if topic else "all")
     rows = read_responses(responses, banks, topic)
     reports = grade_responses(rows, banks, config, lang, reveal=not no_reveal)
     if out is not None:
@@ -213,11 +218,11 @@ def check(topic: str, draws: int, min_distinct: int, course: Path | None) -> Non
     from rich.console import Console
     from rich.table import Table
 
-    course_dir, _ = _course(course)
+    config = _course(course)
     from grader.quiz.engine import load_banks
     from grader.quiz.stats import check_bank
 
-    banks = load_banks(course_dir, _topics(topic))
+    banks = load_banks(config, _topics(topic))
     console = Console(highlight=False)
     failed = False
     for bank in banks.values():

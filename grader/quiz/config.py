@@ -1,34 +1,37 @@
-"""The ``[quiz]`` table of ``course/course.toml`` (the course's one config file, owned by the lead).
-
-Keys read here (all optional)::
+"""The ``[quiz]`` table of ``course/course.toml``, taken from the course read once by
+``grader.course.load_course`` (never read again here). Keys (all optional)::
 
     [quiz]
     questions_per_student = 10        # an int for every topic, or a table: {default = 10, optimizers = 16}
     salt = "dl-2026"                  # mixed into every seed; change it to re-randomize a new run
     lang = "ru"                       # the default language of rendered quizzes
 
-A missing file or key means: all questions of a bank, salt "dlgrade", Russian.
+A missing key means: all questions of a bank, salt "dlgrade", the course's language
+(``[course] lang``).
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import ConfigError
+from grader.submission import TOPICS
 
-TOPICS = ("activations", "initialization", "batchnorm", "dropout", "optimizers", "matrix_ops")
+if TYPE_CHECKING:
+    from grader.course import Course
+
 DEFAULT_SALT = "dlgrade"
 
 
 @dataclass(frozen=True)
 class QuizConfig:
-    course_dir: Path
+    course_dir: Path  # the course/ folder: <topic>/quiz.yaml
+    topics: tuple[str, ...] = TOPICS  # the course's topics, in its order
     salt: str = DEFAULT_SALT
     lang: str = "ru"
-    default_count: int | None = None               # None: every question of the bank
+    default_count: int | None = None  # None: every question of the bank
     topic_counts: dict[str, int] = field(default_factory=dict)
 
     def questions_per_student(self, topic: str, bank_size: int) -> int:
@@ -43,19 +46,15 @@ def _positive_int(value: Any, where: str) -> int:
     return value
 
 
-def load_config(course_dir: str | Path = "course") -> QuizConfig:
-    course_dir = Path(course_dir)
-    path = course_dir / "course.toml"
-    if not path.exists():
-        return QuizConfig(course_dir=course_dir)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    quiz = data.get("quiz", {})
+def quiz_config(course: Course) -> QuizConfig:
+    """The course's quiz settings; ConfigError naming course.toml and the key."""
+    quiz = course.raw.get("quiz", {})
+    where = f"{course.config_path}: [quiz]"
     if not isinstance(quiz, dict):
-        raise ConfigError(f"{path}: [quiz] must be a table")
-    where = f"{path}: [quiz]"
+        raise ConfigError(f"{where} must be a table")
+    unknown = sorted(set(quiz) - {"questions_per_student", "salt", "lang"})
+    if unknown:
+        raise ConfigError(f"{where} unknown key(s) {', '.join(unknown)}; known: questions_per_student, salt, lang")
     default: int | None = None
     topics: dict[str, int] = {}
     count = quiz.get("questions_per_student")
@@ -63,18 +62,18 @@ def load_config(course_dir: str | Path = "course") -> QuizConfig:
         for key, value in count.items():
             if key == "default":
                 default = _positive_int(value, where)
-            elif key in TOPICS:
+            elif key in course.topics:
                 topics[key] = _positive_int(value, f"{where} questions_per_student.{key}")
             else:
                 raise ConfigError(f"{where} questions_per_student: unknown topic {key!r} "
-                                  f"(one of {', '.join(TOPICS)} or 'default')")
+                                  f"(one of {', '.join(course.topics)} or 'default')")  # fmt: skip
     elif count is not None:
         default = _positive_int(count, where)
     salt = quiz.get("salt", DEFAULT_SALT)
-    lang = quiz.get("lang", "ru")
+    lang = quiz.get("lang", course.lang)
     if not isinstance(salt, str) or not salt:
         raise ConfigError(f"{where} salt must be a non-empty string")
     if lang not in ("ru", "en"):
         raise ConfigError(f"{where} lang must be 'ru' or 'en', got {lang!r}")
-    return QuizConfig(course_dir=course_dir, salt=salt, lang=lang, default_count=default,
-                      topic_counts=topics)
+    return QuizConfig(course_dir=course.root / "course", topics=course.topics, salt=salt, lang=lang,
+                      default_count=default, topic_counts=topics)  # fmt: skip

@@ -1,6 +1,6 @@
 """Banks of a course, students' quizzes and LMS pools: the programmatic API the CLI is thin over.
 
-- ``load_banks(course_dir)``: every ``course/<topic>/quiz.yaml``, checked.
+- ``load_banks(config)``: every ``course/<topic>/quiz.yaml`` of the course's topics, checked.
 - ``student_quiz(bank, student, lang, config)``: the student's own quiz: the questions they get
   (how many: ``[quiz] questions_per_student``) and their variant of each.
 - ``pool(bank, question, n, lang, salt)``: n pre-generated variants of a question for an LMS.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.quiz import seeds
-from grader.quiz.config import TOPICS, QuizConfig
+from grader.quiz.config import QuizConfig
 from grader.quiz.loader import CHECK_SEEDS, load_bank_cached
 from grader.quiz.model import LANGS, Item, Quiz
 from grader.quiz.specs import Bank, QuestionSpec
@@ -24,23 +24,23 @@ def bank_path(course_dir: str | Path, topic: str) -> Path:
     return Path(course_dir) / topic / "quiz.yaml"
 
 
-def available_topics(course_dir: str | Path) -> list[str]:
-    """The topics that have a bank, in the module's order."""
-    return [t for t in TOPICS if bank_path(course_dir, t).exists()]
+def available_topics(config: QuizConfig) -> list[str]:
+    """The course's topics that have a bank, in the course's order."""
+    return [t for t in config.topics if bank_path(config.course_dir, t).exists()]
 
 
-def load_banks(course_dir: str | Path, topics: str | list[str] = "all", *,
-               check: int = CHECK_SEEDS) -> dict[str, Bank]:
-    """The banks of ``topics`` ("all": every topic that has one)."""
+def load_banks(config: QuizConfig, topics: str | list[str] = "all", *, check: int = CHECK_SEEDS) -> dict[str, Bank]:
+    """The banks of ``topics`` ("all": every topic of the course that has one)."""
+    course_dir = config.course_dir
     if topics == "all":
-        names = available_topics(course_dir)
+        names = available_topics(config)
         if not names:
             raise UsageError(f"no quiz banks under {course_dir}/<topic>/quiz.yaml")
     else:
         names = [topics] if isinstance(topics, str) else list(topics)
         for t in names:
-            if t not in TOPICS:
-                raise UsageError(f"unknown topic {t!r}: one of {', '.join(TOPICS)} or 'all'")
+            if t not in config.topics:
+                raise UsageError(f"unknown topic {t!r}: one of {', '.join(config.topics)} or 'all'")
             if not bank_path(course_dir, t).exists():
                 raise UsageError(f"topic {t!r} has no quiz bank ({bank_path(course_dir, t)})")
     return {t: load_bank_cached(bank_path(course_dir, t), check=check) for t in names}

@@ -51,10 +51,13 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
 REPORT = HERE / "REPORT.md"
 EQUIVALENT = HERE / "equivalent.yaml"
-TOPICS = ("activations", "initialization", "batchnorm", "dropout", "optimizers", "matrix_ops")
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from grader.course import load_course  # noqa: E402
+
+TOPICS = load_course(ROOT).topics  # course.toml's [topics], the one list
 
 
 @dataclass

@@ -6,27 +6,27 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from quiz_paths import ROOT
 
-from grader.quiz.config import QuizConfig, load_config
+from grader.course import load_course
+from grader.quiz.config import QuizConfig, quiz_config
 from grader.quiz.engine import load_banks
 from grader.quiz.loader import Bank
 
-from quiz_paths import COURSE
+
+@pytest.fixture(scope="session")
+def config() -> QuizConfig:
+    return quiz_config(load_course(ROOT))
 
 
 @pytest.fixture(scope="session")
-def banks() -> dict[str, Bank]:
-    return load_banks(COURSE, "all")
+def banks(config: QuizConfig) -> dict[str, Bank]:
+    return load_banks(config, "all")
 
 
 @pytest.fixture(scope="session")
 def act(banks: dict[str, Bank]) -> Bank:
     return banks["activations"]
-
-
-@pytest.fixture(scope="session")
-def config() -> QuizConfig:
-    return load_config(COURSE)
 
 
 @pytest.fixture

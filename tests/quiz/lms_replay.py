@@ -143,7 +143,7 @@ def read_gift(text: str) -> list[MoodleQuestion]:
                                                    None, "")]
         elif body.startswith("#"):
             q.type = "numerical"
-            for sep, chunk in _split_unescaped(body[1:], "=")[1:]:
+            for _sep, chunk in _split_unescaped(body[1:], "=")[1:]:
                 chunk = re.split(r"(?<!\\)#", chunk)[0].strip()
                 frac = 1.0
                 fm = re.match(r"%(-?[\d.]+)%(.*)", chunk)
@@ -153,7 +153,7 @@ def read_gift(text: str) -> list[MoodleQuestion]:
                 q.answers.append((frac, value.strip(), float(tol), ""))
         elif re.search(r"(?<!\\)->", body):
             q.type = "matching"
-            for sep, chunk in _split_unescaped(body, "=")[1:]:
+            for _sep, chunk in _split_unescaped(body, "=")[1:]:
                 left, right = re.split(r"(?<!\\)->", chunk)
                 q.subquestions.append((gift_unescape(left), gift_unescape(right)))
         else:

@@ -9,10 +9,9 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
+from quiz_paths import COURSE, ROOT
 
 from grader.quiz.cli import quiz
-
-from quiz_paths import COURSE, ROOT
 
 
 def run(*args: str):
@@ -83,6 +82,7 @@ def test_malformed_bank_exits_2(tmp_path):
     course = tmp_path / "course"
     shutil.copytree(COURSE / "activations", course / "activations",
                     ignore=shutil.ignore_patterns("hidden", "public"))
+    shutil.copy(COURSE / "course.toml", course / "course.toml")
     bank = course / "activations" / "quiz.yaml"
     bank.write_text(bank.read_text(encoding="utf-8").replace("decimals: 4", "decimals: 2", 1),
                     encoding="utf-8")

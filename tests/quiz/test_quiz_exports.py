@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from html import unescape
 from pathlib import Path
 
+import lms_replay as R
 import pytest
 
 from grader.quiz.engine import variant
@@ -19,8 +20,6 @@ from grader.quiz.markup import to_html
 from grader.quiz.model import Item
 from grader.quiz.scoring import right_answer, score, wrong_answers
 from grader.quiz.writers import export
-
-import lms_replay as R
 
 N = 4  # variants per question with parameters
 # openedx-calc still calls pyparsing's camelCase names

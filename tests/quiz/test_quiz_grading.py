@@ -12,7 +12,12 @@ from grader.errors import UsageError
 from grader.quiz.engine import student_quiz
 from grader.quiz.grading import grade_item, grade_responses, read_responses
 from grader.quiz.scoring import (
-    AnswerError, parse_number, read_answer, right_answer, score, wrong_answers,
+    AnswerError,
+    parse_number,
+    read_answer,
+    right_answer,
+    score,
+    wrong_answers,
 )
 from grader.quiz.writers.student import quiz_json
 from grader.results import Report

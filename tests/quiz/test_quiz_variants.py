@@ -9,12 +9,12 @@ import sys
 from dataclasses import replace
 
 import pytest
+from quiz_paths import COURSE, ROOT
 
-from grader.quiz.config import QuizConfig, load_config
+from grader.course import load_course
+from grader.quiz.config import QuizConfig, quiz_config
 from grader.quiz.engine import chosen_questions, pool, pool_seeds, student_quiz, variant
 from grader.quiz.stats import check_bank
-
-from quiz_paths import COURSE, ROOT
 
 
 def ids(quiz):
@@ -36,9 +36,11 @@ def test_students_differ(act, config):
 def test_independent_of_python_hash_seed(act, config):
     """The same variant ids in a fresh interpreter with another PYTHONHASHSEED."""
     code = ("from grader.quiz.engine import load_banks, student_quiz;"
-            "from grader.quiz.config import load_config;"
-            f"c = load_config({str(COURSE)!r});"
-            f"b = load_banks({str(COURSE)!r}, ['activations'], check=0)['activations'];"
+            "from pathlib import Path;"
+            "from grader.course import load_course;"
+            "from grader.quiz.config import quiz_config;"
+            f"c = quiz_config(load_course(Path({str(ROOT)!r})));"
+            "b = load_banks(c, ['activations'], check=0)['activations'];"
             "print(' '.join(i.variant_id for i in student_quiz(b, 'ivanov', 'ru', c).items))")
     env = dict(os.environ, PYTHONHASHSEED="12345")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -51,22 +53,42 @@ def test_variant_id_rebuilds_the_variant(act, config):
         assert variant(act, item.variant_id, "en") == item
 
 
+def _config(tmp_path, toml: str) -> QuizConfig:
+    """The quiz settings of a course whose course.toml is ``toml``."""
+    (tmp_path / "course").mkdir(exist_ok=True)
+    (tmp_path / "course" / "course.toml").write_text(toml, encoding="utf-8")
+    return quiz_config(load_course(tmp_path))
+
+
 def test_questions_per_student_from_course_toml(act, tmp_path):
-    (tmp_path / "course.toml").write_text("[quiz]\nquestions_per_student = 5\n")
-    cfg = load_config(tmp_path)
+    cfg = _config(tmp_path, "[quiz]\nquestions_per_student = 5\n")
     assert len(student_quiz(act, "x", "ru", cfg).items) == 5
-    (tmp_path / "course.toml").write_text("[course]\nname = 'c'\n")
-    assert len(student_quiz(act, "x", "ru", load_config(tmp_path)).items) == len(act.questions)
-    (tmp_path / "course.toml").write_text("[quiz]\nquestions_per_student = {default = 3, "
-                                          "activations = 4}\n")
-    assert len(student_quiz(act, "x", "ru", load_config(tmp_path)).items) == 4
+    cfg = _config(tmp_path, "[course]\nname = 'c'\n")
+    assert len(student_quiz(act, "x", "ru", cfg).items) == len(act.questions)
+    cfg = _config(tmp_path, "[quiz]\nquestions_per_student = {default = 3, activations = 4}\n")
+    assert len(student_quiz(act, "x", "ru", cfg).items) == 4
 
 
-def test_config_errors_name_the_file(tmp_path):
+def test_quiz_settings_follow_the_course(tmp_path):
+    """Topics in course.toml's order, the course's language unless [quiz] says otherwise."""
+    cfg = _config(tmp_path, "[course]\nlang = 'en'\n[topics.dropout]\n[topics.activations]\n")
+    assert cfg.topics == ("dropout", "activations") and cfg.lang == "en"
+    assert _config(tmp_path, "[course]\nlang = 'en'\n[quiz]\nlang = 'ru'\n").lang == "ru"
+
+
+@pytest.mark.parametrize(
+    "toml,needle",
+    [("[quiz]\nquestions_per_student = 0\n", "questions_per_student"),
+     ("[quiz]\nquestions_per_studnet = 3\n", "questions_per_studnet"),
+     ("[topics.activations]\n[quiz]\nquestions_per_student = {dropout = 3}\n", "dropout")],
+    ids=["zero", "typo", "topic-not-in-course"],
+)  # fmt: skip
+def test_config_errors_name_the_file(tmp_path, toml, needle):
     from grader.errors import ConfigError
-    (tmp_path / "course.toml").write_text("[quiz]\nquestions_per_student = 0\n")
-    with pytest.raises(ConfigError, match="course.toml"):
-        load_config(tmp_path)
+
+    with pytest.raises(ConfigError, match="course.toml") as error:
+        _config(tmp_path, toml)
+    assert needle in str(error.value)
 
 
 def test_adding_a_question_moves_at_most_one(act):
