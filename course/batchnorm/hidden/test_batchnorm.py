@@ -215,6 +215,25 @@ def test_bn_forward_inputs_unchanged(student, rng):
 
 
 @pytest.mark.points(1)
+def test_bn_forward_large_offset(student, rng):
+    """BN forward is right for features with a large mean (1e4) and a small spread
+    ru: прямой проход BN верен для признаков с большим средним (1e4) и малым разбросом"""
+    # var ~ 1e-4 under a mean of 1e4: E[x**2] - E[x]**2 cancels 12 digits (measured: 100 to
+    # 300 times the tolerance off), the two-pass mean((x - mu)**2) loses nothing
+    x = 1e4 + rng.uniform(-5.0, 5.0, 4) + 0.01 * rng.standard_normal((8, 4))
+    gamma, beta = params(rng, 4)
+    want, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
+    out, _ = forward(student, x, gamma, beta)
+    checks.close(out, want, like=x, kind="batchnorm",
+                 what=L("batchnorm_forward: wrong for features of mean 1e4 and std 0.01",
+                        "batchnorm_forward: неверен для признаков со средним 1e4 и std 0.01"),
+                 hint=L("compute the variance from the centred values, mean((x - mu)**2) or "
+                        "np.var: E[x**2] - E[x]**2 loses all precision when the mean is large",
+                        "считайте дисперсию по центрированным значениям, mean((x - mu)**2) или "
+                        "np.var: E[x**2] - E[x]**2 теряет всю точность при большом среднем"))
+
+
+@pytest.mark.points(1)
 def test_bn_forward_vectorized(student, rng):
     """BN forward is vectorized over the samples (no Python loop over N)
     ru: прямой проход BN векторизован по объектам (без цикла Python по N)"""
@@ -348,6 +367,93 @@ def test_bn_backward_repeatable(student, rng):
                               "make new arrays",
                               "не изменяйте массивы из cache (x_hat *= ..., +=): создавайте новые"))
 
+
+@pytest.mark.points(2)
+def test_bn_two_layers_alternate(student, rng):
+    """Two BN layers used alternately keep their own caches
+    ru: два слоя BN, вызываемые поочерёдно, хранят каждый свой кэш"""
+    layers = []
+    for n, d in ((6, 5), (4, 3)):
+        x = batch(rng, n, d)
+        gamma, beta = params(rng, d)
+        layers.append((x, gamma, beta, rng.normal(size=(n, d))))
+    caches = [forward(student, x, gamma, beta)[1] for x, gamma, beta, _ in layers]
+    for (en, ru), (x, gamma, beta, dout), cache in zip(
+            (("the first", "первого"), ("the second", "второго")), layers, caches):
+        got = backward(student, dout, cache)
+        want = ref_backward(x, gamma, beta, dout)
+        for part, g, w in zip(("dx", "dgamma", "dbeta"), got, want):
+            checks.close(
+                g, w, like=x, kind="batchnorm",
+                what=L(f"batchnorm_backward: wrong {part} for {en} of two layers whose forward "
+                       "passes ran one after the other",
+                       f"batchnorm_backward: неверный {part} для {ru} из двух слоёв, прямые "
+                       "проходы которых шли друг за другом"),
+                hint=L("take everything the backward pass needs from its cache, never from a "
+                       "module-level variable: another layer's forward pass overwrites it",
+                       "берите всё нужное обратному проходу из его cache, а не из переменной "
+                       "модуля: прямой проход другого слоя её перезапишет"))
+
+
+@pytest.mark.points(1)
+def test_bn_edge_shapes(student, rng):
+    """BN forward and backward work for one feature, and for N = 2 with one feature
+    ru: прямой и обратный проходы BN работают для одного признака и для N = 2 с одним признаком"""
+    for n, d in ((5, 1), (2, 1), (3, 4)):
+        x = batch(rng, n, d)
+        gamma, beta = params(rng, d)
+        dout = rng.normal(size=(n, d))
+        want_out, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
+        want = ref_backward(x, gamma, beta, dout)
+        out, cache = forward(student, x, gamma, beta)
+        got = backward(student, dout, cache)
+        what = L(f"batchnorm for x of shape ({n}, {d})", f"batchnorm для x формы ({n}, {d})")
+        hint = L("keep every axis: out and dx are (N, D), dgamma and dbeta (D,), even for D = 1 "
+                 "(no np.squeeze, no sum without axis=0)",
+                 "сохраняйте все оси: out и dx формы (N, D), dgamma и dbeta — (D,), даже при "
+                 "D = 1 (без np.squeeze и сумм без axis=0)")
+        checks.close(out, want_out, like=x, kind="batchnorm", what=what + L(" (out)", " (out)"),
+                     hint=hint)
+        for part, g, w in zip(("dx", "dgamma", "dbeta"), got, want):
+            checks.close(g, w, like=x, kind="batchnorm",
+                         what=what + L(f" ({part})", f" ({part})"), hint=hint)
+
+
+@pytest.mark.points(1)
+def test_bn_noncontiguous_inputs(student, rng):
+    """Every BN function gives on transposed and strided arrays what it gives on C-ordered copies
+    ru: все функции BN дают на транспонированных массивах и срезах с шагом то же, что на их копиях в порядке C"""
+    # compared with the student's own results on contiguous copies (called first), so a bug
+    # in a formula costs the tests of that formula, and this one only a layout dependence
+    x = batch(rng, 5, 7).T  # (7, 5), Fortran-ordered
+    gamma, beta = (p[::-1] for p in params(rng, 5))
+    dout = rng.normal(size=(7, 10))[:, ::2]
+    rm, rv = (r[::-1] for r in running(rng, 5))
+    strided = (x, gamma, beta, dout, rm, rv)
+    results = []
+    for arrays in ([np.ascontiguousarray(a) for a in strided], strided):
+        x_, gamma_, beta_, dout_, rm_, rv_ = arrays
+        out, cache = forward(student, x_, gamma_, beta_)
+        results.append([("batchnorm_forward (out)", out)]
+                       + list(zip(("batchnorm_backward (dx)", "batchnorm_backward (dgamma)",
+                                   "batchnorm_backward (dbeta)"), backward(student, dout_, cache)))
+                       + [("batchnorm_inference", student.batchnorm_inference(x_, gamma_, beta_,
+                                                                              rm_, rv_))]
+                       + list(zip(("update_running_stats (mean)", "update_running_stats (variance)"),
+                                  stats(student, rm_, rv_, x_, momentum=0.3))))
+    for (name, want), (_, got) in zip(*results):
+        want = checks.array(want, L(name, name), scalar_ok=True)
+        checks.close(got, want, like=x, kind="batchnorm",
+                     what=L(f"{name}: a different result on transposed / strided arrays than on "
+                            "C-ordered copies of them",
+                            f"{name}: на транспонированных массивах / срезах с шагом результат "
+                            "не тот, что на их копиях в порядке C"),
+                     hint=L("compute with whole-array NumPy operations (x.mean(axis=0), "
+                            "broadcasting); x.reshape(-1), x.ravel() and np.copy(x) of such an "
+                            "array are copies or keep its memory order",
+                            "вычисляйте операциями NumPy над целыми массивами (x.mean(axis=0), "
+                            "broadcasting); x.reshape(-1), x.ravel() и np.copy(x) для такого "
+                            "массива — копии либо сохраняют его порядок в памяти"))
 
 @pytest.mark.points(1)
 def test_bn_backward_inputs_unchanged(student, rng):
@@ -544,3 +650,24 @@ def test_running_stats_inputs_unchanged(student, rng):
     for name, b, a in zip(("running_mean", "running_var", "x"), before, (rm, rv, x)):
         checks.unchanged(b, a, what=L(f"update_running_stats changed {name}",
                                       f"update_running_stats изменила {name}"), hint=hint)
+
+
+@pytest.mark.points(1)
+def test_running_stats_momentum_edges(student, rng):
+    """update_running_stats with momentum 0 keeps the old statistics, with momentum 1 takes the batch's
+    ru: update_running_stats с momentum 0 сохраняет старые статистики, с momentum 1 берёт статистики батча"""
+    for momentum in (0.0, 1.0):
+        x = batch(rng, 6, 4)
+        rm, rv = running(rng, 4)
+        want_mean, want_var = ref.update_running_stats(*f64(rm, rv, x), momentum=momentum)
+        new_mean, new_var = stats(student, rm, rv, x, momentum=momentum)
+        what = L(f"update_running_stats with momentum = {momentum:g}",
+                 f"update_running_stats при momentum = {momentum:g}")
+        hint = L("use momentum as given (`momentum or 0.1` turns 0 into 0.1): "
+                 "new = (1 - momentum) * old + momentum * batch",
+                 "используйте momentum как есть (`momentum or 0.1` превращает 0 в 0.1): "
+                 "new = (1 - momentum) * old + momentum * batch")
+        checks.close(new_mean, want_mean, like=x, kind="batchnorm",
+                     what=what + L(" (mean)", " (среднее)"), hint=hint)
+        checks.close(new_var, want_var, like=x, kind="batchnorm",
+                     what=what + L(" (variance)", " (дисперсия)"), hint=[hint, HINT_UNBIASED])

@@ -1,0 +1,31 @@
+# expect-only: lose bn_forward_large_offset
+"""The batch variance by the textbook one-pass formula E[x^2] - E[x]^2: right on centred data,
+but on features with a large mean (1e4) and a small spread it cancels catastrophically."""
+
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=0)
+    var = (x ** 2).mean(axis=0) - mu ** 2
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+def batchnorm_backward(dout, cache):
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+def batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5):
+    return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+
+
+def update_running_stats(running_mean, running_var, x, momentum=0.1):
+    new_mean = (1 - momentum) * running_mean + momentum * x.mean(axis=0)
+    new_var = (1 - momentum) * running_var + momentum * x.var(axis=0, ddof=1)
+    return new_mean, new_var
