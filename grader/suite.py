@@ -14,7 +14,8 @@ A suite is ordinary pytest. It gets three fixtures from the grader's plugin:
 
 A test's points come from ``@pytest.mark.points(n)``; its docstring's first line is the English
 title and a line starting with ``ru:`` is the Russian one. A test fails with ``Failure`` (the
-message the student reads, in both languages); a plain ``assert`` also fails the test but shows
+message the student reads, in both languages: an ``L(en, ru)``, the grader's one form of
+bilingual text, see grader/text.py); a plain ``assert`` also fails the test but shows
 only the title, because pytest's assertion text would show hidden data.
 
 Errors raised by a ``student`` call (the plugin turns uncaught ones into outcomes)::
@@ -30,33 +31,13 @@ Errors raised by a ``student`` call (the plugin turns uncaught ones into outcome
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from grader.jail.wire import Handle, PublicFn
+from grader.text import L
 
 __all__ = [
     "L", "Failure", "StudentError", "NotAttempted", "StudentRaised", "MissingFunction",
     "InvalidResult", "JailFailure", "Handle", "PublicFn",
 ]
-
-
-@dataclass(frozen=True)
-class L:
-    """A text in English and Russian; the report picks one (``--lang``)."""
-
-    en: str
-    ru: str
-
-    def __call__(self, lang: str) -> str:
-        return self.ru if lang == "ru" else self.en
-
-    def __add__(self, other: L | str) -> L:
-        if isinstance(other, str):
-            return L(self.en + other, self.ru + other)
-        return L(self.en + other.en, self.ru + other.ru)
-
-    def format(self, **values: object) -> L:
-        return L(self.en.format(**values), self.ru.format(**values))
 
 
 class Failure(AssertionError):

@@ -72,7 +72,7 @@ def student_quiz(bank: Bank, student: str, lang: str, config: QuizConfig) -> Qui
         raise UsageError("a student id must not be empty")
     items = tuple(instantiate(bank, q, student_seed(bank, q, student, config), lang)
                   for q in chosen_questions(bank, student, config))
-    return Quiz(topic=bank.topic, student=student, lang=lang, title=bank.title[lang],
+    return Quiz(topic=bank.topic, student=student, lang=lang, title=bank.title(lang),
                 items=items)
 
 

@@ -38,6 +38,7 @@ from grader.quiz.scoring import AnswerError, is_blank, read_answer, score
 from grader.quiz.specs import Bank
 from grader.quiz.variants import instantiate
 from grader.results import Report, TestResult, TopicResult
+from grader.text import L
 
 COLUMNS = ("student", "question", "variant", "topic", "answer")
 ALIASES = {"student_id": "student", "question_id": "question", "variant_id": "variant",
@@ -138,25 +139,24 @@ def _response(where: str, row: Mapping[str, Any], banks: Mapping[str, Bank],
 
 
 _WORDS = {
-    "right": ("right", "верно"),
-    "partly": ("partly right", "частично верно"),
-    "wrong": ("wrong", "неверно"),
-    "blank": ("no answer", "нет ответа"),
-    "unreadable": ("could not read the answer", "не удалось прочитать ответ"),
-    "expected": ("expected", "ожидалось"),
-    "yours": ("your answer", "ваш ответ"),
-    "pairs": ("pairs matched", "пар сопоставлено"),
-    "found": ("right choices ticked", "верных вариантов отмечено"),
-    "not_in_quiz": ("answers to questions not in the student's quiz were ignored",
-                    "ответы на вопросы не из варианта студента не учтены"),
-    "duplicate": ("a question was answered twice; the last answer counts",
-                  "на вопрос ответили дважды; учтён последний ответ"),
-}
+    "right": L("right", "верно"),
+    "partly": L("partly right", "частично верно"),
+    "wrong": L("wrong", "неверно"),
+    "blank": L("no answer", "нет ответа"),
+    "unreadable": L("could not read the answer", "не удалось прочитать ответ"),
+    "expected": L("expected", "ожидалось"),
+    "yours": L("your answer", "ваш ответ"),
+    "pairs": L("pairs matched", "пар сопоставлено"),
+    "found": L("right choices ticked", "верных вариантов отмечено"),
+    "not_in_quiz": L("answers to questions not in the student's quiz were ignored",
+                     "ответы на вопросы не из варианта студента не учтены"),
+    "duplicate": L("a question was answered twice; the last answer counts",
+                   "на вопрос ответили дважды; учтён последний ответ"),
+}  # fmt: skip
 
 
 def _w(key: str, lang: str) -> str:
-    en, ru = _WORDS[key]
-    return ru if lang == "ru" else en
+    return _WORDS[key](lang)
 
 
 def _key_text(item: Item) -> str:
@@ -180,7 +180,7 @@ def grade_item(item: Item, raw: Any, lang: str, *, reveal: bool = True) -> TestR
     except AnswerError as e:
         return TestResult(name=item.qid, title=item.title, max_points=item.points,
                           outcome="fail", message=f"{_w('unreadable', lang)}: "
-                          f"{e.ru if lang == 'ru' else e.en}")
+                          f"{e.message(lang)}")
     points = round(scored.fraction * item.points, 6)
     if scored.fraction >= 1:
         return TestResult(name=item.qid, title=item.title, max_points=item.points,

@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from grader.text import LANGS as LANGS  # the languages of a bank, for the quiz modules
+
 QuestionType = Literal["single", "multi", "truefalse", "numeric", "short", "matching"]
 QUESTION_TYPES: tuple[str, ...] = ("single", "multi", "truefalse", "numeric", "short", "matching")
-LANGS: tuple[str, ...] = ("ru", "en")
 
 # Partial-credit policies (scoring.py gives their exact meaning)
 MULTI_POLICIES = ("net_correct", "edc", "all_or_nothing")

@@ -23,6 +23,7 @@ from grader.quiz.model import LANGS, MATCHING_POLICIES, MULTI_POLICIES, QUESTION
 from grader.quiz.specs import ChoiceSpec, MistakeSpec, PairSpec, ParamSpec, QuestionSpec
 from grader.quiz.templates import Expr, Template, Text, compile_expression, compile_template
 from grader.quiz.yaml_lines import line_of
+from grader.text import L
 
 SCHEMA_VERSION = 1
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
@@ -349,7 +350,7 @@ class BankSource(NamedTuple):
     """A bank as its file states it, before its solutions are imported."""
 
     topic: str
-    title: dict[str, str]
+    title: L
     modules: list[str]
     questions: tuple[QuestionSpec, ...]
 
@@ -378,10 +379,9 @@ def parse_bank(data: Any, path: Path) -> BankSource:
         raise ctx.error("defaults must be a mapping")
     _check_keys(defaults, {"points", "multi_policy"}, set(), ctx, "defaults")
     title_node = data["title"]
-    title = {lang: str(title_node[lang]) for lang in LANGS} if isinstance(title_node, Mapping) \
-        and set(title_node) == set(LANGS) else None
-    if title is None:
+    if not isinstance(title_node, Mapping) or set(title_node) != set(LANGS):
         raise ctx.error("title must be {ru: ..., en: ...}")
+    title = L(en=str(title_node["en"]), ru=str(title_node["ru"]))
     qnodes = data["questions"]
     if not isinstance(qnodes, list) or not qnodes:
         raise ctx.error("questions must be a non-empty list")

@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from grader.quiz.model import Choice, Item
+from grader.text import L
 
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "верно", "да", "истина", "правда", "в"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "неверно", "нет", "ложь", "н"}
@@ -31,12 +32,12 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class AnswerError(ValueError):
-    """A response that cannot be read as an answer to its item (the message says why, in the
-    language asked for is the caller's business: it is an (en, ru) pair)."""
+    """A response that cannot be read as an answer to its item; ``message`` says why, in both
+    languages (the report picks one)."""
 
-    def __init__(self, en: str, ru: str):
-        super().__init__(en)
-        self.en, self.ru = en, ru
+    def __init__(self, message: L):
+        super().__init__(message.en)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,14 @@ def is_blank(raw: Any) -> bool:
 def parse_number(raw: Any) -> float:
     """A number as a person types it: ``0,1966``, ``−1.4``, ``1 234,5``, ``2.4e-4``, ``1/4``."""
     if isinstance(raw, bool):
-        raise AnswerError(f"{raw!r} is not a number", f"{raw!r} — не число")
+        raise AnswerError(L(f"{raw!r} is not a number", f"{raw!r} — не число"))
     if isinstance(raw, (int, float)):
         return float(raw)
     text = _SPACES.sub("", str(raw)).replace("−", "-").replace("–", "-").replace("＋", "+")
     if "," in text:
         if "." in text or text.count(",") > 1:
-            raise AnswerError(f"{raw!r}: use one decimal separator",
-                              f"{raw!r}: используйте один десятичный разделитель")
+            raise AnswerError(L(f"{raw!r}: use one decimal separator",
+                              f"{raw!r}: используйте один десятичный разделитель"))
         text = text.replace(",", ".")
     try:
         if "/" in text:
@@ -74,9 +75,9 @@ def parse_number(raw: Any) -> float:
             return float(Fraction(num) / Fraction(den))
         value = float(text)
     except (ValueError, ZeroDivisionError):
-        raise AnswerError(f"{raw!r} is not a number", f"{raw!r} — не число") from None
+        raise AnswerError(L(f"{raw!r} is not a number", f"{raw!r} — не число")) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise AnswerError(f"{raw!r} is not a finite number", f"{raw!r} — не конечное число")
+        raise AnswerError(L(f"{raw!r} is not a finite number", f"{raw!r} — не конечное число"))
     return value
 
 
@@ -103,8 +104,8 @@ def _choice(item: Item, ref: str) -> Choice:
         elif low in FALSE_WORDS:
             choice = item.choices[1]
     if choice is None:
-        raise AnswerError(f"{ref!r} is not one of this question's choices",
-                          f"{ref!r} — не один из вариантов ответа")
+        raise AnswerError(L(f"{ref!r} is not one of this question's choices",
+                          f"{ref!r} — не один из вариантов ответа"))
     return choice
 
 
@@ -116,7 +117,7 @@ def read_answer(item: Item, raw: Any) -> Any:
             return "true" if raw else "false"
         refs = _refs(raw) if not isinstance(raw, str) else [raw.strip()]
         if len(refs) != 1:
-            raise AnswerError("choose exactly one answer", "выберите ровно один ответ")
+            raise AnswerError(L("choose exactly one answer", "выберите ровно один ответ"))
         return _choice(item, refs[0]).id
     if item.type == "multi":
         return frozenset(_choice(item, r).id for r in _refs(raw))
@@ -126,7 +127,7 @@ def read_answer(item: Item, raw: Any) -> Any:
         return str(raw).strip()
     if item.type == "matching":
         return _read_matching(item, raw)
-    raise AnswerError(f"unknown question type {item.type}", f"неизвестный тип {item.type}")
+    raise AnswerError(L(f"unknown question type {item.type}", f"неизвестный тип {item.type}"))
 
 
 def _read_matching(item: Item, raw: Any) -> dict[str, str]:
@@ -138,8 +139,8 @@ def _read_matching(item: Item, raw: Any) -> dict[str, str]:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise AnswerError(f"{part.strip()!r}: write premise=option",
-                                  f"{part.strip()!r}: пишите посылка=вариант")
+                raise AnswerError(L(f"{part.strip()!r}: write premise=option",
+                                  f"{part.strip()!r}: пишите посылка=вариант"))
             left, right = part.split("=", 1)
             entries.append((left.strip(), right.strip()))
     out: dict[str, str] = {}
@@ -148,8 +149,8 @@ def _read_matching(item: Item, raw: Any) -> dict[str, str]:
         option = next((o for o in item.options if right in (o.public_id, o.id)), None)
         if pair is None or option is None:
             bad = left if pair is None else right
-            raise AnswerError(f"{bad!r} is not an item of this matching question",
-                              f"{bad!r} — не элемент этого задания на соответствие")
+            raise AnswerError(L(f"{bad!r} is not an item of this matching question",
+                              f"{bad!r} — не элемент этого задания на соответствие"))
         out[pair.id] = option.id
     return out
 

@@ -15,6 +15,7 @@ from typing import Any
 from grader.errors import ConfigError
 from grader.quiz import seeds
 from grader.quiz.templates import Expr, Text
+from grader.text import L
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class QuestionSpec:
 class Bank:
     topic: str
     path: Path
-    title: Mapping[str, str]  # lang -> the bank's title
+    title: L
     questions: tuple[QuestionSpec, ...]
     namespace: Mapping[str, Any] = field(repr=False, compare=False)
 

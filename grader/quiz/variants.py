@@ -17,8 +17,9 @@ from grader.quiz.model import Choice, Item, Mistake, NumericKey, Option, Pair, f
 from grader.quiz.params import draw_params
 from grader.quiz.specs import Bank, MistakeSpec, QuestionSpec
 from grader.quiz.templates import Expr, Text
+from grader.text import L
 
-TRUE_FALSE_TEXT = {"ru": ("Верно", "Неверно"), "en": ("True", "False")}
+TRUE, FALSE = L("True", "Верно"), L("False", "Неверно")  # the two choices of a true/false item
 
 
 def _render(t: Text, lang: str, ctx: Mapping[str, Any]) -> str:
@@ -82,7 +83,7 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
         if not isinstance(answer, (bool, np.bool_)):
             raise ValueError(f"the true/false answer is {answer!r}, not a bool")
         ctx["answer"] = bool(answer)
-        yes, no = TRUE_FALSE_TEXT[lang]
+        yes, no = TRUE(lang), FALSE(lang)
         item["choices"] = (Choice("true", "true", yes, bool(answer), float(bool(answer))),
                            Choice("false", "false", no, not answer, float(not answer)))
         item["shuffle"] = False

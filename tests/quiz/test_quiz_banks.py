@@ -179,6 +179,6 @@ def test_headless_chromium_shows_each_bank(banks, config, topic, tmp_path):
     assert int(attrs["maths"]) >= 5 and attrs["zero-width"] == "0", attrs
     assert attrs["stacked"] == attrs["fracs"], attrs
     visible = re.search(r'<pre id="visible">(.*?)</pre>', dom, re.S).group(1)
-    assert bank.title["ru"] in visible
+    assert bank.title.ru in visible
     for secret in _secrets(quiz_):
         assert secret not in visible, secret

@@ -32,6 +32,7 @@ from grader.errors import DlgradeError
 from grader.quiz.markup import to_html, to_plain
 from grader.quiz.model import Item, format_number
 from grader.quiz.writers.common import Export, Pools, lms_number
+from grader.text import L
 
 TARGET = "openedx"
 RUN = "dlgrade"
@@ -145,21 +146,24 @@ def url_name(*parts: str) -> str:
     return "__".join(re.sub(r"[^a-z0-9_]", "_", p.lower()) for p in parts)
 
 
+COURSE_TITLE = L("Quizzes: deep learning basics", "Тесты: основы глубокого обучения")
+QUIZ = L("Quiz", "Тест")
+
+
 def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade") -> Export:
     export = Export()
     files: dict[str, str] = {}
     chapters = []
-    course_title = title or ("Тесты: основы глубокого обучения" if lang == "ru"
-                             else "Quizzes: deep learning basics")
-    quiz_word = "Тест" if lang == "ru" else "Quiz"
+    course_title = title or COURSE_TITLE(lang)
+    quiz_word = QUIZ(lang)
     for bank, questions in pools:
         t = bank.topic
         ch, seq, vert = f"quiz_{t}", f"quiz_{t}_seq", f"quiz_{t}_unit"
         chapters.append(ch)
-        files[f"chapter/{ch}.xml"] = (f'<chapter display_name="{_a(bank.title[lang])}">'
+        files[f"chapter/{ch}.xml"] = (f'<chapter display_name="{_a(bank.title(lang))}">'
                                       f'<sequential url_name="{seq}"/></chapter>\n')
         files[f"sequential/{seq}.xml"] = (
-            f'<sequential display_name="{_a(quiz_word + ": " + bank.title[lang])}" '
+            f'<sequential display_name="{_a(quiz_word + ": " + bank.title(lang))}" '
             f'graded="true" format="Quiz"><vertical url_name="{vert}"/></sequential>\n')
         banks_xml = []
         for q, items in questions:
@@ -173,7 +177,7 @@ def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade"
             files[f"itembank/{ib}.xml"] = (
                 f'<itembank display_name="{_a(to_plain(items[0].title))}" max_count="1">'
                 f"{''.join(children)}</itembank>\n")
-        files[f"vertical/{vert}.xml"] = (f'<vertical display_name="{_a(bank.title[lang])}">'
+        files[f"vertical/{vert}.xml"] = (f'<vertical display_name="{_a(bank.title(lang))}">'
                                          f"{''.join(banks_xml)}</vertical>\n")
     files["course.xml"] = f'<course url_name="{RUN}" org="{_a(org)}" course="dlgrade_quiz"/>\n'
     files[f"course/{RUN}.xml"] = (

@@ -178,7 +178,7 @@ def export_qti(pools: Pools, lang: str) -> Export:
     export = Export()
     for bank, questions in pools:
         aid = ident(f"dlgrade_{bank.topic}")
-        title = bank.title[lang]
+        title = bank.title(lang)
         sections = []
         points = 0.0
         for q, items in questions:

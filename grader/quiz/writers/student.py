@@ -14,27 +14,38 @@ from typing import Any
 from grader.quiz.markup import to_html, to_markdown, to_plain
 from grader.quiz.model import Item, Quiz, format_number
 from grader.quiz.scoring import right_answer
+from grader.text import L
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 WORDS = {
-    "ru": {"student": "Студент", "quiz": "Тест", "points": "б.", "answer": "Ответ",
-           "questions": "вопросов", "max": "максимум", "key": "Ключ", "solution": "Решение",
-           "single": "Выберите один ответ.", "multi": "Выберите все верные ответы.",
-           "truefalse": "Верно ли утверждение?", "numeric": "Введите число (можно с запятой).",
-           "short": "Введите короткий ответ.", "matching": "Сопоставьте каждому пункту вариант.",
-           "premise": "Пункт", "option": "Вариант", "download": "Сохранить ответы (JSON)",
-           "howto": "Ответы сохраняются в файл JSON, который нужно сдать преподавателю.",
-           "choose": "— выберите —", "variant": "Вариант"},
-    "en": {"student": "Student", "quiz": "Quiz", "points": "pt", "answer": "Answer",
-           "questions": "questions", "max": "maximum", "key": "Key", "solution": "Solution",
-           "single": "Choose one answer.", "multi": "Choose every correct answer.",
-           "truefalse": "Is the statement true?", "numeric": "Enter a number.",
-           "short": "Enter a short answer.", "matching": "Match every item with an option.",
-           "premise": "Item", "option": "Option", "download": "Save answers (JSON)",
-           "howto": "Your answers are saved to a JSON file that you hand in.",
-           "choose": "— choose —", "variant": "Variant"},
-}
+    "student": L("Student", "Студент"),
+    "quiz": L("Quiz", "Тест"),
+    "points": L("pt", "б."),
+    "answer": L("Answer", "Ответ"),
+    "questions": L("questions", "вопросов"),
+    "max": L("maximum", "максимум"),
+    "key": L("Key", "Ключ"),
+    "solution": L("Solution", "Решение"),
+    "single": L("Choose one answer.", "Выберите один ответ."),
+    "multi": L("Choose every correct answer.", "Выберите все верные ответы."),
+    "truefalse": L("Is the statement true?", "Верно ли утверждение?"),
+    "numeric": L("Enter a number.", "Введите число (можно с запятой)."),
+    "short": L("Enter a short answer.", "Введите короткий ответ."),
+    "matching": L("Match every item with an option.", "Сопоставьте каждому пункту вариант."),
+    "premise": L("Item", "Пункт"),
+    "option": L("Option", "Вариант"),
+    "download": L("Save answers (JSON)", "Сохранить ответы (JSON)"),
+    "howto": L("Your answers are saved to a JSON file that you hand in.",
+               "Ответы сохраняются в файл JSON, который нужно сдать преподавателю."),
+    "choose": L("— choose —", "— выберите —"),
+    "variant": L("Variant", "Вариант"),
+}  # fmt: skip
+
+
+def _words(lang: str) -> dict[str, str]:
+    """The page's words in one language."""
+    return {key: text(lang) for key, text in WORDS.items()}
 
 
 def _pts(points: float) -> str:
@@ -59,7 +70,7 @@ def key_text(item: Item) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 def quiz_markdown(quiz: Quiz, *, with_key: bool = False) -> str:
-    w = WORDS[quiz.lang]
+    w = _words(quiz.lang)
     out = [f"# {w['quiz']}: {quiz.title}", "",
            f"**{w['student']}:** {quiz.student} · {len(quiz.items)} {w['questions']}, "
            f"{w['max']} {_pts(quiz.max_score)} {w['points']}", ""]
@@ -207,7 +218,7 @@ def quiz_html(quizzes: Quiz | list[Quiz]) -> str:
     answers in the responses schema (grader/quiz/README.md)."""
     quizzes = [quizzes] if isinstance(quizzes, Quiz) else list(quizzes)
     first = quizzes[0]
-    w = WORDS[first.lang]
+    w = _words(first.lang)
     meta = {"student": first.student,
             "items": [{"v": i.variant_id, "q": i.qid, "t": q.topic, "type": i.type}
                       for q in quizzes for i in q.items]}
