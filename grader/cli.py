@@ -17,6 +17,7 @@ from grader.command import handles_errors
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.submission import TOPICS
+from grader.text import L
 
 # progress, tables and errors go to stderr unless they are the command's product
 err = Console(stderr=True, highlight=False)
@@ -105,6 +106,14 @@ def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | Non
     console.print(batch_legend(lang or "en"))
 
 
+PUBLIC_ONLY = L(
+    "These are the public checks only: the grade comes from the hidden tests, which check "
+    "more (other inputs, parameters, edge cases).",
+    "Это только открытые проверки: оценку ставят скрытые тесты, которые проверяют больше "
+    "(другие входы, параметры, крайние случаи).",
+)
+
+
 @cli.command()
 @click.argument("topic", required=False, type=click.Choice(TOPICS))
 @click.option("--path", type=click.Path(path_type=Path), default=Path("."), show_default=True,
@@ -117,11 +126,7 @@ def check(topic: str | None, path: Path, lang: str | None) -> None:
     console = _console()
     console.print(report_text(report))
     # say it every time: "all public checks passed" is not the grade (otter's #138 and #383)
-    console.print(Text(
-        "Это только открытые проверки: оценку ставят скрытые тесты, которые проверяют больше "
-        "(другие входы, параметры, крайние случаи)." if report.lang == "ru" else
-        "These are the public checks only: the grade comes from the hidden tests, which check "
-        "more (other inputs, parameters, edge cases).", style="dim"))  # fmt: skip
+    console.print(Text(PUBLIC_ONLY(report.lang), style="dim"))
     if any(test.outcome != "pass" for t in report.topics for test in t.tests):
         sys.exit(1)
 

@@ -9,21 +9,25 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.results import Report, TopicResult
+from grader.text import L
 
 _OUTCOME_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "not_attempted": "yellow"}
 _WORDS = {
-    "en": {"pass": "pass", "fail": "fail", "error": "error", "not_attempted": "not attempted",
-           "graded": "graded", "missing": "missing", "not_gradable": "not gradable",
-           "total": "total", "topic": "topic", "score": "score", "status": "status",
-           "test": "test", "points": "points", "outcome": "outcome", "seed": "seed",
-           "warnings": "warnings (cost nothing)", "submission": "submission", "why": "why"},
-    "ru": {"pass": "верно", "fail": "неверно", "error": "ошибка", "not_attempted": "не начато",
-           "graded": "проверено", "missing": "нет файла", "not_gradable": "не проверяемо",
-           "total": "итого", "topic": "тема", "score": "баллы", "status": "статус",
-           "test": "тест", "points": "баллы", "outcome": "результат", "seed": "seed",
-           "warnings": "предупреждения (баллы не снимаются)", "submission": "работа",
-           "why": "почему"},
+    "pass": L("pass", "верно"), "fail": L("fail", "неверно"), "error": L("error", "ошибка"),
+    "not_attempted": L("not attempted", "не начато"), "graded": L("graded", "проверено"),
+    "missing": L("missing", "нет файла"), "not_gradable": L("not gradable", "не проверяемо"),
+    "total": L("total", "итого"), "topic": L("topic", "тема"), "score": L("score", "баллы"),
+    "status": L("status", "статус"), "test": L("test", "тест"), "points": L("points", "баллы"),
+    "outcome": L("outcome", "результат"), "seed": L("seed", "seed"),
+    "warnings": L("warnings (cost nothing)", "предупреждения (баллы не снимаются)"),
+    "submission": L("submission", "работа"), "why": L("why", "почему"),
 }  # fmt: skip
+_LEGEND = L("— no module for the topic;  ! not gradable (syntax, import, signature)",
+            "— нет файла темы;  ! не проверяемо (синтаксис, импорт, сигнатура)")  # fmt: skip
+
+
+def _words(lang: str) -> dict[str, str]:
+    return {key: text(lang) for key, text in _WORDS.items()}
 
 
 def _num(value: float) -> str:
@@ -36,7 +40,7 @@ def report_json(report: Report) -> str:
 
 def report_text(report: Report) -> Group:
     """One submission: a table per topic, failures with their message and hints."""
-    words = _WORDS.get(report.lang, _WORDS["en"])
+    words = _words(report.lang)
     parts: list = [
         Text(f"{report.submission}: {_num(report.score)} / {_num(report.max_score)}   "
              f"({words['seed']} {report.seed})", style="bold")
@@ -73,14 +77,12 @@ def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
 
 
 def batch_legend(lang: str = "en") -> Text:
-    if lang == "ru":
-        return Text("— нет файла темы;  ! не проверяемо (синтаксис, импорт, сигнатура)", style="dim")
-    return Text("— no module for the topic;  ! not gradable (syntax, import, signature)", style="dim")
+    return Text(_LEGEND(lang), style="dim")
 
 
 def batch_table(reports: list[Report], lang: str = "en") -> Table:
     """Many submissions: one row each, a column per topic."""
-    words = _WORDS.get(lang, _WORDS["en"])
+    words = _words(lang)
     table = Table(show_header=True, header_style="bold")
     table.add_column(words["submission"])
     topics = [topic.topic for topic in reports[0].topics] if reports else []
@@ -161,7 +163,7 @@ def _xml_text(text: str) -> str:
 
 def report_markdown(report: Report) -> str:
     """Markdown for a GitHub job summary or a pull-request comment."""
-    words = _WORDS.get(report.lang, _WORDS["en"])
+    words = _words(report.lang)
     out = [f"### dlgrade: {_num(report.score)} / {_num(report.max_score)}",
            "", f"| {words['topic']} | {words['score']} | {words['status']} |", "| --- | ---: | --- |"]  # fmt: skip
     out += [f"| {t.topic} | {_num(t.score)} / {_num(t.max_score)} | {words[t.status]} |" for t in report.topics]
