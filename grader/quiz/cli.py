@@ -140,7 +140,7 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
     lang = lang or config.lang
     banks = load_banks(config, _topics(topic))
     counts = {t: config.questions_per_student(t, len(b.questions)) for t, b in banks.items()}
-    result = run_export(fmt, banks, lang=lang, variants=variants, salt=config.salt,
+    result = run_export(fmt, banks, lang=lang, variants=variants, salt=config.salt, course=config.course_name,
                         questions_per_student=counts)
     out.mkdir(parents=True, exist_ok=True)
     for name, data in result.files.items():

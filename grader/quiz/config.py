@@ -29,6 +29,7 @@ DEFAULT_SALT = "dlgrade"
 class QuizConfig:
     course_dir: Path  # the course/ folder: <topic>/quiz.yaml
     topics: tuple[str, ...] = TOPICS  # the course's topics, in its order
+    course_name: str = ""  # [course] name: what an LMS export calls the course
     salt: str = DEFAULT_SALT
     lang: str = "ru"
     default_count: int | None = None  # None: every question of the bank
@@ -75,5 +76,5 @@ def quiz_config(course: Course) -> QuizConfig:
         raise ConfigError(f"{where} salt must be a non-empty string")
     if lang not in ("ru", "en"):
         raise ConfigError(f"{where} lang must be 'ru' or 'en', got {lang!r}")
-    return QuizConfig(course_dir=course.root / "course", topics=course.topics, salt=salt, lang=lang,
+    return QuizConfig(course_dir=course.root / "course", topics=course.topics, course_name=course.name, salt=salt, lang=lang,
                       default_count=default, topic_counts=topics)  # fmt: skip

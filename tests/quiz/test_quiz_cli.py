@@ -126,3 +126,18 @@ def test_the_grader_runs_without_the_quiz_extra():
     assert done.returncode == 0, done.stderr
     assert "quiz" in done.stdout and "grade" in done.stdout
     assert _dlgrade_without_jinja("quiz", "render", "--help").returncode == 0
+
+
+def test_the_olx_export_is_named_after_the_course(tmp_path):
+    """[course] name is what Open edX shows as the course's name."""
+    import tarfile
+
+    from grader.course import load_course
+
+    r = run("export", "--format", "olx", "--topic", "dropout", "--variants", "1", "--out", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    with tarfile.open(tmp_path / "course.olx.tar.gz") as archive:
+        name = next(n for n in archive.getnames() if n.endswith("/policy.json"))
+        policy = json.loads(archive.extractfile(name).read())  # type: ignore[union-attr]
+    (settings,) = policy.values()
+    assert settings["display_name"] == load_course(ROOT).name

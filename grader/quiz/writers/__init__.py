@@ -10,10 +10,11 @@ from grader.quiz.writers.common import Export, Pools, make_pools
 EXPORT_FORMATS = ("gift", "moodle", "qti", "olx")
 
 
-def export(fmt: str, banks: dict[str, Bank], *, lang: str, variants: int, salt: str,
+def export(fmt: str, banks: dict[str, Bank], *, lang: str, variants: int, salt: str, course: str = "",
            questions_per_student: dict[str, int] | None = None) -> Export:
     """Compile ``banks`` for one LMS: ``variants`` pre-generated variants of every question
-    with parameters (one of a question without)."""
+    with parameters (one of a question without). ``course`` names the course where the target has
+    a place for it (Open edX)."""
     if variants < 1:
         raise UsageError("--variants must be at least 1")
     if fmt not in EXPORT_FORMATS:
@@ -26,7 +27,11 @@ def export(fmt: str, banks: dict[str, Bank], *, lang: str, variants: int, salt: 
     elif fmt == "qti":
         from grader.quiz.writers.qti import export_qti as write
     else:
-        from grader.quiz.writers.olx import export_olx as write
+        from grader.quiz.writers.olx import export_olx
+
+        def write(pools: Pools, lang: str) -> Export:
+            return export_olx(pools, lang, title=course)
+
     result = write(pools, lang)
     result.files[f"variants-{fmt}.csv"] = _manifest(fmt, pools)
     for topic, k in (questions_per_student or {}).items():
