@@ -326,7 +326,7 @@ def run_session(
         if on_report is not None:
             on_report(report)
 
-    with Sandbox(limits or course.limits, jail_mode) as sandbox:
+    with Sandbox(limits or course.limits, jail_mode, hide=[course.root]) as sandbox:
         plugin = GradingPlugin(course, submissions, chosen, course.seed if seed is None else seed,
                                lang, sandbox, keep, debug)  # fmt: skip
         args = [

@@ -17,12 +17,15 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import site
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +33,13 @@ from typing import Any
 import msgpack
 import numpy as np
 
-from grader import cgroups
+from grader import cgroups, jailfilter
 from grader.errors import JailUnavailable
 from grader.jail import wire
 
 JAIL_UID = 65534  # nobody
 _AGENT_DIR = Path(__file__).resolve().parent / "jail"  # all the jail may import of ours
+_AGENT_FILES = ("agent.py", "wire.py", "callables.py")
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -58,7 +62,8 @@ class Limits:
     file_bytes: int = 16 << 20  # largest file a worker may write (RLIMIT_FSIZE)
     open_files: int = 256  # RLIMIT_NOFILE
     output_bytes: int = 64 << 10  # what is kept of the student's printing; the rest is counted
-    tmpfs_bytes: int = 64 << 20  # the private /work and /tmp (bwrap mode)
+    tmpfs_bytes: int = 64 << 20  # bytes a job may write: its own tmpfs holds /work and /tmp
+    job_files: int = 10000  # files and folders a job may create (the tmpfs's nr_inodes)
 
     def rlimits(self, uid_is_private: bool) -> dict[str, list[int]]:
         limits = {
@@ -132,10 +137,17 @@ def _namespace_args() -> list[str]:
     args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL"]
-        for cap in ("SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"):
-            args += ["--cap-add", f"CAP_{cap}"]
+        caps: tuple[str, ...] = ("SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER",
+                                 "SYS_ADMIN", "SETPCAP")  # fmt: skip
     else:
-        args += ["--unshare-user", "--disable-userns"]
+        # uid 0 of a user namespace of our own: there, and only there, the zygote may mount
+        # each job's tmpfs (bubblewrap maps any other uid through a second, nested user
+        # namespace, where mounting is refused; --disable-userns nests one too). New user
+        # namespaces are denied to the workers by the seccomp filter instead.
+        args += ["--unshare-user", "--uid", "0", "--gid", "0"]
+        caps = ("SYS_ADMIN", "SETPCAP")
+    for cap in caps:  # the zygote's; every worker drops them all before student code
+        args += ["--cap-add", f"CAP_{cap}"]
     return args
 
 
@@ -143,14 +155,16 @@ class Sandbox:
     """One zygote; jobs run one at a time. Restart it with ``restart()`` if it dies."""
 
     def __init__(self, limits: Limits | None = None, mode: str | None = None,
-                 cgroups_required: bool | None = None):  # fmt: skip
+                 cgroups_required: bool | None = None, hide: Iterable[Path] = ()):  # fmt: skip
         """``cgroups_required``: refuse to start the strong jail without job-wide bounds; by
         default from ``DLGRADE_CGROUPS`` (``dlgrade doctor`` passes False: it reports, it does
-        not grade)."""
+        not grade). ``hide``: folders plain mode covers besides ours (the course)."""
         self.limits = limits or Limits()
         self.mode = mode or detect_mode()
         self._cgroups_required = cgroups_required
-        self.uid = JAIL_UID if (self.mode == "bwrap" and os.geteuid() == 0) else None
+        self.uid = JAIL_UID if os.geteuid() == 0 else None  # plain mode too: never root
+        self.hide = [Path(folder) for folder in hide]
+        self._facts: dict[str, bool] = {}
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._workroot: str | None = None
@@ -167,12 +181,7 @@ class Sandbox:
         if self.mode == "bwrap":
             command = self._bwrap_command(child.fileno())
         else:
-            self._workroot = tempfile.mkdtemp(prefix="dlgrade-jail-")
-            command = [
-                _base_python() if _same_site() else sys.executable,
-                "-I", "-S", "-B", "-c", _BOOT.format(paths=[str(_AGENT_DIR), *map(str, _site_paths())]),
-                "--control-fd", str(child.fileno()), "--workroot", self._workroot,
-            ]  # fmt: skip
+            command = self._plain_command(child.fileno())
         self._process = subprocess.Popen(
             command,
             pass_fds=(child.fileno(),),
@@ -184,6 +193,26 @@ class Sandbox:
         )
         child.close()
         self._control = parent
+        self._handshake()
+
+    def _handshake(self) -> None:
+        """The zygote says its pid and whether each job gets a tmpfs of its own; it gets the
+        seccomp filter its workers will load, which names that pid (they may not signal it).
+        A zygote that does not answer is not used: the jail fails closed."""
+        assert self._control is not None and self._process is not None
+        try:
+            self._control.settimeout(30)
+            hello = wire.decode(wire.recv(self._control))
+            if not isinstance(hello, dict) or hello.get("op") != "ready":
+                raise wire.WireError(f"unexpected greeting {hello!r:.80}")
+            zygote = int(hello["pid"])
+            protected = [zygote, 1] if self.mode == "bwrap" else [zygote, os.getpid(), os.getpgrp()]
+            program = jailfilter.compile_filter(protected)
+            wire.send(self._control, wire.encode({"op": "setup", "seccomp": program}))
+        except (OSError, EOFError, KeyError, ValueError, TypeError) as error:
+            self.close()
+            raise JobDied(f"the jail could not start: {error}", "protocol") from None
+        self._facts = {"seccomp": True, "job_tmpfs": bool(hello.get("job_tmpfs"))}
 
     def _open_cgroups(self) -> None:
         """The job-wide bounds, or fail closed: the strong jail without a bound on the memory of
@@ -228,8 +257,7 @@ class Sandbox:
         prefix = str(Path(sys.base_prefix).resolve())
         binds = [(prefix, prefix)]
         binds += [(str(path), f"/opt/jail-site/{name}") for name, path in _jail_site_dirs().items()]
-        binds += [(str(_AGENT_DIR / name), f"/opt/dlgrade/{name}")
-                  for name in ("agent.py", "wire.py", "callables.py")]  # fmt: skip
+        binds += [(str(_AGENT_DIR / name), f"/opt/dlgrade/{name}") for name in _AGENT_FILES]
         # bwrap makes missing parents 0700: the jail's uid could not walk into them
         parents = sorted({str(p) for _, dest in binds for p in Path(dest).parents if str(p) != "/"})
         for parent in parents:
@@ -238,16 +266,62 @@ class Sandbox:
             args += ["--ro-bind", source, dest]
         size = str(self.limits.tmpfs_bytes)
         args += ["--proc", "/proc", "--dev", "/dev"]
+        # the keys a worker of the same uid could list (names only, but names of the grader's)
+        for listing in ("/proc/keys", "/proc/key-users"):
+            args += ["--ro-bind-try", "/dev/null", listing]
         args += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/work"]
+        # the root and /dev read-only: with bubblewrap's user namespace the worker has the uid
+        # that owns them, and a file left there would reach the next job
+        args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         args += ["--chdir", "/work", "--clearenv"]
         for var in _THREAD_VARS:
             args += ["--setenv", var, "1"]
         boot = _BOOT.format(paths=["/opt/dlgrade", "/opt/jail-site"])
         args += [_base_python(), "-I", "-S", "-B", "-c", boot, "--control-fd", str(control_fd)]
-        args += ["--workroot", "/work"]
+        args += ["--workroot", "/work", "--scratch", "/tmp", "--scratch", "/dev/shm"]
+        args += ["--job-bytes", str(self.limits.tmpfs_bytes), "--job-inodes", str(self.limits.job_files)]
         if self.uid is not None:
             args += ["--uid", str(self.uid)]
         return args
+
+    def _plain_command(self, control_fd: int) -> list[str]:
+        """Plain mode: the zygote is a child process. Its import path is a folder of its own
+        holding NumPy, msgpack and the jail's modules (never site-packages: ``solutions`` and
+        ``grader`` are not importable). As root it drops its workers to uid 65534 and, in a
+        mount namespace of its own, covers the course, the project and site-packages with
+        empty tmpfs (``agent._enter_private_view``); not root, the course stays readable."""
+        base = "/run" if os.geteuid() == 0 and os.access("/run", os.W_OK) else None
+        self._workroot = tempfile.mkdtemp(prefix="dlgrade-jail-", dir=base)
+        os.chmod(self._workroot, 0o755)
+        python = _base_python() if _same_site() else sys.executable
+        exposed = {f"site/{name}": path for name, path in _jail_site_dirs().items()}
+        exposed |= {f"site/{name}": _AGENT_DIR / name for name in _AGENT_FILES}
+        args = ["--control-fd", str(control_fd), "--job-bytes", str(self.limits.tmpfs_bytes),
+                "--job-inodes", str(self.limits.job_files)]  # fmt: skip
+        if self.uid is None:
+            site = Path(self._workroot) / "site"
+            site.mkdir()
+            for dest, source in exposed.items():
+                (Path(self._workroot) / dest).symlink_to(source)
+            boot = _BOOT.format(paths=[str(site)])
+            return [python, "-I", "-S", "-B", "-c", boot, *args, "--workroot", self._workroot]
+        stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+        exposed["stdlib"] = stdlib  # the interpreter's own may sit under /root, closed to 65534
+        args += ["--uid", str(self.uid), "--private-root", self._workroot]
+        args += ["--workroot", f"{self._workroot}/work"]
+        for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
+            args += ["--scratch", scratch]
+        for dest, source in exposed.items():
+            args += ["--expose", f"{dest}={source}"]
+        for name in ("site-packages", "dist-packages"):  # inside the stdlib folder just bound
+            if (stdlib / name).is_dir():
+                args += ["--hide", f"{self._workroot}/stdlib/{name}"]
+        for path in ("site", "stdlib", "stdlib/lib-dynload"):
+            args += ["--path", path]
+        for folder in _plain_hidden(self.hide, keep=[stdlib, Path(python).resolve(), Path(self._workroot)]):
+            args += ["--hide", str(folder)]
+        boot = _BOOT.format(paths=[str(_AGENT_DIR), *map(str, _site_paths())])
+        return [python, "-I", "-S", "-B", "-c", boot, *args]
 
     def close(self) -> None:
         if self._control is not None:
@@ -261,7 +335,10 @@ class Sandbox:
             self._process.wait()
             self._process = None
         if self._workroot:
-            shutil.rmtree(self._workroot, ignore_errors=True)
+            # rm, not shutil.rmtree: a job's folder may be 5,000 deep (rmtree recurses, and
+            # its paths outgrow PATH_MAX); as root the jobs were in the zygote's own mounts
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", self._workroot],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=120)  # fmt: skip
             self._workroot = None
         if self._cgroups is not None:
             self._cgroups.close()
@@ -352,19 +429,29 @@ class Sandbox:
         return int(reply.get("status", -1))
 
     def protections(self) -> dict[str, Any]:
+        """What was set up, as it was: the zygote's answers, not what was asked for."""
         strong = self.mode == "bwrap"
         layer = self._cgroups
         bound = layer is not None and not self._unbounded_jobs
+        root = os.geteuid() == 0
+        job_tmpfs = self._facts.get("job_tmpfs", False)
         return {
             "jail": self.mode,
             "separate_process": True,
             "pid_namespace": strong,
             "network": strong,  # True: the jail has no network
             "private_filesystem": strong,
-            "course_hidden": strong,
+            # plain mode: hidden only as root (a mount namespace with the course covered)
+            "course_hidden": strong or (root and job_tmpfs),
             "unprivileged_uid": self.uid is not None,
             "scrubbed_environment": True,
             "orphans_killed": True,
+            "seccomp": self._facts.get("seccomp", False),
+            "fresh_keyring": self._facts.get("seccomp", False),  # joined just before the filter
+            # no ptrace, no /proc/<pid>/mem (not dumpable), no signal (the filter names its pid)
+            "zygote_unreachable": self._facts.get("seccomp", False),
+            "private_job_folder": True,  # a mkdtemp name, made by the zygote for each job
+            "job_file_bounds": job_tmpfs,  # a tmpfs per job: bytes and files bounded, then gone
             "limits": asdict(self.limits),
             "memory_limit_bytes": self.limits.memory_bytes,
             # from the job cgroups actually made, not assumed (grader.cgroups)
@@ -388,6 +475,31 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _plain_hidden(extra: list[Path], keep: list[Path]) -> list[Path]:
+    """What plain mode covers as root: the course, this project, every folder of the grader's
+    import path that is not the standard library (site-packages, a venv, a checkout), but
+    never a folder holding what the jail needs (``keep``)."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    candidates = [*extra, Path(__file__).resolve().parent.parent, Path(sys.prefix)]
+    candidates += [Path(entry) for entry in sys.path if entry]
+    candidates += [Path(entry) for entry in site.getsitepackages() + [site.getusersitepackages()]]
+    found: list[Path] = []
+    for folder in candidates:
+        try:
+            folder = folder.resolve()
+        except OSError:
+            continue
+        inside_stdlib = folder == stdlib or stdlib in folder.parents
+        if not folder.is_dir() or folder == Path("/") or inside_stdlib and folder.name not in (
+                "site-packages", "dist-packages"):  # fmt: skip
+            continue
+        if any(folder == needed or folder in needed.parents for needed in keep):
+            continue
+        if folder not in found:
+            found.append(folder)
+    return found
 
 
 _BOOT = "import sys; sys.path[:0] = {paths!r}; import agent; agent.main()"

@@ -24,10 +24,10 @@ import io
 import os
 import random
 import resource
-import shutil
 import signal
 import socket
 import sys
+import tempfile
 import traceback
 import warnings
 from typing import Any
@@ -42,16 +42,177 @@ import wire
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+PR_CAPBSET_DROP = 24
+PR_SET_SECUREBITS = 28
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+# SECBIT_NOROOT (+ locked): uid 0 gains no capability by exec; KEEP_CAPS locked off; no ambient
+_SECUREBITS = 0x01 | 0x02 | 0x20 | 0x40 | 0x80
+KEYCTL_JOIN_SESSION_KEYRING = 1
+_SYSCALLS = {"x86_64": {"keyctl": 250, "capset": 126}, "aarch64": {"keyctl": 219, "capset": 91}}
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 32, 4096, 16384, 1 << 18)  # fmt: skip
+MNT_DETACH = 2
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
 
-def _prctl(option: int, value: int) -> None:
-    _libc.prctl(option, value, 0, 0, 0)
+def _prctl(option: int, value: int, arg3: int = 0) -> None:
+    if _libc.prctl(option, value, arg3, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl({option}): {os.strerror(error)}")
+
+
+def _syscall(name: str, *args: Any) -> int:
+    number = _SYSCALLS.get(os.uname().machine, {}).get(name)
+    if number is None:
+        raise OSError(f"{name}: unknown system call number on {os.uname().machine}")
+    result = _libc.syscall(ctypes.c_long(number), *args)
+    if result == -1:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{name}: {os.strerror(error)}")
+    return int(result)
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    if _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                   data.encode() if data else None) != 0:  # fmt: skip
+        error = ctypes.get_errno()
+        raise OSError(error, f"mount {target}: {os.strerror(error)}")
+
+
+def _umount(target: str) -> None:
+    _libc.umount2(target.encode(), MNT_DETACH)  # lazily: a file a job left open does not block it
+
+
+# ----------------------------------------------------------------------------- job folders
+class JobFiles:
+    """Where a job may write, made fresh for every job and gone after it.
+
+    Where the zygote may mount (root, or uid 0 of bubblewrap's user namespace): a new tmpfs per
+    job, with ``size=`` and ``nr_inodes=`` (the job's bytes and files, bounded by the kernel),
+    holding the job's folder (a ``mkdtemp`` name) and a scratch folder mounted over ``/tmp``,
+    ``/dev/shm`` and the like; lazily unmounted after the job, so a million files or a folder
+    5,000 deep cost nothing to remove, and nothing a job wrote is there for the next. Elsewhere
+    (plain mode, not root): a ``mkdtemp`` folder, removed iteratively after the job."""
+
+    def __init__(self, root: str, scratch: list[str], uid: int | None, size: int, inodes: int):
+        self.root = root
+        self.scratch = [path for path in scratch if os.path.isdir(path)]
+        self.uid = uid
+        self.options = f"size={size},nr_inodes={inodes},mode=0755"
+        self.mounted: list[str] = []
+        self.folder = ""
+        self.tmpfs = self._can_mount()
+
+    def _can_mount(self) -> bool:
+        try:
+            _mount("dlgrade-job", self.root, "tmpfs", MS_NOSUID | MS_NODEV, self.options)
+        except OSError:
+            return False
+        _umount(self.root)
+        return True
+
+    def create(self) -> str:
+        if self.tmpfs:
+            _mount("dlgrade-job", self.root, "tmpfs", MS_NOSUID | MS_NODEV, self.options)
+            self.mounted.append(self.root)
+        self.folder = tempfile.mkdtemp(prefix="job-", dir=self.root)  # a name no one could guess
+        folders = [self.folder]
+        if self.tmpfs and self.scratch:
+            shared = tempfile.mkdtemp(prefix="scratch-", dir=self.root)
+            folders.append(shared)
+            for path in self.scratch:
+                _mount(shared, path, None, MS_BIND)
+                self.mounted.append(path)
+        if self.uid is not None:
+            for folder in folders:
+                os.chown(folder, self.uid, self.uid)
+        return self.folder
+
+    def remove(self) -> None:
+        for path in reversed(self.mounted):
+            _umount(path)
+        self.mounted.clear()
+        if not self.tmpfs and self.folder:
+            _remove_tree(self.folder)
+        self.folder = ""
+
+
+def _remove_tree(root: str) -> None:
+    """``rm -rf`` without recursion or long paths: a chain 5,000 folders deep is walked with
+    one open folder at a time, never by a path (it would pass PATH_MAX) nor by recursion."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    try:
+        fd = os.open(root, flags)
+    except OSError:
+        return
+    names: list[str] = []
+    try:
+        while True:
+            child = None
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        child = entry.name
+                        break
+                    _unlink(entry.name, fd)
+            if child is not None:
+                try:
+                    inner = os.open(child, flags, dir_fd=fd)
+                except PermissionError:  # a folder the job made unreadable to us
+                    os.chmod(child, 0o700, dir_fd=fd, follow_symlinks=False)
+                    inner = os.open(child, flags, dir_fd=fd)
+                os.close(fd)
+                fd, names = inner, names + [child]
+                continue
+            if not names:
+                break
+            parent = os.open("..", flags, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.rmdir(names.pop(), dir_fd=fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(root)
+    except OSError:
+        pass
+
+
+def _unlink(name: str, fd: int) -> None:
+    try:
+        os.unlink(name, dir_fd=fd)
+    except PermissionError:  # the job took the write bit off its folder
+        os.chmod(fd, 0o700)
+        os.unlink(name, dir_fd=fd)
+    except FileNotFoundError:
+        pass
 
 
 # ----------------------------------------------------------------------------- the zygote
-def zygote(control: socket.socket, uid: int | None, workroot: str) -> None:
+def zygote(control: socket.socket, uid: int | None, files: JobFiles) -> None:
     _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a job (double forks, setsid) come to us
+    # out of its workers' reach: no ptrace, no /proc/<pid>/mem, fd or environ of ours (in
+    # bubblewrap's user namespace the worker has our uid; this holds it off all the same)
+    _prctl(PR_SET_DUMPABLE, 0)
+    for signum in (signal.SIGIO, signal.SIGURG, signal.SIGHUP, signal.SIGTTOU, signal.SIGTTIN):
+        signal.signal(signum, signal.SIG_IGN)
+    wire.send(control, wire.encode({"op": "ready", "pid": os.getpid(), "job_tmpfs": files.tmpfs}))
+    try:
+        setup = wire.decode(wire.recv(control))
+    except (OSError, EOFError, wire.WireError):
+        return
+    program = setup.get("seccomp") if isinstance(setup, dict) else None
+    if not isinstance(program, bytes) or not program or len(program) % 8:
+        return  # no filter, no jobs: the grader sees us gone
     while True:
         try:
             message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, 2)
@@ -66,20 +227,17 @@ def zygote(control: socket.socket, uid: int | None, workroot: str) -> None:
             wire.send(control, wire.encode({"op": "refused"}))
             continue
         job_fd, out_fd = fds
-        workdir = os.path.join(workroot, f"job-{int(request['job'])}")
-        os.mkdir(workdir, 0o700)
-        if uid is not None:
-            os.chown(workdir, uid, uid)
+        workdir = files.create()
         pid = os.fork()
         if pid == 0:
             control.close()
-            _worker(job_fd, out_fd, workdir, uid, request["limits"])  # never returns
+            _worker(job_fd, out_fd, workdir, uid, request["limits"], program)  # never returns
         os.close(job_fd)
         os.close(out_fd)
         wire.send(control, wire.encode({"op": "spawned", "pid": pid}))
         status = _wait_for(pid)
         _kill_descendants()
-        shutil.rmtree(workdir, ignore_errors=True)
+        files.remove()
         wire.send(control, wire.encode({"op": "exited", "pid": pid, "status": status}))
 
 
@@ -124,7 +282,52 @@ def _kill_descendants() -> None:
 
 
 # ----------------------------------------------------------------------------- the worker
-def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dict) -> None:
+def _drop_privileges(uid: int | None) -> None:
+    """No capability survives into student code, and none can come back: the bounding set
+    emptied, root made powerless by exec (securebits, locked), the uid switched, the capability
+    sets zeroed (uid 0 of bubblewrap's user namespace keeps its uid), no_new_privs later."""
+    capable = _capabilities("CapEff") != 0
+    if capable:
+        _prctl(PR_SET_SECUREBITS, _SECUREBITS)
+        with open("/proc/sys/kernel/cap_last_cap") as handle:
+            last = int(handle.read())
+        for cap in range(last + 1):
+            _prctl(PR_CAPBSET_DROP, cap)
+    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    if capable:
+        header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+        data = (ctypes.c_uint32 * 6)()
+        _syscall("capset", header, data)
+    if _capabilities("CapEff") or _capabilities("CapPrm"):
+        raise OSError("the worker still holds capabilities")
+
+
+def _capabilities(field: str) -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1], 16)
+    raise OSError(f"/proc/self/status has no {field}")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _load_seccomp(program: bytes) -> None:
+    """The filter the grader compiled (``grader/jailfilter.py``): from here on, this process
+    and all it starts run under it. Needs no_new_privs."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
+
+
+def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dict,
+            program: bytes) -> None:  # fmt: skip
     try:
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -134,18 +337,23 @@ def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dic
         job = os.dup2(job_fd, 3)
         os.closerange(4, 1 << 16)  # nothing of the zygote's survives: no control channel
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if uid is not None:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+        _drop_privileges(uid)
+        # a keyring of its own: the grader's session keyring (a CI secret) is not inherited
+        _syscall("keyctl", ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), ctypes.c_void_p(None))
         for name, value in limits.get("rlimits", {}).items():
             soft, hard = value if isinstance(value, list) else (value, value)
             resource.setrlimit(getattr(resource, name), (soft, hard))
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        _load_seccomp(program)
+    except BaseException as error:  # no student code runs without every protection in place
+        os.write(2, f"the jail could not be set up: {error}\n".encode(errors="replace"))
+        os._exit(125)
+    try:
         os.chdir(workdir)
         os.environ.clear()
         os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/bin:/bin"})
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD, signal.SIGIO,
+                       signal.SIGURG, signal.SIGHUP, signal.SIGTTOU, signal.SIGTTIN):  # fmt: skip
             signal.signal(signum, signal.SIG_DFL)
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
@@ -363,10 +571,54 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--uid", type=int)
-    parser.add_argument("--workroot", required=True)
+    parser.add_argument("--workroot", required=True, help="the job folders' parent (a mount point)")
+    parser.add_argument("--scratch", action="append", default=[], help="covered by each job's tmpfs")
+    parser.add_argument("--job-bytes", type=int, default=64 << 20)
+    parser.add_argument("--job-inodes", type=int, default=10000)
+    # plain mode as root: a private mount namespace, set up here, then this program again in it
+    parser.add_argument("--private-root", help="a folder to build the jail's view of files in")
+    parser.add_argument("--expose", action="append", default=[], help="DEST=SOURCE, DEST in the root")
+    parser.add_argument("--hide", action="append", default=[], help="a folder covered by an empty tmpfs")
+    parser.add_argument("--path", action="append", default=[], help="the import path, in the root")
     options = parser.parse_args()
+    if options.private_root and not os.environ.get("DLGRADE_PRIVATE_VIEW"):
+        _enter_private_view(options)  # never returns
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
-    zygote(socket.socket(fileno=options.control_fd), options.uid, options.workroot)
+    files = JobFiles(options.workroot, options.scratch, options.uid, options.job_bytes, options.job_inodes)
+    zygote(socket.socket(fileno=options.control_fd), options.uid, files)
+
+
+def _enter_private_view(options: argparse.Namespace) -> None:
+    """Plain mode as root: a mount namespace of our own, in which the course, the project and
+    every site-packages folder are covered by empty tmpfs, and the jail's import path is a
+    folder holding only NumPy, msgpack, the standard library and our three modules (bind
+    mounts made before the covering). Then this program starts again there, importing only
+    from that folder."""
+    if _libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks to the machine
+    root = options.private_root
+    python = os.path.realpath(sys.executable)  # before the covering: a venv's is a symlink
+    _mount("dlgrade-jail", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for item in options.expose:
+        dest, source = item.split("=", 1)
+        target = os.path.join(root, dest)
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if os.path.isdir(source):
+            os.mkdir(target, 0o755)
+        else:
+            open(target, "w").close()
+        _mount(source, target, None, MS_BIND | MS_REC)
+        _mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    os.makedirs(options.workroot, mode=0o755, exist_ok=True)
+    for folder in options.hide:
+        if os.path.isdir(folder):
+            _mount("dlgrade-hidden", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
+                   "size=4k,nr_inodes=2,mode=0")  # fmt: skip
+    paths = [os.path.join(root, path) for path in options.path]
+    boot = f"import sys; sys.path[:] = {paths!r}; import agent; agent.main()"
+    os.environ["DLGRADE_PRIVATE_VIEW"] = "1"
+    os.execv(python, [python, "-I", "-S", "-B", "-c", boot, *sys.argv[1:]])
 
 
 if __name__ == "__main__":
