@@ -15,9 +15,7 @@ from grader.errors import ConfigError
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 _STUB_BODY = ("# YOUR CODE HERE / ВАШ КОД ЗДЕСЬ", "raise NotImplementedError")
-_HEADER = (
-    "# Generated from solutions/{name} by `dlgrade stubs`; edit the solution, not this file.\n"
-)
+_HEADER = "# Generated from solutions/{name} by `dlgrade stubs`; edit the solution, not this file.\n"
 
 
 def stub_source(solution: str, name: str = "<solution>") -> str:
@@ -48,19 +46,14 @@ def stub_source(solution: str, name: str = "<solution>") -> str:
 def planned_stubs(root: Path) -> dict[Path, str]:
     """Every exercises/<topic>.py as the generator would write it."""
     solutions = sorted((root / "solutions").glob("[!_]*.py"))
-    return {
-        root / "exercises" / path.name: stub_source(path.read_text(encoding="utf-8"), path.name)
-        for path in solutions
-    }
+    return {root / "exercises" / path.name: stub_source(path.read_text(encoding="utf-8"), path.name) for path in solutions}
 
 
 def _drifted(root: Path) -> dict[Path, str]:
     """The stubs whose text differs from what the generator would write (or that are missing),
     with the text it would write."""
     return {
-        path: text
-        for path, text in planned_stubs(root).items()
-        if not path.exists() or path.read_text(encoding="utf-8") != text
+        path: text for path, text in planned_stubs(root).items() if not path.exists() or path.read_text(encoding="utf-8") != text
     }
 
 

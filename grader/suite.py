@@ -35,8 +35,16 @@ from grader.jail.wire import Handle, PublicFn
 from grader.text import L
 
 __all__ = [
-    "L", "Failure", "StudentError", "NotAttempted", "StudentRaised", "MissingFunction",
-    "InvalidResult", "JailFailure", "Handle", "PublicFn",
+    "L",
+    "Failure",
+    "StudentError",
+    "NotAttempted",
+    "StudentRaised",
+    "MissingFunction",
+    "InvalidResult",
+    "JailFailure",
+    "Handle",
+    "PublicFn",
 ]
 
 

@@ -38,10 +38,12 @@ def _course(course: Path | None) -> QuizConfig:
     return quiz_config(load_course(root))
 
 
-course_option = click.option("--course", type=click.Path(path_type=Path, file_okay=False),
-                             help="The course checkout, or its course/ folder (default: the course of dlgrade's configuration).")
-lang_option = click.option("--lang", type=click.Choice(["ru", "en"]),
-                           help="Language (default: [quiz] lang, else ru).")
+course_option = click.option(
+    "--course",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The course checkout, or its course/ folder (default: the course of dlgrade's configuration).",
+)
+lang_option = click.option("--lang", type=click.Choice(["ru", "en"]), help="Language (default: [quiz] lang, else ru).")
 
 
 def _topics(topic: str) -> str | list[str]:
@@ -70,20 +72,32 @@ def _read_students(path: Path) -> list[str]:
 @quiz.command()
 @click.argument("topic")
 @click.option("--student", "student", help="The student's id.")
-@click.option("--students", "students_file", type=click.Path(path_type=Path, dir_okay=False,
-                                                              exists=True),
-              help="A file of student ids (one per line or first CSV column); needs --out.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md",
-              show_default=True)
+@click.option(
+    "--students",
+    "students_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A file of student ids (one per line or first CSV column); needs --out.",
+)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
 @lang_option
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Write <student>.<topic>.<ext> files here instead of printing.")
-@click.option("--with-key", is_flag=True,
-              help="The instructor's copy: answers and solutions (md and json only).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write <student>.<topic>.<ext> files here instead of printing.",
+)
+@click.option("--with-key", is_flag=True, help="The instructor's copy: answers and solutions (md and json only).")
 @course_option
 @handles_errors
-def render(topic: str, student: str | None, students_file: Path | None, fmt: str,
-           lang: str | None, out: Path | None, with_key: bool, course: Path | None) -> None:
+def render(
+    topic: str,
+    student: str | None,
+    students_file: Path | None,
+    fmt: str,
+    lang: str | None,
+    out: Path | None,
+    with_key: bool,
+    course: Path | None,
+) -> None:
     """Render TOPIC's quiz (or all topics') for a student: their own questions and variants."""
     if with_key and fmt == "html":
         raise UsageError("--with-key is for md and json; the HTML page is the student's")
@@ -106,8 +120,7 @@ def render(topic: str, student: str | None, students_file: Path | None, fmt: str
             text = "\n".join(quiz_markdown(q, with_key=with_key) for q in quizzes)
         else:
             data = [quiz_json(q, with_key=with_key) for q in quizzes]
-            text = json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False,
-                              indent=1) + "\n"
+            text = json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=1) + "\n"
         if out is None:
             click.echo(text, nl=False)
         else:
@@ -119,17 +132,20 @@ def render(topic: str, student: str | None, students_file: Path | None, fmt: str
 
 
 @quiz.command()
-@click.option("--format", "fmt", type=click.Choice(["gift", "moodle", "qti", "olx"]),
-              required=True)
+@click.option("--format", "fmt", type=click.Choice(["gift", "moodle", "qti", "olx"]), required=True)
 @click.option("--topic", default="all", show_default=True, help="A topic, or all.")
 @lang_option
-@click.option("--variants", type=click.IntRange(1, 10_000), default=20, show_default=True,
-              help="Pre-generated variants of every question with parameters.")
+@click.option(
+    "--variants",
+    type=click.IntRange(1, 10_000),
+    default=20,
+    show_default=True,
+    help="Pre-generated variants of every question with parameters.",
+)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
 @course_option
 @handles_errors
-def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
-           course: Path | None) -> None:
+def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path, course: Path | None) -> None:
     """Export banks for an LMS: GIFT or Moodle XML, Canvas QTI 1.2 (.zip), Open edX OLX
     (.tar.gz). Where a target cannot express a tolerance or a partial-credit rule exactly, the
     file NOTES-<format>.txt beside the export says what was done instead."""
@@ -140,8 +156,9 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
     lang = lang or config.lang
     banks = load_banks(config, _topics(topic))
     counts = {t: config.questions_per_student(t, len(b.questions)) for t, b in banks.items()}
-    result = run_export(fmt, banks, lang=lang, variants=variants, salt=config.salt, course=config.course_name,
-                        questions_per_student=counts)
+    result = run_export(
+        fmt, banks, lang=lang, variants=variants, salt=config.salt, course=config.course_name, questions_per_student=counts
+    )
     out.mkdir(parents=True, exist_ok=True)
     for name, data in result.files.items():
         (out / name).write_bytes(data)
@@ -158,15 +175,16 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path,
 @click.argument("responses", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--topic", help="The topic of rows that do not name one.")
 @lang_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Also write one <student>.json report per student here.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), help="Also write one <student>.json report per student here."
+)
 @click.option("--no-reveal", is_flag=True, help="Do not show the right answers in messages.")
 @course_option
 @handles_errors
-def grade(responses: Path, topic: str | None, lang: str | None, fmt: str, out: Path | None,
-          no_reveal: bool, course: Path | None) -> None:
+def grade(
+    responses: Path, topic: str | None, lang: str | None, fmt: str, out: Path | None, no_reveal: bool, course: Path | None
+) -> None:
     """Grade a CSV or JSON file of RESPONSES against each student's own variant."""
     config = _course(course)
     from grader.quiz.engine import load_banks
@@ -180,12 +198,15 @@ def grade(responses: Path, topic: str | None, lang: str | None, fmt: str, out: P
         out.mkdir(parents=True, exist_ok=True)
         for sid, report in reports.items():
             _safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in sid)
-            (out / f"{_safe}.json").write_text(json.dumps(report.to_json(), ensure_ascii=False,
-                                                          indent=2), encoding="utf-8")
+            (out / f"{_safe}.json").write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     if fmt == "json":
-        click.echo(json.dumps({"schema_version": 1, "kind": "quiz",
-                               "reports": {s: r.to_json() for s, r in reports.items()}},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"schema_version": 1, "kind": "quiz", "reports": {s: r.to_json() for s, r in reports.items()}},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["student", "topic", "score", "max_score"])
@@ -196,6 +217,7 @@ def grade(responses: Path, topic: str | None, lang: str | None, fmt: str, out: P
         from rich.console import Console
 
         from grader.render import batch_table, report_text
+
         console = Console(highlight=False)
         for report in reports.values():
             console.print(report_text(report))
@@ -205,11 +227,21 @@ def grade(responses: Path, topic: str | None, lang: str | None, fmt: str, out: P
 
 @quiz.command()
 @click.argument("topic", default="all")
-@click.option("--draws", type=click.IntRange(1, 100_000), default=2000, show_default=True,
-              help="Variants drawn per question to count the distinct ones.")
-@click.option("--min-distinct", type=int, default=100, show_default=True,
-              help="Fail a question with parameters that has fewer distinct variants (unless "
-                   "its whole parameter space is smaller and every variant is reached).")
+@click.option(
+    "--draws",
+    type=click.IntRange(1, 100_000),
+    default=2000,
+    show_default=True,
+    help="Variants drawn per question to count the distinct ones.",
+)
+@click.option(
+    "--min-distinct",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Fail a question with parameters that has fewer distinct variants (unless "
+    "its whole parameter space is smaller and every variant is reached).",
+)
 @course_option
 @handles_errors
 def check(topic: str, draws: int, min_distinct: int, course: Path | None) -> None:
@@ -231,9 +263,13 @@ def check(topic: str, draws: int, min_distinct: int, course: Path | None) -> Non
             table.add_column(col, justify="left" if col in ("question", "type") else "right")
         for row in check_bank(bank, draws=draws, min_distinct=min_distinct):
             failed |= not row.ok
-            table.add_row(row.qid, row.type, str(row.checked), str(row.distinct),
-                          "—" if row.space is None else str(row.space),
-                          "[green]ok[/]" if row.ok else f"[red]{row.reason}[/]")
+            table.add_row(
+                row.qid,
+                row.type,
+                str(row.checked),
+                str(row.distinct),
+                "—" if row.space is None else str(row.space),
+                "[green]ok[/]" if row.ok else f"[red]{row.reason}[/]",
+            )
         console.print(table)
     sys.exit(1 if failed else 0)
-

@@ -56,8 +56,7 @@ def chosen_questions(bank: Bank, student: str, config: QuizConfig) -> tuple[Ques
     (salt, topic, question id, student), so adding a question to the bank changes a student's
     selection by at most one question."""
     k = config.questions_per_student(bank.topic, len(bank.questions))
-    ranked = sorted(bank.questions,
-                    key=lambda q: seeds.pick_rank(config.salt, bank.topic, q.id, student))
+    ranked = sorted(bank.questions, key=lambda q: seeds.pick_rank(config.salt, bank.topic, q.id, student))
     keep = {q.id for q in ranked[:k]}
     return tuple(q for q in bank.questions if q.id in keep)
 
@@ -70,10 +69,10 @@ def student_quiz(bank: Bank, student: str, lang: str, config: QuizConfig) -> Qui
     _check_lang(lang)
     if not student.strip():
         raise UsageError("a student id must not be empty")
-    items = tuple(instantiate(bank, q, student_seed(bank, q, student, config), lang)
-                  for q in chosen_questions(bank, student, config))
-    return Quiz(topic=bank.topic, student=student, lang=lang, title=bank.title(lang),
-                items=items)
+    items = tuple(
+        instantiate(bank, q, student_seed(bank, q, student, config), lang) for q in chosen_questions(bank, student, config)
+    )
+    return Quiz(topic=bank.topic, student=student, lang=lang, title=bank.title(lang), items=items)
 
 
 def pool_seeds(bank: Bank, q: QuestionSpec, n: int, salt: str) -> list[int]:
@@ -101,6 +100,5 @@ def variant(bank: Bank, variant_id: str, lang: str) -> Item:
     try:
         q = bank.question(qid)
     except KeyError:
-        raise UsageError(f"variant {variant_id!r}: the bank {bank.path} has no question "
-                         f"{qid!r}") from None
+        raise UsageError(f"variant {variant_id!r}: the bank {bank.path} has no question {qid!r}") from None
     return instantiate(bank, q, seed, lang)

@@ -41,8 +41,7 @@ from grader.results import Report, TestResult, TopicResult
 from grader.text import L
 
 COLUMNS = ("student", "question", "variant", "topic", "answer")
-ALIASES = {"student_id": "student", "question_id": "question", "variant_id": "variant",
-           "response": "answer"}
+ALIASES = {"student_id": "student", "question_id": "question", "variant_id": "variant", "response": "answer"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Response:
     qid: str
     variant: str | None
     answer: Any
-    where: str          # file:line (CSV) or file:[index] (JSON), for messages
+    where: str  # file:line (CSV) or file:[index] (JSON), for messages
 
 
 def _rows_csv(text: str, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
@@ -67,8 +66,9 @@ def _rows_csv(text: str, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
     names = [ALIASES.get(n.strip().lower(), n.strip().lower()) for n in reader.fieldnames]
     missing = {"student", "question", "answer"} - set(names)
     if missing:
-        raise UsageError(f"{path}: the CSV header needs the column(s) {', '.join(sorted(missing))}"
-                         f" (got {', '.join(reader.fieldnames)})")
+        raise UsageError(
+            f"{path}: the CSV header needs the column(s) {', '.join(sorted(missing))} (got {', '.join(reader.fieldnames)})"
+        )
     reader.fieldnames = names
     for row in reader:
         yield f"{path}:{reader.line_num}", row
@@ -82,15 +82,14 @@ def _rows_json(text: str, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
     if isinstance(data, Mapping):
         data = data.get("responses")
     if not isinstance(data, list):
-        raise UsageError(f"{path}: expected a list of responses or {{\"responses\": [...]}}")
+        raise UsageError(f'{path}: expected a list of responses or {{"responses": [...]}}')
     for i, row in enumerate(data):
         if not isinstance(row, Mapping):
             raise UsageError(f"{path}: response [{i}] is not an object")
         yield f"{path}:[{i}]", {ALIASES.get(str(k), str(k)): v for k, v in row.items()}
 
 
-def read_responses(path: str | Path, banks: Mapping[str, Bank],
-                   topic: str | None = None) -> list[Response]:
+def read_responses(path: str | Path, banks: Mapping[str, Bank], topic: str | None = None) -> list[Response]:
     """Read a CSV or JSON responses file; rows name their question and, where needed, topic."""
     path = Path(path)
     try:
@@ -105,8 +104,7 @@ def read_responses(path: str | Path, banks: Mapping[str, Bank],
     return out
 
 
-def _response(where: str, row: Mapping[str, Any], banks: Mapping[str, Bank],
-              topic: str | None) -> Response:
+def _response(where: str, row: Mapping[str, Any], banks: Mapping[str, Bank], topic: str | None) -> Response:
     student = str(row.get("student") or "").strip()
     question = str(row.get("question") or "").strip()
     variant = str(row.get("variant") or "").strip() or None
@@ -119,17 +117,18 @@ def _response(where: str, row: Mapping[str, Any], banks: Mapping[str, Bank],
         try:
             v_topic, v_qid, _ = seeds.parse_variant_id(variant)
         except ValueError:
-            raise UsageError(f"{where}: {variant!r} is not a variant id "
-                             "(topic.question.hex10)") from None
+            raise UsageError(f"{where}: {variant!r} is not a variant id (topic.question.hex10)") from None
         if question not in (variant, v_qid):
             raise UsageError(f"{where}: variant {variant} is not of question {question!r}")
         row_topic, question = v_topic, v_qid
     if row_topic is None:
         owners = [t for t, b in banks.items() if any(q.id == question for q in b.questions)]
         if len(owners) != 1:
-            raise UsageError(f"{where}: question {question!r} is in "
-                             f"{'no bank' if not owners else 'the banks ' + ', '.join(owners)}; "
-                             "add a topic column or --topic")
+            raise UsageError(
+                f"{where}: question {question!r} is in "
+                f"{'no bank' if not owners else 'the banks ' + ', '.join(owners)}; "
+                "add a topic column or --topic"
+            )
         row_topic = owners[0]
     if row_topic not in banks:
         raise UsageError(f"{where}: no quiz bank for topic {row_topic!r} is loaded")
@@ -173,18 +172,24 @@ def _key_text(item: Item) -> str:
 def grade_item(item: Item, raw: Any, lang: str, *, reveal: bool = True) -> TestResult:
     """One question's TestResult for one raw answer (None: not answered)."""
     if is_blank(raw):
-        return TestResult(name=item.qid, title=item.title, max_points=item.points,
-                          outcome="not_attempted", message=_w("blank", lang))
+        return TestResult(
+            name=item.qid, title=item.title, max_points=item.points, outcome="not_attempted", message=_w("blank", lang)
+        )
     try:
         scored = score(item, read_answer(item, raw))
     except AnswerError as e:
-        return TestResult(name=item.qid, title=item.title, max_points=item.points,
-                          outcome="fail", message=f"{_w('unreadable', lang)}: "
-                          f"{e.message(lang)}")
+        return TestResult(
+            name=item.qid,
+            title=item.title,
+            max_points=item.points,
+            outcome="fail",
+            message=f"{_w('unreadable', lang)}: {e.message(lang)}",
+        )
     points = round(scored.fraction * item.points, 6)
     if scored.fraction >= 1:
-        return TestResult(name=item.qid, title=item.title, max_points=item.points,
-                          outcome="pass", points=points, message=_w("right", lang))
+        return TestResult(
+            name=item.qid, title=item.title, max_points=item.points, outcome="pass", points=points, message=_w("right", lang)
+        )
     status = _w("partly" if scored.fraction > 0 else "wrong", lang)
     parts = [status]
     if scored.detail and item.type == "matching":
@@ -196,12 +201,20 @@ def grade_item(item: Item, raw: Any, lang: str, *, reveal: bool = True) -> TestR
     if item.type in ("numeric", "short"):
         parts.append(f"{_w('yours', lang)}: {str(raw).strip()}")
     hints = tuple(scored.feedback) + ((item.feedback,) if item.feedback and reveal else ())
-    return TestResult(name=item.qid, title=item.title, max_points=item.points, outcome="fail",
-                      points=points, message="; ".join(parts), hints=hints)
+    return TestResult(
+        name=item.qid,
+        title=item.title,
+        max_points=item.points,
+        outcome="fail",
+        points=points,
+        message="; ".join(parts),
+        hints=hints,
+    )
 
 
-def grade_responses(responses: list[Response], banks: Mapping[str, Bank], config: QuizConfig,
-                    lang: str, *, reveal: bool = True) -> dict[str, Report]:
+def grade_responses(
+    responses: list[Response], banks: Mapping[str, Bank], config: QuizConfig, lang: str, *, reveal: bool = True
+) -> dict[str, Report]:
     """One Report per student (in the order students first appear)."""
     by_student: dict[str, dict[str, dict[str, Response]]] = {}
     duplicates: set[tuple[str, str]] = set()
@@ -214,15 +227,14 @@ def grade_responses(responses: list[Response], banks: Mapping[str, Bank], config
     for student, topics in by_student.items():
         results = []
         for topic, rows in topics.items():
-            results.append(_grade_topic(banks[topic], student, rows, config, lang, reveal,
-                                        (student, topic) in duplicates))
-        reports[student] = Report(submission=student, seed=0, grader_version=__version__,
-                                  lang=lang, topics=tuple(results))
+            results.append(_grade_topic(banks[topic], student, rows, config, lang, reveal, (student, topic) in duplicates))
+        reports[student] = Report(submission=student, seed=0, grader_version=__version__, lang=lang, topics=tuple(results))
     return reports
 
 
-def _grade_topic(bank: Bank, student: str, rows: Mapping[str, Response], config: QuizConfig,
-                 lang: str, reveal: bool, duplicate: bool) -> TopicResult:
+def _grade_topic(
+    bank: Bank, student: str, rows: Mapping[str, Response], config: QuizConfig, lang: str, reveal: bool, duplicate: bool
+) -> TopicResult:
     warnings = [_w("duplicate", lang)] if duplicate else []
     lms_mode = any(r.variant for r in rows.values())
     if lms_mode:
@@ -241,6 +253,10 @@ def _grade_topic(bank: Bank, student: str, rows: Mapping[str, Response], config:
             seed = student_seed(bank, q, student, config)
         item = instantiate(bank, q, seed, lang)
         tests.append(grade_item(item, r.answer if r else None, lang, reveal=reveal))
-    return TopicResult(topic=f"quiz:{bank.topic}", status="graded", tests=tuple(tests),
-                       max_score=float(sum(t.max_points for t in tests)),
-                       warnings=tuple(warnings))
+    return TopicResult(
+        topic=f"quiz:{bank.topic}",
+        status="graded",
+        tests=tuple(tests),
+        max_score=float(sum(t.max_points for t in tests)),
+        warnings=tuple(warnings),
+    )

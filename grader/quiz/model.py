@@ -119,16 +119,16 @@ class Item:
     type: str
     lang: str
     title: str
-    text: str                       # Markdown with $...$ / $$...$$ math
+    text: str  # Markdown with $...$ / $$...$$ math
     points: float
-    feedback: str = ""              # the worked solution / general feedback
+    feedback: str = ""  # the worked solution / general feedback
     choices: tuple[Choice, ...] = ()
     numeric: NumericKey | None = None
-    answers: tuple[str, ...] = ()   # short: accepted answers (case-insensitive, spaces squeezed)
-    pairs: tuple[Pair, ...] = ()    # matching premises
+    answers: tuple[str, ...] = ()  # short: accepted answers (case-insensitive, spaces squeezed)
+    pairs: tuple[Pair, ...] = ()  # matching premises
     options: tuple[Option, ...] = ()  # matching right-hand options (pairs' answers + extras)
     policy: str = "all_or_nothing"  # partial-credit policy (multi, matching)
-    shuffle: bool = True            # may a writer / LMS shuffle the choices
+    shuffle: bool = True  # may a writer / LMS shuffle the choices
     params: tuple[tuple[str, Any], ...] = ()
     tags: tuple[str, ...] = ()
 

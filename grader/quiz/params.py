@@ -27,10 +27,7 @@ def draw_params(bank: Bank, q: QuestionSpec, seed: int) -> dict[str, Any]:
             ctx[p.name] = params[p.name] = value
         if q.where is None or q.where(ctx):
             return params
-    raise bank.error(q,
-        f"no parameters satisfy where: {q.where.source if q.where else ''} "
-        f"in {MAX_TRIES} draws")
-
+    raise bank.error(q, f"no parameters satisfy where: {q.where.source if q.where else ''} in {MAX_TRIES} draws")
 
 
 def parameter_space(bank: Bank, q: QuestionSpec) -> int | None:
@@ -49,5 +46,3 @@ def parameter_space(bank: Bank, q: QuestionSpec) -> int | None:
             ctx[p.name] = from_np(p.expr(ctx)) if p.expr is not None else fixed_values[p.name]
         count += bool(q.where(ctx))
     return count
-
-

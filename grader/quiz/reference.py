@@ -64,9 +64,7 @@ def namespace(modules: list[str], where: str) -> dict[str, Any]:
         try:
             mod = importlib.import_module(f"solutions.{name}")
         except Exception as e:  # the bank names a module that does not import
-            raise ConfigError(
-                f"{where}: solutions module 'solutions.{name}' does not import: {type(e).__name__}: {e}"
-            ) from None
+            raise ConfigError(f"{where}: solutions module 'solutions.{name}' does not import: {type(e).__name__}: {e}") from None
         names = getattr(mod, "__all__", None)
         if names is None:
             raise ConfigError(f"{where}: solutions.{name} has no __all__")

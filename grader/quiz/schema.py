@@ -46,17 +46,15 @@ class _Ctx:
         return ConfigError(f"{where}: {reason}")
 
 
-def _check_keys(node: Mapping[str, Any], allowed: set[str], required: set[str], ctx: _Ctx,
-                what: str) -> None:
+def _check_keys(node: Mapping[str, Any], allowed: set[str], required: set[str], ctx: _Ctx, what: str) -> None:
     unknown = set(node) - allowed
     if unknown:
-        raise ctx.at(node).error(f"{what}: unknown key(s) {', '.join(sorted(map(str, unknown)))} "
-                                 f"(allowed: {', '.join(sorted(allowed))})")
+        raise ctx.at(node).error(
+            f"{what}: unknown key(s) {', '.join(sorted(map(str, unknown)))} (allowed: {', '.join(sorted(allowed))})"
+        )
     missing = required - set(node)
     if missing:
         raise ctx.at(node).error(f"{what}: missing key(s) {', '.join(sorted(missing))}")
-
-
 
 
 def _template(source: Any, ctx: _Ctx, what: str) -> Template:
@@ -77,7 +75,6 @@ def _text(node: Any, ctx: _Ctx, what: str) -> Text:
     return {lang: template for lang in LANGS}
 
 
-
 def _expr(source: Any, ctx: _Ctx, what: str) -> Expr:
     if isinstance(source, bool) or not isinstance(source, (str, int, float)):
         raise ctx.error(f"{what}: expected an expression, got {source!r}")
@@ -93,8 +90,7 @@ def _id(value: Any, ctx: _Ctx, what: str) -> str:
     return value
 
 
-def _number(value: Any, ctx: _Ctx, what: str, *, positive: bool = False,
-            nonneg: bool = False) -> float:
+def _number(value: Any, ctx: _Ctx, what: str, *, positive: bool = False, nonneg: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ctx.error(f"{what}: expected a number, got {value!r}")
     if not math.isfinite(value) or (positive and value <= 0) or (nonneg and value < 0):
@@ -120,10 +116,12 @@ def _param(name: str, node: Any, ctx: _Ctx) -> ParamSpec:
     if isinstance(node, str):
         return ParamSpec(name, "expr", expr=_expr(node, ctx, what))
     if not isinstance(node, Mapping) or len(node) != 1:
-        raise ctx.error(f"{what}: expected one of {{choice: [...]}}, {{int: [lo, hi]}}, "
-                        "{range: [lo, hi, step]}, {expr: ...} or an expression string")
+        raise ctx.error(
+            f"{what}: expected one of {{choice: [...]}}, {{int: [lo, hi]}}, "
+            "{range: [lo, hi, step]}, {expr: ...} or an expression string"
+        )
     ctx = ctx.at(node)
-    (kind, arg), = node.items()
+    ((kind, arg),) = node.items()
     if kind == "choice":
         if not isinstance(arg, list) or not arg:
             raise ctx.error(f"{what}: choice needs a non-empty list")
@@ -131,9 +129,12 @@ def _param(name: str, node: Any, ctx: _Ctx) -> ParamSpec:
             raise ctx.error(f"{what}: choice lists a value twice")
         return ParamSpec(name, "choice", values=tuple(arg))
     if kind == "int":
-        if (not isinstance(arg, list) or len(arg) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in arg)
-                or arg[0] > arg[1]):
+        if (
+            not isinstance(arg, list)
+            or len(arg) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in arg)
+            or arg[0] > arg[1]
+        ):
             raise ctx.error(f"{what}: int needs [lo, hi], integers, lo <= hi (both included)")
         return ParamSpec(name, "int", lo=arg[0], hi=arg[1])
     if kind == "range":
@@ -145,8 +146,7 @@ def _param(name: str, node: Any, ctx: _Ctx) -> ParamSpec:
     raise ctx.error(f"{what}: unknown kind {kind!r} (choice, int, range, expr)")
 
 
-COMMON_KEYS = {"id", "version", "type", "title", "text", "feedback", "points", "tags", "params",
-               "where"}
+COMMON_KEYS = {"id", "version", "type", "title", "text", "feedback", "points", "tags", "params", "where"}
 TYPE_KEYS = {
     "single": {"choices", "order", "decimals"},
     "multi": {"choices", "order", "policy", "decimals"},
@@ -156,8 +156,12 @@ TYPE_KEYS = {
     "matching": {"pairs", "extra", "policy"},
 }
 TYPE_REQUIRED = {
-    "single": {"choices"}, "multi": {"choices"}, "truefalse": {"answer"},
-    "numeric": {"answer", "tolerance"}, "short": {"answers"}, "matching": {"pairs"},
+    "single": {"choices"},
+    "multi": {"choices"},
+    "truefalse": {"answer"},
+    "numeric": {"answer", "tolerance"},
+    "short": {"answers"},
+    "matching": {"pairs"},
 }
 
 
@@ -170,8 +174,7 @@ def _question(node: Any, topic: str, defaults: Mapping[str, Any], ctx: _Ctx) -> 
     qtype = node.get("type")
     if qtype not in QUESTION_TYPES:
         raise ctx.error(f"type {qtype!r} is not one of {', '.join(QUESTION_TYPES)}")
-    _check_keys(node, COMMON_KEYS | TYPE_KEYS[qtype], {"id", "type", "title", "text"}
-                | TYPE_REQUIRED[qtype], ctx, qtype)
+    _check_keys(node, COMMON_KEYS | TYPE_KEYS[qtype], {"id", "type", "title", "text"} | TYPE_REQUIRED[qtype], ctx, qtype)
     version = node.get("version", 1)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ctx.error("version must be a positive integer")
@@ -179,11 +182,15 @@ def _question(node: Any, topic: str, defaults: Mapping[str, Any], ctx: _Ctx) -> 
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise ctx.error("tags must be a list of strings")
     spec: dict[str, Any] = dict(
-        topic=topic, id=qid, version=version, type=qtype, line=ctx.line,
-        title=_text(node["title"], ctx, "title"), text=_text(node["text"], ctx, "text"),
+        topic=topic,
+        id=qid,
+        version=version,
+        type=qtype,
+        line=ctx.line,
+        title=_text(node["title"], ctx, "title"),
+        text=_text(node["text"], ctx, "text"),
         feedback=_text(node["feedback"], ctx, "feedback") if "feedback" in node else None,
-        points=_number(node.get("points", defaults.get("points", 1)), ctx, "points",
-                       positive=True),
+        points=_number(node.get("points", defaults.get("points", 1)), ctx, "points", positive=True),
         tags=tuple(tags),
     )
     params = node.get("params", {})
@@ -236,8 +243,11 @@ def _question(node: Any, topic: str, defaults: Mapping[str, Any], ctx: _Ctx) -> 
         ids = [p.id for p in spec["pairs"] + spec["extras"]]
         if len(set(ids)) != len(ids):
             raise ctx.error("matching: pair and extra ids must be distinct")
-        _unique([x for p in spec["pairs"] + spec["extras"] for x in (p.public_id, p.option_id)],
-                ctx, "matching public ids (rename a pair)")
+        _unique(
+            [x for p in spec["pairs"] + spec["extras"] for x in (p.public_id, p.option_id)],
+            ctx,
+            "matching public ids (rename a pair)",
+        )
         policy = node.get("policy", "per_pair")
         if policy not in MATCHING_POLICIES:
             raise ctx.error(f"policy {policy!r} is not one of {', '.join(MATCHING_POLICIES)}")
@@ -257,8 +267,7 @@ def _choices(node: Any, qtype: str, ctx: _Ctx) -> tuple[ChoiceSpec, ...]:
         if not isinstance(c, Mapping):
             raise ctx.error("choices: every choice is a mapping")
         cctx = ctx.at(c)
-        _check_keys(c, {"id", "text", "value", "correct", "credit", "feedback"}, {"id"}, cctx,
-                    "choice")
+        _check_keys(c, {"id", "text", "value", "correct", "credit", "feedback"}, {"id"}, cctx, "choice")
         cid = _id(c["id"], cctx, "choice")
         if "text" not in c and "value" not in c:
             raise cctx.error(f"choice {cid!r}: needs a text or a value")
@@ -271,15 +280,18 @@ def _choices(node: Any, qtype: str, ctx: _Ctx) -> tuple[ChoiceSpec, ...]:
                 raise cctx.error(f"choice {cid!r}: credit is for single-choice questions")
             credit = _number(c["credit"], cctx, f"choice {cid!r} credit", nonneg=True)
             if credit >= 1:
-                raise cctx.error(f"choice {cid!r}: credit must be below 1 (the correct choice "
-                                 "has 1)")
-        out.append(ChoiceSpec(
-            id=cid, public_id=seeds.public_id(ctx.path.parent.name, ctx.qid or "", "choice", cid),
-            text=_text(c["text"], cctx, f"choice {cid!r} text") if "text" in c else None,
-            value=_expr(c["value"], cctx, f"choice {cid!r} value") if "value" in c else None,
-            correct=correct, credit=credit,
-            feedback=_text(c["feedback"], cctx, f"choice {cid!r} feedback")
-            if "feedback" in c else None))
+                raise cctx.error(f"choice {cid!r}: credit must be below 1 (the correct choice has 1)")
+        out.append(
+            ChoiceSpec(
+                id=cid,
+                public_id=seeds.public_id(ctx.path.parent.name, ctx.qid or "", "choice", cid),
+                text=_text(c["text"], cctx, f"choice {cid!r} text") if "text" in c else None,
+                value=_expr(c["value"], cctx, f"choice {cid!r} value") if "value" in c else None,
+                correct=correct,
+                credit=credit,
+                feedback=_text(c["feedback"], cctx, f"choice {cid!r} feedback") if "feedback" in c else None,
+            )
+        )
     _unique([c.id for c in out], ctx, "choice ids")
     _unique([c.public_id for c in out], ctx, "choice public ids (rename a choice)")
     return tuple(out)
@@ -295,19 +307,23 @@ def _mistakes(node: Any, ctx: _Ctx) -> tuple[MistakeSpec, ...]:
         mctx = ctx.at(m)
         _check_keys(m, {"id", "value", "feedback"}, {"id", "value"}, mctx, "mistake")
         mid = _id(m["id"], mctx, "mistake")
-        out.append(MistakeSpec(mid, _expr(m["value"], mctx, f"mistake {mid!r} value"),
-                               _text(m["feedback"], mctx, f"mistake {mid!r} feedback")
-                               if "feedback" in m else None))
+        out.append(
+            MistakeSpec(
+                mid,
+                _expr(m["value"], mctx, f"mistake {mid!r} value"),
+                _text(m["feedback"], mctx, f"mistake {mid!r} feedback") if "feedback" in m else None,
+            )
+        )
     _unique([m.id for m in out], ctx, "mistake ids")
     return tuple(out)
 
 
 def _answers(node: Any, ctx: _Ctx) -> dict[str, tuple[str, ...]]:
     def strings(v: Any, what: str) -> tuple[str, ...]:
-        if not isinstance(v, list) or not v or not all(isinstance(s, (str, int, float))
-                                                        for s in v):
+        if not isinstance(v, list) or not v or not all(isinstance(s, (str, int, float)) for s in v):
             raise ctx.error(f"{what}: a non-empty list of accepted answers is needed")
         return tuple(str(s) for s in v)
+
     if isinstance(node, Mapping):
         _check_keys(node, set(LANGS), set(LANGS), ctx, "answers")
         return {lang: strings(node[lang], f"answers.{lang}") for lang in LANGS}
@@ -315,8 +331,7 @@ def _answers(node: Any, ctx: _Ctx) -> dict[str, tuple[str, ...]]:
     return {lang: both for lang in LANGS}
 
 
-def _pairs(node: Any, ctx: _Ctx, what: str, qid: str, topic: str,
-           extra: bool) -> tuple[PairSpec, ...]:
+def _pairs(node: Any, ctx: _Ctx, what: str, qid: str, topic: str, extra: bool) -> tuple[PairSpec, ...]:
     if not isinstance(node, list) or (not extra and len(node) < 2):
         raise ctx.error(f"{what}: a list{'' if extra else ' of at least two pairs'} is needed")
     out = []
@@ -333,8 +348,9 @@ def _pairs(node: Any, ctx: _Ctx, what: str, qid: str, topic: str,
         else:
             left = _text(p["left"], pctx, f"{what} {pid!r} left")
             right = _text(p["right"], pctx, f"{what} {pid!r} right")
-        out.append(PairSpec(pid, seeds.public_id(topic, qid, "pair", pid),
-                            seeds.public_id(topic, qid, "option", pid), left, right))
+        out.append(
+            PairSpec(pid, seeds.public_id(topic, qid, "pair", pid), seeds.public_id(topic, qid, "option", pid), left, right)
+        )
     return tuple(out)
 
 
@@ -342,8 +358,6 @@ def _unique(ids: list[str], ctx: _Ctx, what: str) -> None:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise ctx.error(f"duplicate {what}: {', '.join(dup)}")
-
-
 
 
 class BankSource(NamedTuple):
@@ -360,19 +374,22 @@ def parse_bank(data: Any, path: Path) -> BankSource:
     ctx = _Ctx(path)
     if not isinstance(data, Mapping):
         raise ctx.error("a bank is a mapping with keys schema, topic, title, questions")
-    _check_keys(data, {"schema", "topic", "title", "solutions", "defaults", "questions"},
-                {"schema", "topic", "title", "questions"}, ctx, "bank")
+    _check_keys(
+        data,
+        {"schema", "topic", "title", "solutions", "defaults", "questions"},
+        {"schema", "topic", "title", "questions"},
+        ctx,
+        "bank",
+    )
     if data["schema"] != SCHEMA_VERSION:
-        raise ctx.error(f"schema {data['schema']!r} is not supported (this grader reads "
-                        f"schema {SCHEMA_VERSION})")
+        raise ctx.error(f"schema {data['schema']!r} is not supported (this grader reads schema {SCHEMA_VERSION})")
     topic = data["topic"]
     if not isinstance(topic, str) or topic != path.parent.name:
         raise ctx.error(f"topic {topic!r} must be the bank's folder name {path.parent.name!r}")
     modules = data.get("solutions", [topic])
     if isinstance(modules, str):
         modules = [modules]
-    if not isinstance(modules, list) or not all(isinstance(m, str) and ID_RE.match(m)
-                                                for m in modules):
+    if not isinstance(modules, list) or not all(isinstance(m, str) and ID_RE.match(m) for m in modules):
         raise ctx.error("solutions must be a list of module names of solutions/")
     defaults = data.get("defaults", {}) or {}
     if not isinstance(defaults, Mapping):
@@ -389,8 +406,7 @@ def parse_bank(data: Any, path: Path) -> BankSource:
     seen: dict[str, int] = {}
     for q in questions:
         if q.id in seen:
-            raise _Ctx(path, q.line, q.id).error(f"duplicate question id (first at line "
-                                                 f"{seen[q.id]})")
+            raise _Ctx(path, q.line, q.id).error(f"duplicate question id (first at line {seen[q.id]})")
         seen[q.id] = q.line
     return BankSource(topic, title, modules, questions)
 
@@ -403,6 +419,4 @@ def check_parameter_names(path: Path, questions: tuple[QuestionSpec, ...], names
     for q in questions:
         clash = [p.name for p in q.params if p.name in namespace or p.name in RESERVED]
         if clash:
-            raise _Ctx(path, q.line, q.id).error(
-                f"parameter name(s) {', '.join(clash)} shadow a function or a reserved name"
-            )
+            raise _Ctx(path, q.line, q.id).error(f"parameter name(s) {', '.join(clash)} shadow a function or a reserved name")

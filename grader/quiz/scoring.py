@@ -42,9 +42,9 @@ class AnswerError(ValueError):
 
 @dataclass(frozen=True)
 class Scored:
-    fraction: float                 # of the item's points, in [0, 1]
+    fraction: float  # of the item's points, in [0, 1]
     feedback: tuple[str, ...] = ()  # targeted feedback for what was answered (item's language)
-    detail: str = ""                # e.g. "2/3" for partial matches
+    detail: str = ""  # e.g. "2/3" for partial matches
 
 
 def is_blank(raw: Any) -> bool:
@@ -66,8 +66,7 @@ def parse_number(raw: Any) -> float:
     text = _SPACES.sub("", str(raw)).replace("−", "-").replace("–", "-").replace("＋", "+")
     if "," in text:
         if "." in text or text.count(",") > 1:
-            raise AnswerError(L(f"{raw!r}: use one decimal separator",
-                              f"{raw!r}: используйте один десятичный разделитель"))
+            raise AnswerError(L(f"{raw!r}: use one decimal separator", f"{raw!r}: используйте один десятичный разделитель"))
         text = text.replace(",", ".")
     try:
         if "/" in text:
@@ -104,8 +103,7 @@ def _choice(item: Item, ref: str) -> Choice:
         elif low in FALSE_WORDS:
             choice = item.choices[1]
     if choice is None:
-        raise AnswerError(L(f"{ref!r} is not one of this question's choices",
-                          f"{ref!r} — не один из вариантов ответа"))
+        raise AnswerError(L(f"{ref!r} is not one of this question's choices", f"{ref!r} — не один из вариантов ответа"))
     return choice
 
 
@@ -139,8 +137,7 @@ def _read_matching(item: Item, raw: Any) -> dict[str, str]:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise AnswerError(L(f"{part.strip()!r}: write premise=option",
-                                  f"{part.strip()!r}: пишите посылка=вариант"))
+                raise AnswerError(L(f"{part.strip()!r}: write premise=option", f"{part.strip()!r}: пишите посылка=вариант"))
             left, right = part.split("=", 1)
             entries.append((left.strip(), right.strip()))
     out: dict[str, str] = {}
@@ -149,8 +146,9 @@ def _read_matching(item: Item, raw: Any) -> dict[str, str]:
         option = next((o for o in item.options if right in (o.public_id, o.id)), None)
         if pair is None or option is None:
             bad = left if pair is None else right
-            raise AnswerError(L(f"{bad!r} is not an item of this matching question",
-                              f"{bad!r} — не элемент этого задания на соответствие"))
+            raise AnswerError(
+                L(f"{bad!r} is not an item of this matching question", f"{bad!r} — не элемент этого задания на соответствие")
+            )
         out[pair.id] = option.id
     return out
 
@@ -167,8 +165,7 @@ def score(item: Item, answer: Any) -> Scored:
         key = item.numeric
         if key.accepts(answer):
             return Scored(1.0)
-        fb = tuple(m.feedback for m in key.mistakes
-                   if m.feedback and abs(answer - m.value) <= key.mistake_tolerance(m))
+        fb = tuple(m.feedback for m in key.mistakes if m.feedback and abs(answer - m.value) <= key.mistake_tolerance(m))
         return Scored(0.0, fb[:1])
     if item.type == "short":
         norm = normalize_text(answer)
@@ -191,8 +188,7 @@ def _score_multi(item: Item, ticked: frozenset[str]) -> Scored:
         fraction = (hits + len(wrong - ticked)) / len(item.choices)
     else:
         fraction = float(ticked == correct)
-    feedback = tuple(c.feedback for c in item.choices if c.id in ticked and not c.correct
-                     and c.feedback)
+    feedback = tuple(c.feedback for c in item.choices if c.id in ticked and not c.correct and c.feedback)
     return Scored(fraction, feedback, f"{hits}/{len(correct)}")
 
 
@@ -223,8 +219,7 @@ def wrong_answers(item: Item) -> list[Any]:
     if item.type == "numeric":
         assert item.numeric is not None
         key = item.numeric
-        return [m.value for m in key.mistakes] + [key.value + 2 * key.tolerance + 1e-12,
-                                                  key.value - 2 * key.tolerance - 1e-12]
+        return [m.value for m in key.mistakes] + [key.value + 2 * key.tolerance + 1e-12, key.value - 2 * key.tolerance - 1e-12]
     if item.type == "short":
         return ["", item.answers[0] + "x"]
     if item.type == "matching":

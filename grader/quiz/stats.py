@@ -42,8 +42,7 @@ def _seeds_covering_space(bank: Bank, q: QuestionSpec, space: int, limit: int) -
     return list(found.values())
 
 
-def check_question(bank: Bank, q: QuestionSpec, *, draws: int = 2000,
-                   min_distinct: int = 100) -> CheckRow:
+def check_question(bank: Bank, q: QuestionSpec, *, draws: int = 2000, min_distinct: int = 100) -> CheckRow:
     if not q.parameterised:
         try:
             for lang in LANGS:
@@ -54,8 +53,7 @@ def check_question(bank: Bank, q: QuestionSpec, *, draws: int = 2000,
     space = parameter_space(bank, q)
     distinct = set()
     for k in range(draws):
-        distinct.add(repr(sorted(draw_params(
-            bank, q, seeds.pool_seed("stats", q.topic, q.id, q.version, k)).items())))
+        distinct.add(repr(sorted(draw_params(bank, q, seeds.pool_seed("stats", q.topic, q.id, q.version, k)).items())))
     if space is not None and space <= EXHAUSTIVE:
         to_check = _seeds_covering_space(bank, q, space, limit=50 * space + 1000)
     else:
@@ -70,14 +68,15 @@ def check_question(bank: Bank, q: QuestionSpec, *, draws: int = 2000,
     n_distinct = len(to_check) if space is not None and space <= EXHAUSTIVE else len(distinct)
     need = min_distinct if space is None else min(min_distinct, space)
     if n_distinct < need:
-        return CheckRow(q.id, q.type, len(to_check), n_distinct, space, False,
-                        f"only {n_distinct} distinct variants (need {need})")
+        return CheckRow(
+            q.id, q.type, len(to_check), n_distinct, space, False, f"only {n_distinct} distinct variants (need {need})"
+        )
     if space is not None and space <= EXHAUSTIVE and len(to_check) < space:
-        return CheckRow(q.id, q.type, len(to_check), len(distinct), space, False,
-                        f"only {len(to_check)} of {space} variants reached")
+        return CheckRow(
+            q.id, q.type, len(to_check), len(distinct), space, False, f"only {len(to_check)} of {space} variants reached"
+        )
     return CheckRow(q.id, q.type, len(to_check), n_distinct, space, True)
 
 
 def check_bank(bank: Bank, *, draws: int = 2000, min_distinct: int = 100) -> list[CheckRow]:
-    return [check_question(bank, q, draws=draws, min_distinct=min_distinct)
-            for q in bank.questions]
+    return [check_question(bank, q, draws=draws, min_distinct=min_distinct) for q in bank.questions]

@@ -43,10 +43,12 @@ def instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
         raise
     except Exception as e:  # a template, expression or check failed for this variant
         reason = e.message if isinstance(e, jinja2.TemplateError) and e.message else str(e)
-        raise bank.error(q,
+        raise bank.error(
+            q,
             f"variant {seeds.variant_id(q.topic, q.id, seed)} ({lang}): "
             f"{type(e).__name__ if not isinstance(e, ValueError) else ''}"
-            f"{': ' if not isinstance(e, ValueError) else ''}{reason}") from None
+            f"{': ' if not isinstance(e, ValueError) else ''}{reason}",
+        ) from None
 
 
 def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
@@ -57,10 +59,17 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
     values: dict[str, Any] = {}
     ctx["values"] = values
     item: dict[str, Any] = dict(
-        topic=q.topic, qid=q.id, version=q.version, variant_id=seeds.variant_id(q.topic, q.id,
-                                                                                  seed),
-        seed=seed, type=q.type, lang=lang, points=q.points, tags=q.tags,
-        params=tuple(params.items()))
+        topic=q.topic,
+        qid=q.id,
+        version=q.version,
+        variant_id=seeds.variant_id(q.topic, q.id, seed),
+        seed=seed,
+        type=q.type,
+        lang=lang,
+        points=q.points,
+        tags=q.tags,
+        params=tuple(params.items()),
+    )
     numeric: NumericKey | None = None
     if q.type == "numeric":
         assert isinstance(q.answer, Expr)
@@ -73,10 +82,13 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
             mistakes.append((m, mv))
         numeric = NumericKey(value=value, atol=q.atol, rtol=q.rtol, decimals=q.decimals)
         _check_numeric(numeric, q, mistakes)
-        numeric = NumericKey(value=value, atol=q.atol, rtol=q.rtol, decimals=q.decimals,
-                             mistakes=tuple(Mistake(m.id, mv, _render(m.feedback, lang, ctx)
-                                                    if m.feedback else "")
-                                            for m, mv in mistakes))
+        numeric = NumericKey(
+            value=value,
+            atol=q.atol,
+            rtol=q.rtol,
+            decimals=q.decimals,
+            mistakes=tuple(Mistake(m.id, mv, _render(m.feedback, lang, ctx) if m.feedback else "") for m, mv in mistakes),
+        )
         item["numeric"] = numeric
     elif q.type == "truefalse":
         answer = q.answer if isinstance(q.answer, bool) else q.answer(ctx)  # type: ignore[misc]
@@ -84,8 +96,10 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
             raise ValueError(f"the true/false answer is {answer!r}, not a bool")
         ctx["answer"] = bool(answer)
         yes, no = TRUE(lang), FALSE(lang)
-        item["choices"] = (Choice("true", "true", yes, bool(answer), float(bool(answer))),
-                           Choice("false", "false", no, not answer, float(not answer)))
+        item["choices"] = (
+            Choice("true", "true", yes, bool(answer), float(bool(answer))),
+            Choice("false", "false", no, not answer, float(not answer)),
+        )
         item["shuffle"] = False
     elif q.type in ("single", "multi"):
         item["choices"] = _render_choices(q, seed, lang, ctx, values)
@@ -95,14 +109,15 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
         item["answers"] = q.answers[lang]
         ctx["answer"] = q.answers[lang][0]
     elif q.type == "matching":
-        pairs = tuple(Pair(p.id, p.public_id, _render(p.left, lang, ctx),
-                           _render(p.right, lang, ctx)) for p in q.pairs)
+        pairs = tuple(Pair(p.id, p.public_id, _render(p.left, lang, ctx), _render(p.right, lang, ctx)) for p in q.pairs)
         options = [Option(p.id, s.option_id, p.right) for p, s in zip(pairs, q.pairs)]
         options += [Option(e.id, e.option_id, _render(e.right, lang, ctx)) for e in q.extras]
         for o in options:
             if "$" in o.text:
-                raise ValueError(f"matching option {o.id!r} has math ($): LMS drop-down lists "
-                                 "show options as plain text, so write it in Unicode (σ, eˣ, ²)")
+                raise ValueError(
+                    f"matching option {o.id!r} has math ($): LMS drop-down lists "
+                    "show options as plain text, so write it in Unicode (σ, eˣ, ²)"
+                )
         _check_distinct([(o.id, o.text) for o in options], "matching options")
         _check_distinct([(p.id, p.left) for p in pairs], "matching premises")
         options.sort(key=lambda o: seeds.hash_int("order", seed, o.id))
@@ -114,8 +129,7 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
     return Item(**item)
 
 
-def _check_numeric(key: NumericKey, q: QuestionSpec,
-                   mistakes: list[tuple[MistakeSpec, float]]) -> None:
+def _check_numeric(key: NumericKey, q: QuestionSpec, mistakes: list[tuple[MistakeSpec, float]]) -> None:
     tol = key.tolerance
     if q.decimals is not None:
         shown = float(fixed(key.value, q.decimals))
@@ -123,16 +137,21 @@ def _check_numeric(key: NumericKey, q: QuestionSpec,
             raise ValueError(
                 f"the answer {format_number(key.value)} rounded to {q.decimals} decimals "
                 f"({fixed(key.value, q.decimals)}) is outside its own tolerance ±{tol:.3g}: "
-                "widen the tolerance or ask for more decimals")
+                "widen the tolerance or ask for more decimals"
+            )
     if q.key is not None and not key.accepts(q.key):
-        raise ValueError(f"the answer {format_number(key.value)} computed by "
-                         f"{q.answer.source if isinstance(q.answer, Expr) else ''} is not within "
-                         f"±{tol:.3g} of the bank's key {format_number(q.key)}")
+        raise ValueError(
+            f"the answer {format_number(key.value)} computed by "
+            f"{q.answer.source if isinstance(q.answer, Expr) else ''} is not within "
+            f"±{tol:.3g} of the bank's key {format_number(q.key)}"
+        )
     for m, mv in mistakes:
         if key.accepts(mv):
-            raise ValueError(f"mistake {m.id!r} = {format_number(mv)} lies within the tolerance "
-                             f"±{tol:.3g} of the answer {format_number(key.value)}: it would be "
-                             "graded right (add a `where`, or tighten the tolerance)")
+            raise ValueError(
+                f"mistake {m.id!r} = {format_number(mv)} lies within the tolerance "
+                f"±{tol:.3g} of the answer {format_number(key.value)}: it would be "
+                "graded right (add a `where`, or tighten the tolerance)"
+            )
 
 
 def _check_distinct(entries: list[tuple[str, str]], what: str) -> None:
@@ -144,8 +163,7 @@ def _check_distinct(entries: list[tuple[str, str]], what: str) -> None:
         seen[norm] = eid
 
 
-def _render_choices(q: QuestionSpec, seed: int, lang: str, ctx: dict[str, Any],
-                    values: dict[str, Any]) -> tuple[Choice, ...]:
+def _render_choices(q: QuestionSpec, seed: int, lang: str, ctx: dict[str, Any], values: dict[str, Any]) -> tuple[Choice, ...]:
     decimals = 3 if q.decimals is None else q.decimals
     for c in q.choices:
         if c.value is not None:
@@ -158,15 +176,12 @@ def _render_choices(q: QuestionSpec, seed: int, lang: str, ctx: dict[str, Any],
         correct = c.correct if isinstance(c.correct, bool) else c.correct(cctx)
         if not isinstance(correct, (bool, np.bool_)):
             raise ValueError(f"choice {c.id!r}: correct is {correct!r}, not a bool")
-        text = (_render(c.text, lang, cctx) if c.text is not None
-                else f"${fixed(values[c.id], decimals)}$")
+        text = _render(c.text, lang, cctx) if c.text is not None else f"${fixed(values[c.id], decimals)}$"
         credit = 1.0 if correct else (c.credit or 0.0)
-        out.append(Choice(c.id, c.public_id, text, bool(correct), credit,
-                          _render(c.feedback, lang, cctx) if c.feedback else ""))
+        out.append(Choice(c.id, c.public_id, text, bool(correct), credit, _render(c.feedback, lang, cctx) if c.feedback else ""))
     n_correct = sum(c.correct for c in out)
     if q.type == "single" and n_correct != 1:
-        raise ValueError(f"a single-choice question needs exactly one correct choice, this "
-                         f"variant has {n_correct}")
+        raise ValueError(f"a single-choice question needs exactly one correct choice, this variant has {n_correct}")
     if q.type == "multi" and n_correct < 1:
         raise ValueError("a multiple-choice question needs at least one correct choice")
     if q.type == "multi" and n_correct == len(out) and q.policy == "edc":
@@ -177,5 +192,3 @@ def _render_choices(q: QuestionSpec, seed: int, lang: str, ctx: dict[str, Any],
     elif q.order == "sorted":
         out.sort(key=lambda c: values[c.id])
     return tuple(out)
-
-

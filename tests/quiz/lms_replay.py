@@ -29,6 +29,7 @@ def inner_xml(el: ET.Element) -> str:
 
 # --------------------------------------------------------------------------- Moodle-like
 
+
 @dataclass
 class MoodleQuestion:
     type: str
@@ -36,7 +37,7 @@ class MoodleQuestion:
     single: bool = True
     # (fraction 0..1, text, tolerance or None, feedback)
     answers: list[tuple[float, str, float | None, str]] = field(default_factory=list)
-    subquestions: list[tuple[str, str]] = field(default_factory=list)   # (premise, answer)
+    subquestions: list[tuple[str, str]] = field(default_factory=list)  # (premise, answer)
     usecase: bool = False
 
 
@@ -52,8 +53,7 @@ def moodle_score(q: MoodleQuestion, response: Any) -> float:
         return 0.0
     if q.type == "shortanswer":
         norm = (lambda s: s.strip()) if q.usecase else (lambda s: s.strip().casefold())
-        return next((f for f, t, _, _ in q.answers
-                     if norm(t.replace("\\*", "*")) == norm(response)), 0.0)
+        return next((f for f, t, _, _ in q.answers if norm(t.replace("\\*", "*")) == norm(response)), 0.0)
     if q.type == "matching":
         real = [(p, a) for p, a in q.subquestions if p]
         return sum(response.get(p) == a for p, a in real) / len(real)
@@ -73,9 +73,14 @@ def read_moodle(data: bytes) -> list[MoodleQuestion]:
         q.usecase = qel.findtext("usecase", "0") == "1"
         for a in qel.findall("answer"):
             tol = a.findtext("tolerance")
-            q.answers.append((float(a.get("fraction")) / 100, a.findtext("text", ""),
-                              float(tol) if tol is not None else None,
-                              a.findtext("feedback/text", "") or ""))
+            q.answers.append(
+                (
+                    float(a.get("fraction")) / 100,
+                    a.findtext("text", ""),
+                    float(tol) if tol is not None else None,
+                    a.findtext("feedback/text", "") or "",
+                )
+            )
         for s in qel.findall("subquestion"):
             q.subquestions.append((s.findtext("text", "") or "", s.findtext("answer/text", "")))
         out.append(q)
@@ -84,13 +89,14 @@ def read_moodle(data: bytes) -> list[MoodleQuestion]:
 
 # --------------------------------------------------------------------------- GIFT
 
+
 def _split_unescaped(text: str, seps: str) -> list[tuple[str, str]]:
     """Split at unescaped separator characters: [(separator before, chunk), ...]."""
     parts, cur, sep, i = [], "", "", 0
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
-            cur += text[i:i + 2]
+            cur += text[i : i + 2]
             i += 2
             continue
         if ch in seps:
@@ -111,8 +117,7 @@ def read_gift(text: str) -> list[MoodleQuestion]:
     """A reader of the GIFT subset Moodle documents: ::name::[html]text{answers}."""
     out = []
     for block in re.split(r"\n\s*\n", text):
-        lines = [ln for ln in block.splitlines() if not ln.startswith("//")
-                 and not ln.startswith("$CATEGORY")]
+        lines = [ln for ln in block.splitlines() if not ln.startswith("//") and not ln.startswith("$CATEGORY")]
         src = "\n".join(lines).strip()
         if not src:
             continue
@@ -128,7 +133,7 @@ def read_gift(text: str) -> list[MoodleQuestion]:
             elif ch == "}" and rest[i - 1] != "\\":
                 depth -= 1
         assert start is not None and depth == 0, name
-        body = rest[start + 1:rest.rindex("}")].strip()
+        body = rest[start + 1 : rest.rindex("}")].strip()
         general = ""
         gparts = re.split(r"(?<!\\)####", body)
         if len(gparts) == 2:
@@ -139,8 +144,7 @@ def read_gift(text: str) -> list[MoodleQuestion]:
         if body in ("TRUE", "FALSE", "T", "F"):
             q.type = "truefalse"
             right = "true" if body in ("TRUE", "T") else "false"
-            q.answers = [(1.0, right, None, ""), (0.0, {"true": "false", "false": "true"}[right],
-                                                   None, "")]
+            q.answers = [(1.0, right, None, ""), (0.0, {"true": "false", "false": "true"}[right], None, "")]
         elif body.startswith("#"):
             q.type = "numerical"
             for _sep, chunk in _split_unescaped(body[1:], "=")[1:]:
@@ -185,8 +189,8 @@ class QtiItem:
     ident: str
     qtype: str
     el: ET.Element
-    labels: dict[str, dict[str, str]]       # respident -> label ident -> text
-    prompts: dict[str, str]                 # respident -> its prompt text (matching)
+    labels: dict[str, dict[str, str]]  # respident -> label ident -> text
+    prompts: dict[str, str]  # respident -> its prompt text (matching)
     decimal: bool = False
 
 
@@ -195,24 +199,23 @@ def read_qti(data: bytes) -> tuple[dict[str, bytes], list[QtiItem]]:
     files = {n: z.read(n) for n in z.namelist()}
     manifest = ET.fromstring(files["imsmanifest.xml"])
     ns = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
-    hrefs = [f.get("href") for r in manifest.iter(f"{ns}resource")
-             if r.get("type") == "imsqti_xmlv1p2" for f in r.iter(f"{ns}file")]
+    hrefs = [
+        f.get("href") for r in manifest.iter(f"{ns}resource") if r.get("type") == "imsqti_xmlv1p2" for f in r.iter(f"{ns}file")
+    ]
     assert len(hrefs) == 1 and hrefs[0] in files
     root = ET.fromstring(files[hrefs[0]])
     items = []
     for item in root.iter(f"{QTI}item"):
-        meta = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry")
-                for f in item.iter(f"{QTI}qtimetadatafield")}
+        meta = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry") for f in item.iter(f"{QTI}qtimetadatafield")}
         labels: dict[str, dict[str, str]] = {}
         prompts: dict[str, str] = {}
         for lid in item.iter(f"{QTI}response_lid"):
             labels[lid.get("ident")] = {
-                lab.get("ident"): lab.findtext(f".//{QTI}mattext") or ""
-                for lab in lid.iter(f"{QTI}response_label")}
+                lab.get("ident"): lab.findtext(f".//{QTI}mattext") or "" for lab in lid.iter(f"{QTI}response_label")
+            }
             prompts[lid.get("ident")] = lid.findtext(f"{QTI}material/{QTI}mattext") or ""
         decimal = any(f.get("fibtype") == "Decimal" for f in item.iter(f"{QTI}render_fib"))
-        items.append(QtiItem(item.get("ident"), meta["question_type"], item, labels, prompts,
-                             decimal))
+        items.append(QtiItem(item.get("ident"), meta["question_type"], item, labels, prompts, decimal))
     return files, items
 
 
@@ -237,7 +240,7 @@ def _cond(el: ET.Element, resp: dict[str, Any], decimal: bool) -> bool:
             return want in value
         if decimal:
             return float(value) == float(want)
-        return str(value).strip().casefold() == want.casefold()   # case="No" is the default
+        return str(value).strip().casefold() == want.casefold()  # case="No" is the default
     if tag == "vargte":
         return float(value) >= float(want)
     if tag == "varlte":
@@ -258,6 +261,7 @@ def qti_score(item: QtiItem, resp: dict[str, Any]) -> float:
 
 
 # --------------------------------------------------------------------------- Open edX capa
+
 
 def read_olx(data: bytes) -> dict[str, bytes]:
     tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz")
@@ -280,8 +284,7 @@ def capa_score(problem: ET.Element, responses: list[Any]) -> float:
     """Score a problem given one response per response element, in document order."""
     from calc import evaluator
 
-    kinds = ("multiplechoiceresponse", "choiceresponse", "numericalresponse", "stringresponse",
-             "optionresponse")
+    kinds = ("multiplechoiceresponse", "choiceresponse", "numericalresponse", "stringresponse", "optionresponse")
     rs = [el for el in problem.iter() if el.tag in kinds]
     assert len(rs) == len(responses)
     total = 0.0
@@ -309,7 +312,6 @@ def capa_score(problem: ET.Element, responses: list[Any]) -> float:
             norm = (lambda s: s.strip().lower()) if ci else (lambda s: s.strip())
             total += float(any(norm(a) == norm(r) for a in answers))
         elif el.tag == "optionresponse":
-            correct = [o.text for o in el.findall("optioninput/option")
-                       if o.get("correct") == "True"]
+            correct = [o.text for o in el.findall("optioninput/option") if o.get("correct") == "True"]
             total += float(r in correct)
     return total / len(rs)

@@ -70,8 +70,7 @@ def test_render_every_format(topic, lang):
     assert page.output.startswith("<!DOCTYPE html>") and f'<html lang="{lang}">' in page.output
     assert "<math" in page.output
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page.output)
-    data = json.loads(run("render", topic, "--student", "ivanov", "--format", "json",
-                          "--lang", lang).output)
+    data = json.loads(run("render", topic, "--student", "ivanov", "--format", "json", "--lang", lang).output)
     assert data["topic"] == topic and data["lang"] == lang and len(data["items"]) == 8
     assert all("key" not in item for item in data["items"])
 
@@ -90,10 +89,11 @@ def _key_answer(item: dict):
 def test_grade_the_key_gets_full_marks(topic, tmp_path):
     rows = []
     for student in ("vera", "oleg"):
-        key = json.loads(run("render", topic, "--student", student, "--format", "json",
-                             "--with-key").output)
-        rows += [{"student": student, "question": item["question"], "topic": topic,
-                  "answer": _key_answer(item)} for item in key["items"]]
+        key = json.loads(run("render", topic, "--student", student, "--format", "json", "--with-key").output)
+        rows += [
+            {"student": student, "question": item["question"], "topic": topic, "answer": _key_answer(item)}
+            for item in key["items"]
+        ]
     path = tmp_path / "r.json"
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     r = run("grade", str(path), "--format", "json")
@@ -111,15 +111,13 @@ def test_export_every_format(topic, banks, tmp_path):
         r = run("export", "--format", fmt, "--topic", topic, "--variants", "2", "--out", str(out))
         assert r.exit_code == 0, r.output
         rows = csv.DictReader(io.StringIO((out / f"variants-{fmt}.csv").read_text("utf-8")))
-        assert {r["question"] for r in rows if r["topic"] == topic} == \
-            {q.id for q in banks[topic].questions}, fmt
+        assert {r["question"] for r in rows if r["topic"] == topic} == {q.id for q in banks[topic].questions}, fmt
         if fmt == "gift":
             text = (out / f"{topic}.gift.txt").read_text(encoding="utf-8")
             assert text.count("::") >= 2 * n_questions
         elif fmt == "moodle":
             root = ET.fromstring((out / f"{topic}.moodle.xml").read_bytes())
-            assert len([q for q in root.findall("question")
-                        if q.get("type") != "category"]) >= n_questions
+            assert len([q for q in root.findall("question") if q.get("type") != "category"]) >= n_questions
         elif fmt == "qti":
             with zipfile.ZipFile(out / f"{topic}.qti.zip") as z:
                 for name in z.namelist():
@@ -152,8 +150,7 @@ def test_every_formula_renders_as_mathml(banks):
                     for text in _texts(instantiate(bank, q, seed, lang)):
                         for display, tex in split_math(text)[1]:
                             html = mathml(tex, display)
-                            if 'class="tex"' in html or re.search(r"<m(text|i)[^>]*>[^<]*\\",
-                                                                   html):
+                            if 'class="tex"' in html or re.search(r"<m(text|i)[^>]*>[^<]*\\", html):
                                 bad.add((bank.topic, q.id, tex))
     assert not bad, sorted(bad)[:10]
 
@@ -165,16 +162,22 @@ def test_headless_chromium_shows_each_bank(banks, config, topic, tmp_path):
     with the most formulas among 40 students', its formulas laid out (non-zero width, any
     fractions stacked), its title visible, and no answer visible."""
     bank = banks[topic]
-    quiz_ = max((student_quiz(bank, f"s{n}", "ru", config) for n in range(40)),
-                key=lambda q: quiz_html(q).count("<math"))
+    quiz_ = max((student_quiz(bank, f"s{n}", "ru", config) for n in range(40)), key=lambda q: quiz_html(q).count("<math"))
     page = quiz_html(quiz_)
     probe = tmp_path / "probe.html"
     probe.write_text(page.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
-    args = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-            "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1000,2600", "--virtual-time-budget=3000"]
-    dom = subprocess.run(args + ["--dump-dom", probe.as_uri()], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    args = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1000,2600",
+        "--virtual-time-budget=3000",
+    ]
+    dom = subprocess.run(args + ["--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
     attrs = dict(re.findall(r'data-([a-z-]+)="(\d+)"', dom))
     assert int(attrs["maths"]) >= 5 and attrs["zero-width"] == "0", attrs
     assert attrs["stacked"] == attrs["fracs"], attrs

@@ -24,8 +24,7 @@ def test_render_formats():
     assert md.output.startswith("# Quiz: Activation functions")
     page = run("render", "activations", "--student", "ivanov", "--format", "html")
     assert page.exit_code == 0 and page.output.startswith("<!DOCTYPE html>")
-    data = json.loads(run("render", "activations", "--student", "ivanov", "--format",
-                          "json").output)
+    data = json.loads(run("render", "activations", "--student", "ivanov", "--format", "json").output)
     assert data["student"] == "ivanov" and len(data["items"]) == 8
     both = run("render", "all", "--student", "ivanov", "--format", "json")
     assert both.exit_code == 0
@@ -34,18 +33,19 @@ def test_render_formats():
 def test_render_many_students_to_a_folder(tmp_path):
     students = tmp_path / "students.csv"
     students.write_text("student\nanna\nboris\n")
-    r = run("render", "activations", "--students", str(students), "--format", "html",
-            "--out", str(tmp_path / "out"))
+    r = run("render", "activations", "--students", str(students), "--format", "html", "--out", str(tmp_path / "out"))
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "anna.activations.html", "boris.activations.html"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["anna.activations.html", "boris.activations.html"]
 
 
 def test_export_every_format(tmp_path):
-    for fmt, name in [("gift", "activations.gift.txt"), ("moodle", "activations.moodle.xml"),
-                      ("qti", "activations.qti.zip"), ("olx", "course.olx.tar.gz")]:
-        r = run("export", "--format", fmt, "--topic", "activations", "--variants", "3",
-                "--out", str(tmp_path))
+    for fmt, name in [
+        ("gift", "activations.gift.txt"),
+        ("moodle", "activations.moodle.xml"),
+        ("qti", "activations.qti.zip"),
+        ("olx", "course.olx.tar.gz"),
+    ]:
+        r = run("export", "--format", fmt, "--topic", "activations", "--variants", "3", "--out", str(tmp_path))
         assert r.exit_code == 0, r.output
         assert (tmp_path / name).stat().st_size > 1000
         assert (tmp_path / f"variants-{fmt}.csv").exists()
@@ -53,8 +53,7 @@ def test_export_every_format(tmp_path):
 
 
 def test_grade_the_key_gets_full_marks(tmp_path):
-    key = json.loads(run("render", "activations", "--student", "vera", "--format", "json",
-                         "--with-key").output)
+    key = json.loads(run("render", "activations", "--student", "vera", "--format", "json", "--with-key").output)
     rows = []
     for item in key["items"]:
         answer = item["key"]
@@ -80,14 +79,11 @@ def test_check_passes():
 
 def test_malformed_bank_exits_2(tmp_path):
     course = tmp_path / "course"
-    shutil.copytree(COURSE / "activations", course / "activations",
-                    ignore=shutil.ignore_patterns("hidden", "public"))
+    shutil.copytree(COURSE / "activations", course / "activations", ignore=shutil.ignore_patterns("hidden", "public"))
     shutil.copy(COURSE / "course.toml", course / "course.toml")
     bank = course / "activations" / "quiz.yaml"
-    bank.write_text(bank.read_text(encoding="utf-8").replace("decimals: 4", "decimals: 2", 1),
-                    encoding="utf-8")
-    r = CliRunner().invoke(quiz, ["render", "activations", "--student", "x", "--course",
-                                  str(course)])
+    bank.write_text(bank.read_text(encoding="utf-8").replace("decimals: 4", "decimals: 2", 1), encoding="utf-8")
+    r = CliRunner().invoke(quiz, ["render", "activations", "--student", "x", "--course", str(course)])
     assert r.exit_code == 2
     assert "quiz.yaml" in r.output and "question 'sigmoid_grad_value'" in r.output
     assert "outside its own tolerance" in r.output

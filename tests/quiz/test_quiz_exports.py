@@ -38,8 +38,7 @@ def _choice_text(text: str) -> str:
 @pytest.fixture(scope="module", params=LANGS)
 def exports(request, banks):
     lang = request.param
-    out = {fmt: export(fmt, banks, lang=lang, variants=N, salt="test")
-           for fmt in ("gift", "moodle", "qti", "olx")}
+    out = {fmt: export(fmt, banks, lang=lang, variants=N, salt="test") for fmt in ("gift", "moodle", "qti", "olx")}
     return lang, out
 
 
@@ -60,14 +59,14 @@ def _probes(item: Item) -> list:
         probes += [v + 0.999 * t, v - 0.999 * t, v + 1.001 * t, v - 1.001 * t]
     if item.type == "multi":
         ids = [c.id for c in item.choices]
-        probes += [frozenset(c for k, c in enumerate(ids) if mask >> k & 1)
-                   for mask in range(2 ** len(ids))]
+        probes += [frozenset(c for k, c in enumerate(ids) if mask >> k & 1) for mask in range(2 ** len(ids))]
     if item.type in ("single", "truefalse"):
         probes += [c.id for c in item.choices]
     return probes
 
 
 # --------------------------------------------------------------------------- Moodle and GIFT
+
 
 def _moodle_response(item: Item, q: R.MoodleQuestion, answer, gift: bool):
     if item.type == "truefalse":
@@ -106,28 +105,48 @@ def test_moodle_and_gift_round_trip(exports, banks, fmt):
             if exact:
                 for probe in _probes(item):
                     got = R.moodle_score(q, _moodle_response(item, q, probe, fmt == "gift"))
-                    assert got == pytest.approx(score(item, probe).fraction, abs=1e-6), \
-                        (fmt, item.variant_id, probe)
+                    assert got == pytest.approx(score(item, probe).fraction, abs=1e-6), (fmt, item.variant_id, probe)
             seen += 1
     assert seen >= sum(len(b.questions) for b in banks.values())
 
 
 def test_moodle_ids_are_unique_and_fractions_allowed(exports):
     _, out = exports
-    allowed = {100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
-               16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0}
+    allowed = {
+        100,
+        90,
+        83.33333,
+        80,
+        75,
+        70,
+        66.66667,
+        60,
+        50,
+        40,
+        33.33333,
+        30,
+        25,
+        20,
+        16.66667,
+        14.28571,
+        12.5,
+        11.11111,
+        10,
+        5,
+        0,
+    }
     for name, data in out["moodle"].files.items():
         if not name.endswith(".xml"):
             continue
         root = ET.fromstring(data)
-        ids = [q.findtext("idnumber") for q in root.findall("question")
-               if q.get("type") != "category"]
+        ids = [q.findtext("idnumber") for q in root.findall("question") if q.get("type") != "category"]
         assert len(ids) == len(set(ids))
         for a in root.findall("question/answer"):
             assert abs(float(a.get("fraction"))) in allowed
 
 
 # --------------------------------------------------------------------------- Canvas QTI
+
 
 def _qti_response(item: Item, answer) -> dict:
     if item.type in ("single", "truefalse"):
@@ -136,8 +155,7 @@ def _qti_response(item: Item, answer) -> dict:
         return {"response1": {c.public_id for c in item.choices if c.id in answer}}
     if item.type == "matching":
         opt = {o.id: o.public_id for o in item.options}
-        return {f"response_{p.public_id}": {opt[answer[p.id]]} for p in item.pairs
-                if p.id in answer}
+        return {f"response_{p.public_id}": {opt[answer[p.id]]} for p in item.pairs if p.id in answer}
     return {"response1": answer}
 
 
@@ -151,7 +169,7 @@ def test_qti_round_trip(exports, banks):
         files, items = R.read_qti(data)
         for xml_name, body in files.items():
             if xml_name.endswith(".xml"):
-                ET.fromstring(body)                       # every file well-formed
+                ET.fromstring(body)  # every file well-formed
         assert {"imsmanifest.xml", "non_cc_assessments/"} <= set(files)
         for qi in items:
             item = _item(banks, ids[qi.ident], lang)
@@ -159,20 +177,25 @@ def test_qti_round_trip(exports, banks):
             assert R.qti_score(qi, _qti_response(item, right_answer(item))) == 1.0
             for wrong in wrong_answers(item):
                 assert R.qti_score(qi, _qti_response(item, wrong)) < 1.0, (qi.ident, wrong)
-            if item.type in ("numeric", "short", "matching"):     # exact on Canvas
+            if item.type in ("numeric", "short", "matching"):  # exact on Canvas
                 for probe in _probes(item):
-                    assert R.qti_score(qi, _qti_response(item, probe)) == pytest.approx(
-                        score(item, probe).fraction, abs=1e-6), (qi.ident, probe)
+                    assert R.qti_score(qi, _qti_response(item, probe)) == pytest.approx(score(item, probe).fraction, abs=1e-6), (
+                        qi.ident,
+                        probe,
+                    )
 
 
 # --------------------------------------------------------------------------- Open edX
 
+
 def _capa_responses(item: Item, problem: ET.Element, answer) -> list:
     def index_of(choices, text):
         want = _norm(_choice_text(text))
-        found = [k for k, c in enumerate(choices)
-                 if _norm((c.text or "") + "".join(ET.tostring(x, encoding="unicode")
-                                                   for x in c if x.tag != "choicehint")) == want]
+        found = [
+            k
+            for k, c in enumerate(choices)
+            if _norm((c.text or "") + "".join(ET.tostring(x, encoding="unicode") for x in c if x.tag != "choicehint")) == want
+        ]
         assert len(found) == 1, (want, item.variant_id)
         return found[0]
 
@@ -200,24 +223,21 @@ def test_olx_round_trip_and_openedx_calc(exports, banks):
         if xml_name.endswith(".xml"):
             ET.fromstring(body)
     ids = _variants(ex.files, "olx")
-    problems = {Path(n).stem: ET.fromstring(b) for n, b in files.items()
-                if n.startswith("course/problem/")}
+    problems = {Path(n).stem: ET.fromstring(b) for n, b in files.items() if n.startswith("course/problem/")}
     assert set(problems) == set(ids)
     for url, problem in problems.items():
         item = _item(banks, ids[url], lang)
         for nr in problem.iter("numericalresponse"):
-            assert evaluator({}, {}, nr.get("answer")) == pytest.approx(item.numeric.value,
-                                                                        rel=1e-9, abs=1e-15)
+            assert evaluator({}, {}, nr.get("answer")) == pytest.approx(item.numeric.value, rel=1e-9, abs=1e-15)
         full = R.capa_score(problem, _capa_responses(item, problem, right_answer(item)))
         assert full == pytest.approx(1.0), item.variant_id
         for wrong in wrong_answers(item):
             got = R.capa_score(problem, _capa_responses(item, problem, wrong))
             assert got < 1.0, (item.variant_id, wrong)
-        if item.type != "multi":                        # EDC vs net_correct: noted
+        if item.type != "multi":  # EDC vs net_correct: noted
             for probe in _probes(item):
                 got = R.capa_score(problem, _capa_responses(item, problem, probe))
-                assert got == pytest.approx(score(item, probe).fraction, abs=1e-6), \
-                    (item.variant_id, probe)
+                assert got == pytest.approx(score(item, probe).fraction, abs=1e-6), (item.variant_id, probe)
 
 
 def test_olxcleaner_accepts_the_course(exports, tmp_path):
@@ -257,4 +277,4 @@ def test_notes_say_what_cannot_be_expressed(exports):
     _, out = exports
     assert any("net_correct" in n for n in out["olx"].notes)
     assert any("partial credit of a single choice" in n for n in out["qti"].notes)
-    assert not [n for n in out["moodle"].notes if "sigmoid_range" in n]   # 50 % is allowed
+    assert not [n for n in out["moodle"].notes if "sigmoid_range" in n]  # 50 % is allowed

@@ -23,8 +23,9 @@ from grader.quiz.writers.student import quiz_json
 from grader.results import Report
 
 
-@pytest.mark.parametrize("text, value", [("0,1966", 0.1966), ("−1,4", -1.4), ("1 234,5", 1234.5),
-                                         ("2.4e-4", 2.4e-4), ("1/4", 0.25), (" 3 ", 3.0)])
+@pytest.mark.parametrize(
+    "text, value", [("0,1966", 0.1966), ("−1,4", -1.4), ("1 234,5", 1234.5), ("2.4e-4", 2.4e-4), ("1/4", 0.25), (" 3 ", 3.0)]
+)
 def test_numbers_as_people_type_them(text, value):
     assert parse_number(text) == pytest.approx(value)
 
@@ -48,6 +49,7 @@ def test_right_answers_score_full_and_wrong_ones_less(banks, config):
 
 def test_choice_ids_letters_and_bank_ids(act):
     from grader.quiz.loader import instantiate
+
     q = act.question("sigmoid_range")
     item = instantiate(act, q, 12345, "en")
     right = next(c for c in item.choices if c.correct)
@@ -56,17 +58,18 @@ def test_choice_ids_letters_and_bank_ids(act):
         assert score(item, read_answer(item, ref)).fraction == 1.0
     half = next(c for c in item.choices if c.id == "closed_unit")
     scored = score(item, read_answer(item, half.public_id))
-    assert scored.fraction == 0.5 and scored.feedback      # partial credit and its feedback
+    assert scored.fraction == 0.5 and scored.feedback  # partial credit and its feedback
 
 
 def test_multi_policies(act):
     from grader.quiz.loader import instantiate
-    item = instantiate(act, act.question("zero_centered"), 7, "en")   # 3 right of 5
+
+    item = instantiate(act, act.question("zero_centered"), 7, "en")  # 3 right of 5
     right = [c.public_id for c in item.choices if c.correct]
     wrong = [c.public_id for c in item.choices if not c.correct]
     frac = lambda refs, it=item: score(it, read_answer(it, refs)).fraction  # noqa: E731
     assert frac(right) == 1
-    assert frac(right[:2]) == pytest.approx(2 / 3)                   # net_correct
+    assert frac(right[:2]) == pytest.approx(2 / 3)  # net_correct
     assert frac(right[:2] + wrong[:1]) == pytest.approx(1 / 3)
     assert frac(wrong) == 0
     edc = item.__class__(**{**item.__dict__, "policy": "edc"})
@@ -78,6 +81,7 @@ def test_multi_policies(act):
 
 def test_matching_per_pair(act):
     from grader.quiz.loader import instantiate
+
     item = instantiate(act, act.question("match_derivatives"), 3, "ru")
     option = {o.id: o.public_id for o in item.options}
     answer = {p.public_id: option[p.id] for p in item.pairs}
@@ -90,6 +94,7 @@ def test_matching_per_pair(act):
 
 def test_short_answers_are_normalized(act):
     from grader.quiz.loader import instantiate
+
     item = instantiate(act, act.question("relu_name"), 1, "ru")
     for text in ("ReLU", " relu ", "Линейный   выпрямитель"):
         assert score(item, read_answer(item, text)).fraction == 1
@@ -97,6 +102,7 @@ def test_short_answers_are_normalized(act):
 
 def test_numeric_feedback_names_the_mistake(act):
     from grader.quiz.loader import instantiate
+
     item = instantiate(act, act.question("elu_negative_value"), 99, "en")
     m = next(m for m in item.numeric.mistakes if m.id == "forgot_minus_one")
     result = grade_item(item, f"{m.value:.3f}".replace(".", ","), "en")
@@ -114,9 +120,8 @@ def _own_answers(bank, student, config, lang="en"):
         if item["type"] == "short":
             answer = answer[0]
         if isinstance(answer, float):
-            answer = f"{answer:.10f}".replace(".", ",")    # a decimal comma
-        rows.append({"student": student, "topic": bank.topic, "question": item["question"],
-                     "answer": answer})
+            answer = f"{answer:.10f}".replace(".", ",")  # a decimal comma
+        rows.append({"student": student, "topic": bank.topic, "question": item["question"], "answer": answer})
     return rows
 
 
@@ -141,13 +146,13 @@ def test_grade_json_full_marks_and_report_shape(act, banks, config, tmp_path):
 def test_grade_csv_with_variant_ids(act, banks, config, tmp_path):
     """LMS mode: rows name the variant the LMS showed, which may not be the student's own."""
     from grader.quiz.engine import pool
+
     item = pool(act, act.question("elu_negative_value"), 5, "ru", "lms")[3]
     path = tmp_path / "r.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, delimiter=";")
         w.writerow(["student_id", "question", "variant", "answer"])
-        w.writerow(["zoe", "elu_negative_value", item.variant_id,
-                    item.numeric.display().replace(".", ",")])
+        w.writerow(["zoe", "elu_negative_value", item.variant_id, item.numeric.display().replace(".", ",")])
         w.writerow(["zoe", "sigmoid_range", "activations.sigmoid_range.0000000001", "A"])
     reports = grade_responses(read_responses(path, banks), banks, config, "ru")
     tests = {t.name: t for t in reports["zoe"].topics[0].tests}

@@ -59,8 +59,7 @@ def test_student_files_hold_no_answer(banks, config, lang):
         for n in range(40):
             quiz = student_quiz(bank, f"student{n}", lang, config)
             page = quiz_html(quiz)
-            files = (page, quiz_markdown(quiz),
-                     json.dumps(quiz_json(quiz), ensure_ascii=False))
+            files = (page, quiz_markdown(quiz), json.dumps(quiz_json(quiz), ensure_ascii=False))
             for secret in _secrets(quiz):
                 for text in files:
                     assert secret not in text, (quiz.student, secret)
@@ -68,7 +67,7 @@ def test_student_files_hold_no_answer(banks, config, lang):
                 assert not re.search(r"correct\W*[:=]|\"key\"|credit", text)
             parsed = _Collect()
             parsed.feed(page)
-            for options in parsed.selects:     # every premise offers the same options
+            for options in parsed.selects:  # every premise offers the same options
                 assert options == parsed.selects[0] or options[0] == ""
             assert not re.search(r"\$[^$]+\$", "".join(parsed.text)), "raw TeX left on the page"
 
@@ -116,21 +115,30 @@ def _chromium():
 def test_headless_chromium_shows_formulas_and_no_answer(act, config, tmp_path):
     fonts = subprocess.run(["fc-list", ":lang=ru"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no font with Cyrillic glyphs (install fonts-dejavu-core)"
-    quiz = next(q for q in (student_quiz(act, f"s{n}", "ru", config) for n in range(50))
-                if any(i.qid == "sigmoid_range" for i in q.items))
+    quiz = next(
+        q for q in (student_quiz(act, f"s{n}", "ru", config) for n in range(50)) if any(i.qid == "sigmoid_range" for i in q.items)
+    )
     page = quiz_html(quiz)
     (tmp_path / "quiz.html").write_text(page, encoding="utf-8")
     probe = tmp_path / "probe.html"
     probe.write_text(page.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
-    args = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-            "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1000,2600", "--virtual-time-budget=3000"]
+    args = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1000,2600",
+        "--virtual-time-budget=3000",
+    ]
     shot = tmp_path / "quiz.png"
-    subprocess.run(args + [f"--screenshot={shot}", (tmp_path / "quiz.html").as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        args + [f"--screenshot={shot}", (tmp_path / "quiz.html").as_uri()], capture_output=True, timeout=120, check=True
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
-    dom = subprocess.run(args + ["--dump-dom", probe.as_uri()], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    dom = subprocess.run(args + ["--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
     attrs = dict(re.findall(r'data-([a-z-]+)="(\d+)"', dom))
     assert int(attrs["maths"]) >= 5 and attrs["zero-width"] == "0"
     assert int(attrs["fracs"]) >= 1 and attrs["stacked"] == attrs["fracs"], attrs  # laid out

@@ -14,7 +14,9 @@ title: {ru: Т, en: T}
 questions:
 """
 
-NUMERIC = HEAD + """\
+NUMERIC = (
+    HEAD
+    + """\
   - id: elu_value
     type: numeric
     title: ELU
@@ -28,6 +30,7 @@ NUMERIC = HEAD + """\
     mistakes:
       - {id: forgot_minus_one, value: alpha * exp(x)}
 """
+)
 
 
 def load_error(write_bank, text: str) -> str:
@@ -50,13 +53,12 @@ def test_bad_yaml_names_line(write_bank):
 
 
 def test_duplicate_yaml_key(write_bank):
-    message = load_error(write_bank, NUMERIC.replace("    decimals: 3\n",
-                                                      "    decimals: 3\n    decimals: 4\n"))
+    message = load_error(write_bank, NUMERIC.replace("    decimals: 3\n", "    decimals: 3\n    decimals: 4\n"))
     assert "duplicate key 'decimals'" in message
 
 
 def test_duplicate_question_id(write_bank):
-    second = NUMERIC[len(HEAD):]
+    second = NUMERIC[len(HEAD) :]
     message = load_error(write_bank, NUMERIC + second)
     assert "question 'elu_value'" in message and "duplicate question id" in message
 
@@ -78,7 +80,9 @@ def test_answer_outside_its_own_tolerance(write_bank):
 
 
 def test_key_disagrees_with_the_reference(write_bank):
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
   - id: sigmoid_grad_zero
     type: numeric
     title: s
@@ -87,19 +91,21 @@ def test_key_disagrees_with_the_reference(write_bank):
     key: 0.5
     tolerance: {atol: 0.001}
 """
+    )
     message = load_error(write_bank, text)
     assert "question 'sigmoid_grad_zero'" in message and "key 0.5" in message
 
 
 def test_mistake_inside_the_tolerance(write_bank):
-    message = load_error(write_bank, NUMERIC.replace("value: alpha * exp(x)",
-                                                      "value: 'elu(x, alpha=alpha) + 0.0001'"))
+    message = load_error(write_bank, NUMERIC.replace("value: alpha * exp(x)", "value: 'elu(x, alpha=alpha) + 0.0001'"))
     assert "mistake 'forgot_minus_one'" in message and "within the tolerance" in message
-    assert "quiz.yaml:5: question 'elu_value'" in message   # the question's line
+    assert "quiz.yaml:5: question 'elu_value'" in message  # the question's line
 
 
 def test_coinciding_choices(write_bank):
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
   - id: elu_choice
     type: single
     title: e
@@ -110,12 +116,15 @@ def test_coinciding_choices(write_bank):
       - {id: right, correct: true, value: 'elu(-1.0, alpha=alpha)'}
       - {id: forgot_alpha, value: exp(-1.0) - 1}
 """
+    )
     message = load_error(write_bank, text)
     assert "question 'elu_choice'" in message and "render the same text" in message
 
 
 def test_single_needs_one_correct(write_bank):
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
   - id: two_right
     type: single
     title: t
@@ -124,19 +133,17 @@ def test_single_needs_one_correct(write_bank):
       - {id: a, correct: true, text: A}
       - {id: b, correct: true, text: B}
 """
+    )
     assert "exactly one correct" in load_error(write_bank, text)
 
 
 def test_unknown_key_and_type(write_bank):
-    assert "unknown key(s) tolerence" in load_error(
-        write_bank, NUMERIC.replace("tolerance:", "tolerence:"))
-    assert "type 'essay'" in load_error(write_bank, NUMERIC.replace("type: numeric",
-                                                                   "type: essay"))
+    assert "unknown key(s) tolerence" in load_error(write_bank, NUMERIC.replace("tolerance:", "tolerence:"))
+    assert "type 'essay'" in load_error(write_bank, NUMERIC.replace("type: numeric", "type: essay"))
 
 
 def test_topic_must_be_the_folder(write_bank):
-    assert "must be the bank's folder name" in load_error(
-        write_bank, NUMERIC.replace("topic: activations", "topic: dropout"))
+    assert "must be the bank's folder name" in load_error(write_bank, NUMERIC.replace("topic: activations", "topic: dropout"))
 
 
 def test_missing_language(write_bank):
@@ -145,13 +152,14 @@ def test_missing_language(write_bank):
 
 
 def test_unsatisfiable_where(write_bank):
-    message = load_error(write_bank, NUMERIC.replace("    decimals: 3\n",
-                                                      "    decimals: 3\n    where: x > 0\n"))
+    message = load_error(write_bank, NUMERIC.replace("    decimals: 3\n", "    decimals: 3\n    where: x > 0\n"))
     assert "no parameters satisfy where" in message
 
 
 def test_matching_options_are_plain_text(write_bank):
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
   - id: m
     type: matching
     title: m
@@ -160,12 +168,12 @@ def test_matching_options_are_plain_text(write_bank):
       - {id: a, left: A, right: '$x^2$'}
       - {id: b, left: B, right: 'y'}
 """
+    )
     assert "plain text" in load_error(write_bank, text)
 
 
 def test_unknown_solutions_module(write_bank):
-    message = load_error(write_bank, NUMERIC.replace("questions:",
-                                                      "solutions: [nosuchtopic]\nquestions:"))
+    message = load_error(write_bank, NUMERIC.replace("questions:", "solutions: [nosuchtopic]\nquestions:"))
     assert "solutions.nosuchtopic" in message
 
 

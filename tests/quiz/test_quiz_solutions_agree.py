@@ -17,7 +17,7 @@ from grader.quiz.loader import instantiate
 from solutions import initialization as init
 
 SAMPLES = 60_000  # weights drawn per variant (several calls of the reference when fans are small)
-VARIANTS = 40     # variants per question (pool seeds)
+VARIANTS = 40  # variants per question (pool seeds)
 
 
 def _draw(fn, fan_in: int, fan_out: int, n: int = SAMPLES, **kw) -> np.ndarray:
@@ -89,14 +89,17 @@ def test_scale_ignores_fan_out(banks):
     standard error 0.16 %) moves by more than 1.5 % iff the key says it does (the bank keeps
     the two fan_out values 4x apart, so Xavier's scale moves by 3.7 % at least)."""
     bank = banks["initialization"]
-    fns = {("he", "uniform"): init.he_uniform, ("he", "normal"): init.he_normal,
-           ("xavier", "uniform"): init.xavier_uniform, ("xavier", "normal"): init.xavier_normal}
+    fns = {
+        ("he", "uniform"): init.he_uniform,
+        ("he", "normal"): init.he_normal,
+        ("xavier", "uniform"): init.xavier_uniform,
+        ("xavier", "normal"): init.xavier_normal,
+    }
     for item, p, _, _ in _variants(bank, "scale_ignores_fan_out"):
         fn = fns[p["scheme"], p["kind"]]
         if p["kind"] == "uniform":
             a, b = (np.abs(_draw(fn, p["fan_in"], fo)).max() for fo in (p["fan_out"], p["other"]))
         else:
-            a, b = (_draw(fn, p["fan_in"], fo, n=200_000).std()
-                    for fo in (p["fan_out"], p["other"]))
+            a, b = (_draw(fn, p["fan_in"], fo, n=200_000).std() for fo in (p["fan_out"], p["other"]))
         same = abs(a - b) < 0.015 * max(a, b)
         assert same == next(c.correct for c in item.choices if c.id == "true"), item.variant_id

@@ -35,16 +35,19 @@ def test_students_differ(act, config):
 
 def test_independent_of_python_hash_seed(act, config):
     """The same variant ids in a fresh interpreter with another PYTHONHASHSEED."""
-    code = ("from grader.quiz.engine import load_banks, student_quiz;"
-            "from pathlib import Path;"
-            "from grader.course import load_course;"
-            "from grader.quiz.config import quiz_config;"
-            f"c = quiz_config(load_course(Path({str(ROOT)!r})));"
-            "b = load_banks(c, ['activations'], check=0)['activations'];"
-            "print(' '.join(i.variant_id for i in student_quiz(b, 'ivanov', 'ru', c).items))")
+    code = (
+        "from grader.quiz.engine import load_banks, student_quiz;"
+        "from pathlib import Path;"
+        "from grader.course import load_course;"
+        "from grader.quiz.config import quiz_config;"
+        f"c = quiz_config(load_course(Path({str(ROOT)!r})));"
+        "b = load_banks(c, ['activations'], check=0)['activations'];"
+        "print(' '.join(i.variant_id for i in student_quiz(b, 'ivanov', 'ru', c).items))"
+    )
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, cwd=ROOT, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    ).stdout.split()
     assert out == ids(student_quiz(act, "ivanov", "ru", config))
 
 
@@ -122,13 +125,13 @@ def test_bank_statistics_are_reported(act):
 
 
 def test_all_six_types_in_the_activations_bank(act):
-    assert {q.type for q in act.questions} == {"single", "multi", "truefalse", "numeric",
-                                                "short", "matching"}
+    assert {q.type for q in act.questions} == {"single", "multi", "truefalse", "numeric", "short", "matching"}
     assert len(act.questions) >= 12
 
 
 def test_json_render_is_deterministic(act, config):
     from grader.quiz.writers.student import quiz_json
+
     a = json.dumps(quiz_json(student_quiz(act, "k", "ru", config)), ensure_ascii=False)
     b = json.dumps(quiz_json(student_quiz(act, "k", "ru", config)), ensure_ascii=False)
     assert a == b

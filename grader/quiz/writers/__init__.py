@@ -10,8 +10,16 @@ from grader.quiz.writers.common import Export, Pools, make_pools
 EXPORT_FORMATS = ("gift", "moodle", "qti", "olx")
 
 
-def export(fmt: str, banks: dict[str, Bank], *, lang: str, variants: int, salt: str, course: str = "",
-           questions_per_student: dict[str, int] | None = None) -> Export:
+def export(
+    fmt: str,
+    banks: dict[str, Bank],
+    *,
+    lang: str,
+    variants: int,
+    salt: str,
+    course: str = "",
+    questions_per_student: dict[str, int] | None = None,
+) -> Export:
     """Compile ``banks`` for one LMS: ``variants`` pre-generated variants of every question
     with parameters (one of a question without). ``course`` names the course where the target has
     a place for it (Open edX)."""
@@ -39,7 +47,8 @@ def export(fmt: str, banks: dict[str, Bank], *, lang: str, variants: int, salt: 
         if k < n:
             result.notes.append(
                 f"[{fmt}] {topic}: questions_per_student = {k} of {n} is not exported: every "
-                "question's pool is in the export; pick the questions in the LMS's quiz")
+                "question's pool is in the export; pick the questions in the LMS's quiz"
+            )
     return result
 
 
@@ -53,7 +62,6 @@ def _manifest(fmt: str, pools: Pools) -> bytes:
     for bank, questions in pools:
         for q, items in questions:
             for k, item in enumerate(items):
-                lms = {"olx": url_name(bank.topic, q.id, f"{k:03d}"),
-                       "qti": ident(item.variant_id)}.get(fmt, item.variant_id)
+                lms = {"olx": url_name(bank.topic, q.id, f"{k:03d}"), "qti": ident(item.variant_id)}.get(fmt, item.variant_id)
                 lines.append(f"{lms},{item.variant_id},{bank.topic},{q.id},{k}")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -14,9 +14,29 @@ from grader.quiz.model import Item
 from grader.quiz.specs import Bank, QuestionSpec
 
 # Moodle accepts only these grade fractions (percent); anything else is rejected on import.
-MOODLE_FRACTIONS = (100.0, 90.0, 83.33333, 80.0, 75.0, 70.0, 66.66667, 60.0, 50.0, 40.0,
-                    33.33333, 30.0, 25.0, 20.0, 16.66667, 14.28571, 12.5, 11.11111, 10.0, 5.0,
-                    0.0)
+MOODLE_FRACTIONS = (
+    100.0,
+    90.0,
+    83.33333,
+    80.0,
+    75.0,
+    70.0,
+    66.66667,
+    60.0,
+    50.0,
+    40.0,
+    33.33333,
+    30.0,
+    25.0,
+    20.0,
+    16.66667,
+    14.28571,
+    12.5,
+    11.11111,
+    10.0,
+    5.0,
+    0.0,
+)
 
 
 @dataclass
@@ -38,8 +58,7 @@ Pools = list[tuple[Bank, list[tuple[QuestionSpec, list[Item]]]]]
 
 def make_pools(banks: dict[str, Bank], n: int, lang: str, salt: str) -> Pools:
     """For every bank and question: n variants (1 for a question without parameters)."""
-    return [(bank, [(q, pool(bank, q, n, lang, salt)) for q in bank.questions])
-            for bank in banks.values()]
+    return [(bank, [(q, pool(bank, q, n, lang, salt)) for q in bank.questions]) for bank in banks.values()]
 
 
 def lms_number(value: float) -> str:
@@ -55,9 +74,10 @@ def moodle_fraction(share: float, where: str) -> str:
         if abs(percent - allowed) < 1e-4:
             text = f"{allowed:.5f}".rstrip("0").rstrip(".")
             return f"-{text}" if share < 0 and allowed else text
-    raise ConfigError(f"{where}: a share of {share:.6g} of the points cannot be expressed in "
-                      "Moodle, which accepts only the fractions "
-                      + ", ".join(f"{f:g}%" for f in MOODLE_FRACTIONS))
+    raise ConfigError(
+        f"{where}: a share of {share:.6g} of the points cannot be expressed in "
+        "Moodle, which accepts only the fractions " + ", ".join(f"{f:g}%" for f in MOODLE_FRACTIONS)
+    )
 
 
 def multi_fractions(item: Item, target: str, export: Export) -> dict[str, float]:
@@ -66,9 +86,13 @@ def multi_fractions(item: Item, target: str, export: Export) -> dict[str, float]
     approximated by it, and the export says so."""
     n_correct = sum(c.correct for c in item.choices)
     if item.policy != "net_correct":
-        export.note(target, item, f"partial-credit policy {item.policy} cannot be expressed; "
-                    "exported as net_correct (each correct choice +1/#correct, each wrong one "
-                    "-1/#correct, total floored at 0)")
+        export.note(
+            target,
+            item,
+            f"partial-credit policy {item.policy} cannot be expressed; "
+            "exported as net_correct (each correct choice +1/#correct, each wrong one "
+            "-1/#correct, total floored at 0)",
+        )
     return {c.id: (1 / n_correct if c.correct else -1 / n_correct) for c in item.choices}
 
 

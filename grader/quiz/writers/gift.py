@@ -49,15 +49,13 @@ def _answers(item: Item, export: Export, where: str) -> str:
             if c.correct:
                 parts.append(f"={_html(c.text, True)}{_fb(c.feedback)}")
             elif c.credit > 0:
-                parts.append(f"~%{moodle_fraction(c.credit, where)}%{_html(c.text, True)}"
-                             f"{_fb(c.feedback)}")
+                parts.append(f"~%{moodle_fraction(c.credit, where)}%{_html(c.text, True)}{_fb(c.feedback)}")
             else:
                 parts.append(f"~{_html(c.text, True)}{_fb(c.feedback)}")
         return "{\n\t" + "\n\t".join(parts) + "\n}"
     if item.type == "multi":
         shares = multi_fractions(item, TARGET, export)
-        parts = [f"~%{moodle_fraction(shares[c.id], where)}%{_html(c.text, True)}"
-                 f"{_fb(c.feedback)}" for c in item.choices]
+        parts = [f"~%{moodle_fraction(shares[c.id], where)}%{_html(c.text, True)}{_fb(c.feedback)}" for c in item.choices]
         return "{\n\t" + "\n\t".join(parts) + "\n}"
     if item.type == "numeric":
         assert item.numeric is not None
@@ -69,15 +67,12 @@ def _answers(item: Item, export: Export, where: str) -> str:
                 parts.append(f"=%0%{lms_number(m.value)}:{lms_number(tol)}{_fb(m.feedback)}")
         return "{#\n\t" + "\n\t".join(parts) + "\n}"
     if item.type == "short":
-        return "{" + " ".join(f"={escape(a.replace('*', chr(92) + '*'))}"
-                              for a in item.answers) + "}"
+        return "{" + " ".join(f"={escape(a.replace('*', chr(92) + '*'))}" for a in item.answers) + "}"
     if item.type == "matching":
         if item.policy != "per_pair":
-            export.note(TARGET, item, f"policy {item.policy} cannot be expressed; Moodle gives "
-                        "credit per pair")
+            export.note(TARGET, item, f"policy {item.policy} cannot be expressed; Moodle gives credit per pair")
         parts = [f"={_html(p.left, True)} -> {escape(p.right)}" for p in item.pairs]
-        parts += [f"= -> {escape(o.text)}" for o in item.options
-                  if o.id not in {p.id for p in item.pairs}]
+        parts += [f"= -> {escape(o.text)}" for o in item.options if o.id not in {p.id for p in item.pairs}]
         return "{\n\t" + "\n\t".join(parts) + "\n}"
     raise ValueError(item.type)
 
@@ -85,8 +80,11 @@ def _answers(item: Item, export: Export, where: str) -> str:
 def export_gift(pools: Pools, lang: str) -> Export:
     export = Export()
     for bank, questions in pools:
-        lines = [f"// dlgrade quiz bank {bank.topic} ({lang}); every question's variants share "
-                 "one category: draw one per student with a random question", ""]
+        lines = [
+            f"// dlgrade quiz bank {bank.topic} ({lang}); every question's variants share "
+            "one category: draw one per student with a random question",
+            "",
+        ]
         for q, items in questions:
             lines += [f"$CATEGORY: $course$/top/dlgrade/{bank.topic}/{q.id}", ""]
             if q.points != 1:
@@ -101,7 +99,6 @@ def export_gift(pools: Pools, lang: str) -> Export:
                     general = ""
                 elif general:
                     body = body[:-1].rstrip() + f"\n\t{general}\n}}"
-                lines += [f"// variant {k}: {item.variant_id}",
-                          f"::{name}::[html]{_html(item.text)}{body}", ""]
+                lines += [f"// variant {k}: {item.variant_id}", f"::{name}::[html]{_html(item.text)}{body}", ""]
         export.files[f"{bank.topic}.gift.txt"] = "\n".join(lines).encode("utf-8")
     return export

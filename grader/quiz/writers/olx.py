@@ -89,50 +89,65 @@ def problem_xml(item: Item, export: Export) -> str:
                 attrs = 'correct="false"'
             choices.append(f"<choice {attrs}>{_inline(c.text)}{_hint(c.feedback)}</choice>")
         pc = ' partial_credit="points"' if partial else ""
-        parts.append(f"<multiplechoiceresponse{pc}><label>{label}</label>"
-                     f'<choicegroup type="MultipleChoice" shuffle="{str(item.shuffle).lower()}">'
-                     f"{''.join(choices)}</choicegroup>{sol}</multiplechoiceresponse>")
+        parts.append(
+            f"<multiplechoiceresponse{pc}><label>{label}</label>"
+            f'<choicegroup type="MultipleChoice" shuffle="{str(item.shuffle).lower()}">'
+            f"{''.join(choices)}</choicegroup>{sol}</multiplechoiceresponse>"
+        )
     elif item.type == "multi":
         if item.policy == "net_correct":
-            export.note(TARGET, item, "policy net_correct cannot be expressed; exported with "
-                        "Open edX's EDC (a share per choice decided right)")
+            export.note(
+                TARGET,
+                item,
+                "policy net_correct cannot be expressed; exported with Open edX's EDC (a share per choice decided right)",
+            )
         pc = ' partial_credit="EDC"' if item.policy in ("edc", "net_correct") else ""
-        boxes = "".join(f'<choice correct="{str(c.correct).lower()}">{_inline(c.text)}'
-                          f'{_hint(c.feedback, " selected=" + chr(34) + "true" + chr(34))}'
-                          "</choice>" for c in item.choices)
-        parts.append(f"<choiceresponse{pc}><label>{label}</label><checkboxgroup>{boxes}"
-                     f"</checkboxgroup>{sol}</choiceresponse>")
+        boxes = "".join(
+            f'<choice correct="{str(c.correct).lower()}">{_inline(c.text)}'
+            f"{_hint(c.feedback, ' selected=' + chr(34) + 'true' + chr(34))}"
+            "</choice>"
+            for c in item.choices
+        )
+        parts.append(f"<choiceresponse{pc}><label>{label}</label><checkboxgroup>{boxes}</checkboxgroup>{sol}</choiceresponse>")
     elif item.type == "numeric":
         assert item.numeric is not None
         key = item.numeric
-        tol = (f"{format_number(key.rtol * 100, 12)}%" if key.atol == 0
-               else lms_number(key.tolerance))
-        parts.append(f'<numericalresponse answer="{lms_number(key.value)}"><label>{label}</label>'
-                     f'<responseparam type="tolerance" default="{tol}"/>'
-                     f'<formulaequationinput size="12"/>{sol}</numericalresponse>')
+        tol = f"{format_number(key.rtol * 100, 12)}%" if key.atol == 0 else lms_number(key.tolerance)
+        parts.append(
+            f'<numericalresponse answer="{lms_number(key.value)}"><label>{label}</label>'
+            f'<responseparam type="tolerance" default="{tol}"/>'
+            f'<formulaequationinput size="12"/>{sol}</numericalresponse>'
+        )
         if any(m.feedback for m in key.mistakes):
-            export.note(TARGET, item, "feedback on modelled mistakes is not exported (Open edX "
-                        "numerical responses have no per-value feedback)")
+            export.note(
+                TARGET,
+                item,
+                "feedback on modelled mistakes is not exported (Open edX numerical responses have no per-value feedback)",
+            )
     elif item.type == "short":
         first, *rest = item.answers
         extra = "".join(f'<additional_answer answer="{_a(a)}"/>' for a in rest)
-        parts.append(f'<stringresponse answer="{_a(first)}" type="ci"><label>{label}</label>'
-                     f'{extra}<textline size="24"/>{sol}</stringresponse>')
+        parts.append(
+            f'<stringresponse answer="{_a(first)}" type="ci"><label>{label}</label>'
+            f'{extra}<textline size="24"/>{sol}</stringresponse>'
+        )
     elif item.type == "matching":
         if item.policy != "per_pair":
-            export.note(TARGET, item, f"policy {item.policy} cannot be expressed; Open edX "
-                        "gives credit per drop-down")
+            export.note(TARGET, item, f"policy {item.policy} cannot be expressed; Open edX gives credit per drop-down")
         if label:
             parts.append(f"<p>{label}</p>")
         for p in item.pairs:
-            opts = "".join(f'<option correct="{"True" if o.id == p.id else "False"}">'
-                           f"{escape(o.text, quote=False)}</option>" for o in item.options)
-            parts.append(f"<optionresponse><label>{_inline(p.left)}</label>"
-                         f"<optioninput>{opts}</optioninput></optionresponse>")
+            opts = "".join(
+                f'<option correct="{"True" if o.id == p.id else "False"}">{escape(o.text, quote=False)}</option>'
+                for o in item.options
+            )
+            parts.append(f"<optionresponse><label>{_inline(p.left)}</label><optioninput>{opts}</optioninput></optionresponse>")
         parts.append(sol)
-    return (f'<problem display_name="{_a(to_plain(item.title))}" max_attempts="1" '
-            f'weight="{format_number(item.points)}" showanswer="finished" rerandomize="never">'
-            f"{''.join(parts)}</problem>\n")
+    return (
+        f'<problem display_name="{_a(to_plain(item.title))}" max_attempts="1" '
+        f'weight="{format_number(item.points)}" showanswer="finished" rerandomize="never">'
+        f"{''.join(parts)}</problem>\n"
+    )
 
 
 def _check_xml(name: str, text: str) -> None:
@@ -160,11 +175,11 @@ def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade"
         t = bank.topic
         ch, seq, vert = f"quiz_{t}", f"quiz_{t}_seq", f"quiz_{t}_unit"
         chapters.append(ch)
-        files[f"chapter/{ch}.xml"] = (f'<chapter display_name="{_a(bank.title(lang))}">'
-                                      f'<sequential url_name="{seq}"/></chapter>\n')
+        files[f"chapter/{ch}.xml"] = f'<chapter display_name="{_a(bank.title(lang))}"><sequential url_name="{seq}"/></chapter>\n'
         files[f"sequential/{seq}.xml"] = (
             f'<sequential display_name="{_a(quiz_word + ": " + bank.title(lang))}" '
-            f'graded="true" format="Quiz"><vertical url_name="{vert}"/></sequential>\n')
+            f'graded="true" format="Quiz"><vertical url_name="{vert}"/></sequential>\n'
+        )
         banks_xml = []
         for q, items in questions:
             ib = url_name(t, q.id)
@@ -175,21 +190,31 @@ def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade"
                 children.append(f'<problem url_name="{pid}"/>')
                 files[f"problem/{pid}.xml"] = problem_xml(item, export)
             files[f"itembank/{ib}.xml"] = (
-                f'<itembank display_name="{_a(to_plain(items[0].title))}" max_count="1">'
-                f"{''.join(children)}</itembank>\n")
-        files[f"vertical/{vert}.xml"] = (f'<vertical display_name="{_a(bank.title(lang))}">'
-                                         f"{''.join(banks_xml)}</vertical>\n")
+                f'<itembank display_name="{_a(to_plain(items[0].title))}" max_count="1">{"".join(children)}</itembank>\n'
+            )
+        files[f"vertical/{vert}.xml"] = f'<vertical display_name="{_a(bank.title(lang))}">{"".join(banks_xml)}</vertical>\n'
     files["course.xml"] = f'<course url_name="{RUN}" org="{_a(org)}" course="dlgrade_quiz"/>\n'
-    files[f"course/{RUN}.xml"] = (
-        "<course>" + "".join(f'<chapter url_name="{c}"/>' for c in chapters) + "</course>\n")
+    files[f"course/{RUN}.xml"] = "<course>" + "".join(f'<chapter url_name="{c}"/>' for c in chapters) + "</course>\n"
     files[f"policies/{RUN}/policy.json"] = json.dumps(
-        {f"course/{RUN}": {"display_name": course_title, "language": lang,
-                           "start": "2026-01-01T00:00:00Z", "end": "2030-12-31T00:00:00Z",
-                           "course_image": ""}}, ensure_ascii=False, indent=2)
+        {
+            f"course/{RUN}": {
+                "display_name": course_title,
+                "language": lang,
+                "start": "2026-01-01T00:00:00Z",
+                "end": "2030-12-31T00:00:00Z",
+                "course_image": "",
+            }
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
     files[f"policies/{RUN}/grading_policy.json"] = json.dumps(
-        {"GRADER": [{"type": "Quiz", "min_count": len(chapters), "drop_count": 0,
-                     "short_label": "Q", "weight": 1.0}],
-         "GRADE_CUTOFFS": {"Pass": 0.5}}, indent=2)
+        {
+            "GRADER": [{"type": "Quiz", "min_count": len(chapters), "drop_count": 0, "short_label": "Q", "weight": 1.0}],
+            "GRADE_CUTOFFS": {"Pass": 0.5},
+        },
+        indent=2,
+    )
     files["policies/assets.json"] = "{}"
     for name, text in files.items():
         if name.endswith(".xml"):
@@ -202,10 +227,10 @@ def _tarball(files: dict[str, str]) -> bytes:
     """A reproducible tar.gz: sorted names, fixed times and owners, one top folder course/."""
     buf = io.BytesIO()
     import gzip
+
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            dirs = sorted({"/".join(n.split("/")[:i]) for n in files
-                           for i in range(1, n.count("/") + 1)})
+            dirs = sorted({"/".join(n.split("/")[:i]) for n in files for i in range(1, n.count("/") + 1)})
             for d in ["course"] + [f"course/{d}" for d in dirs]:
                 info = tarfile.TarInfo(d)
                 info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0

@@ -21,9 +21,14 @@ from grader.quiz.model import Item, format_number
 from grader.quiz.writers.common import Export, Pools, lms_number
 
 TARGET = "canvas"
-QUESTION_TYPES = {"single": "multiple_choice_question", "truefalse": "true_false_question",
-                  "multi": "multiple_answers_question", "numeric": "numerical_question",
-                  "short": "short_answer_question", "matching": "matching_question"}
+QUESTION_TYPES = {
+    "single": "multiple_choice_question",
+    "truefalse": "true_false_question",
+    "multi": "multiple_answers_question",
+    "numeric": "numerical_question",
+    "short": "short_answer_question",
+    "matching": "matching_question",
+}
 
 
 def ident(text: str) -> str:
@@ -31,13 +36,11 @@ def ident(text: str) -> str:
 
 
 def _mat(text: str, inline: bool = False) -> str:
-    return (f'<material><mattext texttype="text/html">'
-            f"{xml_escape(to_html(text, math='tex', inline=inline))}</mattext></material>")
+    return f'<material><mattext texttype="text/html">{xml_escape(to_html(text, math="tex", inline=inline))}</mattext></material>'
 
 
 def _meta(label: str, value: str) -> str:
-    return (f"<qtimetadatafield><fieldlabel>{label}</fieldlabel><fieldentry>{xml_escape(value)}"
-            "</fieldentry></qtimetadatafield>")
+    return f"<qtimetadatafield><fieldlabel>{label}</fieldlabel><fieldentry>{xml_escape(value)}</fieldentry></qtimetadatafield>"
 
 
 def _set(score: float | str, action: str = "Set") -> str:
@@ -48,100 +51,142 @@ def _item(item: Item, export: Export) -> str:
     iid = ident(item.variant_id)
     answers: list[str] = []
     pres: list[str] = [_mat(item.text)]
-    proc: list[str] = ['<outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" '
-                       'vartype="Decimal"/></outcomes>']
+    proc: list[str] = ['<outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>']
     feedback: dict[str, str] = {}
     if item.feedback:
         feedback["general_fb"] = item.feedback
     if item.type in ("single", "truefalse", "multi"):
         card = "Multiple" if item.type == "multi" else "Single"
-        labels = "".join(f'<response_label ident="{c.public_id}">{_mat(c.text, True)}'
-                         "</response_label>" for c in item.choices)
-        pres.append(f'<response_lid ident="response1" rcardinality="{card}"><render_choice '
-                    f'shuffle="{"Yes" if item.shuffle else "No"}">{labels}</render_choice>'
-                    "</response_lid>")
+        labels = "".join(f'<response_label ident="{c.public_id}">{_mat(c.text, True)}</response_label>' for c in item.choices)
+        pres.append(
+            f'<response_lid ident="response1" rcardinality="{card}"><render_choice '
+            f'shuffle="{"Yes" if item.shuffle else "No"}">{labels}</render_choice>'
+            "</response_lid>"
+        )
         answers = [c.public_id for c in item.choices]
         if item.feedback:
-            proc.append('<respcondition continue="Yes"><conditionvar><other/></conditionvar>'
-                        '<displayfeedback feedbacktype="Response" linkrefid="general_fb"/>'
-                        "</respcondition>")
+            proc.append(
+                '<respcondition continue="Yes"><conditionvar><other/></conditionvar>'
+                '<displayfeedback feedbacktype="Response" linkrefid="general_fb"/>'
+                "</respcondition>"
+            )
         for c in item.choices:
             if c.feedback:
                 feedback[f"{c.public_id}_fb"] = c.feedback
-                proc.append('<respcondition continue="Yes"><conditionvar><varequal '
-                            f'respident="response1">{c.public_id}</varequal></conditionvar>'
-                            f'<displayfeedback feedbacktype="Response" linkrefid="{c.public_id}_fb"/>'
-                            "</respcondition>")
+                proc.append(
+                    '<respcondition continue="Yes"><conditionvar><varequal '
+                    f'respident="response1">{c.public_id}</varequal></conditionvar>'
+                    f'<displayfeedback feedbacktype="Response" linkrefid="{c.public_id}_fb"/>'
+                    "</respcondition>"
+                )
         if item.type == "multi":
-            conds = "".join(f'<varequal respident="response1">{c.public_id}</varequal>'
-                            if c.correct else
-                            f'<not><varequal respident="response1">{c.public_id}</varequal></not>'
-                            for c in item.choices)
-            proc.append(f'<respcondition continue="No"><conditionvar><and>{conds}</and>'
-                        f"</conditionvar>{_set(100)}</respcondition>")
-            export.note(TARGET, item, f"policy {item.policy}: Canvas applies its own partial "
-                        "credit to multiple-answer questions (a share per right tick, the same "
-                        "share off per wrong tick, not below 0) whatever the file says")
+            conds = "".join(
+                f'<varequal respident="response1">{c.public_id}</varequal>'
+                if c.correct
+                else f'<not><varequal respident="response1">{c.public_id}</varequal></not>'
+                for c in item.choices
+            )
+            proc.append(
+                f'<respcondition continue="No"><conditionvar><and>{conds}</and></conditionvar>{_set(100)}</respcondition>'
+            )
+            export.note(
+                TARGET,
+                item,
+                f"policy {item.policy}: Canvas applies its own partial "
+                "credit to multiple-answer questions (a share per right tick, the same "
+                "share off per wrong tick, not below 0) whatever the file says",
+            )
         else:
             right = next(c for c in item.choices if c.correct)
-            proc.append('<respcondition continue="No"><conditionvar><varequal '
-                        f'respident="response1">{right.public_id}</varequal></conditionvar>'
-                        f"{_set(100)}</respcondition>")
+            proc.append(
+                '<respcondition continue="No"><conditionvar><varequal '
+                f'respident="response1">{right.public_id}</varequal></conditionvar>'
+                f"{_set(100)}</respcondition>"
+            )
             if any(0 < c.credit < 1 for c in item.choices):
-                export.note(TARGET, item, "partial credit of a single choice cannot be "
-                            "expressed; Canvas gives 0 for the half-right choice")
+                export.note(
+                    TARGET,
+                    item,
+                    "partial credit of a single choice cannot be expressed; Canvas gives 0 for the half-right choice",
+                )
     elif item.type == "numeric":
         assert item.numeric is not None
         key = item.numeric
         v, t = key.value, key.tolerance
-        pres.append('<response_str ident="response1" rcardinality="Single"><render_fib '
-                    'fibtype="Decimal"><response_label ident="answer1"/></render_fib>'
-                    "</response_str>")
-        proc.append('<respcondition continue="No"><conditionvar><or>'
-                    f'<varequal respident="response1">{lms_number(v)}</varequal><and>'
-                    f'<vargte respident="response1">{lms_number(v - t)}</vargte>'
-                    f'<varlte respident="response1">{lms_number(v + t)}</varlte></and></or>'
-                    f"</conditionvar>{_set(100)}</respcondition>")
+        pres.append(
+            '<response_str ident="response1" rcardinality="Single"><render_fib '
+            'fibtype="Decimal"><response_label ident="answer1"/></render_fib>'
+            "</response_str>"
+        )
+        proc.append(
+            '<respcondition continue="No"><conditionvar><or>'
+            f'<varequal respident="response1">{lms_number(v)}</varequal><and>'
+            f'<vargte respident="response1">{lms_number(v - t)}</vargte>'
+            f'<varlte respident="response1">{lms_number(v + t)}</varlte></and></or>'
+            f"</conditionvar>{_set(100)}</respcondition>"
+        )
         if abs(v) < 1e-4 or t < 1e-4:
-            export.note(TARGET, item, "an answer or margin below 1e-4 (Canvas classic quizzes "
-                        "round such values to 0): check this question after import")
+            export.note(
+                TARGET,
+                item,
+                "an answer or margin below 1e-4 (Canvas classic quizzes "
+                "round such values to 0): check this question after import",
+            )
         if any(m.feedback for m in key.mistakes):
-            export.note(TARGET, item, "feedback on modelled mistakes is not exported (Canvas "
-                        "numerical questions have one answer feedback)")
+            export.note(
+                TARGET,
+                item,
+                "feedback on modelled mistakes is not exported (Canvas numerical questions have one answer feedback)",
+            )
     elif item.type == "short":
-        pres.append('<response_str ident="response1" rcardinality="Single"><render_fib>'
-                    '<response_label ident="answer1" rshuffle="No"/></render_fib>'
-                    "</response_str>")
+        pres.append(
+            '<response_str ident="response1" rcardinality="Single"><render_fib>'
+            '<response_label ident="answer1" rshuffle="No"/></render_fib>'
+            "</response_str>"
+        )
         for a in item.answers:
-            proc.append('<respcondition continue="No"><conditionvar><varequal '
-                        f'respident="response1">{xml_escape(a)}</varequal></conditionvar>'
-                        f"{_set(100)}</respcondition>")
+            proc.append(
+                '<respcondition continue="No"><conditionvar><varequal '
+                f'respident="response1">{xml_escape(a)}</varequal></conditionvar>'
+                f"{_set(100)}</respcondition>"
+            )
     elif item.type == "matching":
-        labels = "".join(f'<response_label ident="{o.public_id}"><material><mattext '
-                         f'texttype="text/plain">{xml_escape(o.text)}</mattext></material>'
-                         "</response_label>" for o in item.options)
+        labels = "".join(
+            f'<response_label ident="{o.public_id}"><material><mattext '
+            f'texttype="text/plain">{xml_escape(o.text)}</mattext></material>'
+            "</response_label>"
+            for o in item.options
+        )
         share = format_number(100 / len(item.pairs), 8)
         for p in item.pairs:
             right = next(o for o in item.options if o.id == p.id)  # type: ignore[assignment]
-            pres.append(f'<response_lid ident="response_{p.public_id}">{_mat(p.left, True)}'
-                        f"<render_choice>{labels}</render_choice></response_lid>")
-            proc.append('<respcondition continue="Yes"><conditionvar><varequal '
-                        f'respident="response_{p.public_id}">{right.public_id}</varequal>'
-                        f'</conditionvar>{_set(share, "Add")}</respcondition>')
+            pres.append(
+                f'<response_lid ident="response_{p.public_id}">{_mat(p.left, True)}'
+                f"<render_choice>{labels}</render_choice></response_lid>"
+            )
+            proc.append(
+                '<respcondition continue="Yes"><conditionvar><varequal '
+                f'respident="response_{p.public_id}">{right.public_id}</varequal>'
+                f"</conditionvar>{_set(share, 'Add')}</respcondition>"
+            )
         answers = [o.public_id for o in item.options]
         if item.policy != "per_pair":
-            export.note(TARGET, item, f"policy {item.policy} cannot be expressed; Canvas gives "
-                        "credit per pair")
-    fb = "".join(f'<itemfeedback ident="{k}"><flow_mat>{_mat(v)}</flow_mat></itemfeedback>'
-                 for k, v in feedback.items())
-    meta = "".join([_meta("question_type", QUESTION_TYPES[item.type]),
-                    _meta("points_possible", format_number(item.points)),
-                    _meta("original_answer_ids", ",".join(answers)),
-                    _meta("assessment_question_identifierref", f"{iid}_ref")])
-    return (f"<item ident={quoteattr(iid)} title={quoteattr(to_plain(item.title))}>"
-            f"<itemmetadata><qtimetadata>{meta}</qtimetadata></itemmetadata>"
-            f"<presentation>{''.join(pres)}</presentation>"
-            f"<resprocessing>{''.join(proc)}</resprocessing>{fb}</item>")
+            export.note(TARGET, item, f"policy {item.policy} cannot be expressed; Canvas gives credit per pair")
+    fb = "".join(f'<itemfeedback ident="{k}"><flow_mat>{_mat(v)}</flow_mat></itemfeedback>' for k, v in feedback.items())
+    meta = "".join(
+        [
+            _meta("question_type", QUESTION_TYPES[item.type]),
+            _meta("points_possible", format_number(item.points)),
+            _meta("original_answer_ids", ",".join(answers)),
+            _meta("assessment_question_identifierref", f"{iid}_ref"),
+        ]
+    )
+    return (
+        f"<item ident={quoteattr(iid)} title={quoteattr(to_plain(item.title))}>"
+        f"<itemmetadata><qtimetadata>{meta}</qtimetadata></itemmetadata>"
+        f"<presentation>{''.join(pres)}</presentation>"
+        f"<resprocessing>{''.join(proc)}</resprocessing>{fb}</item>"
+    )
 
 
 def _manifest(aid: str) -> str:
@@ -189,20 +234,27 @@ def export_qti(pools: Pools, lang: str) -> Export:
                 f"title={quoteattr(to_plain(items[0].title))}><selection_ordering><selection>"
                 "<selection_number>1</selection_number><selection_extension><points_per_item>"
                 f"{format_number(q.points)}</points_per_item></selection_extension></selection>"
-                f"</selection_ordering>{body}</section>")
-        xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<questestinterop '
-               'xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2" '
-               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation='
-               '"http://www.imsglobal.org/xsd/ims_qtiasiv1p2 '
-               'http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">\n'
-               f"<assessment ident={quoteattr(aid)} title={quoteattr(title)}><qtimetadata>"
-               f"{_meta('cc_maxattempts', '1')}</qtimetadata>"
-               f'<section ident="root_section">{"".join(sections)}</section></assessment>\n'
-               "</questestinterop>\n")
-        export.files[f"{bank.topic}.qti.zip"] = _zip({
-            "imsmanifest.xml": _manifest(aid), "non_cc_assessments/": "",
-            f"{aid}/{aid}.xml": xml,
-            f"{aid}/assessment_meta.xml": _assessment_meta(aid, title, points)})
+                f"</selection_ordering>{body}</section>"
+            )
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<questestinterop '
+            'xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation='
+            '"http://www.imsglobal.org/xsd/ims_qtiasiv1p2 '
+            'http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">\n'
+            f"<assessment ident={quoteattr(aid)} title={quoteattr(title)}><qtimetadata>"
+            f"{_meta('cc_maxattempts', '1')}</qtimetadata>"
+            f'<section ident="root_section">{"".join(sections)}</section></assessment>\n'
+            "</questestinterop>\n"
+        )
+        export.files[f"{bank.topic}.qti.zip"] = _zip(
+            {
+                "imsmanifest.xml": _manifest(aid),
+                "non_cc_assessments/": "",
+                f"{aid}/{aid}.xml": xml,
+                f"{aid}/assessment_meta.xml": _assessment_meta(aid, title, points),
+            }
+        )
     return export
 
 

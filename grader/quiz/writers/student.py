@@ -57,8 +57,7 @@ def key_text(item: Item) -> str:
     if item.type in ("single", "truefalse", "multi"):
         ids = right_answer(item)
         ids = {ids} if isinstance(ids, str) else ids
-        return "; ".join(f"{LETTERS[i]} ({c.text})" for i, c in enumerate(item.choices)
-                         if c.id in ids)
+        return "; ".join(f"{LETTERS[i]} ({c.text})" for i, c in enumerate(item.choices) if c.id in ids)
     if item.type == "numeric":
         assert item.numeric is not None
         return f"{item.numeric.display()} (± {format_number(item.numeric.tolerance, 3)})"
@@ -69,15 +68,26 @@ def key_text(item: Item) -> str:
 
 # --------------------------------------------------------------------------- Markdown
 
+
 def quiz_markdown(quiz: Quiz, *, with_key: bool = False) -> str:
     w = _words(quiz.lang)
-    out = [f"# {w['quiz']}: {quiz.title}", "",
-           f"**{w['student']}:** {quiz.student} · {len(quiz.items)} {w['questions']}, "
-           f"{w['max']} {_pts(quiz.max_score)} {w['points']}", ""]
+    out = [
+        f"# {w['quiz']}: {quiz.title}",
+        "",
+        f"**{w['student']}:** {quiz.student} · {len(quiz.items)} {w['questions']}, "
+        f"{w['max']} {_pts(quiz.max_score)} {w['points']}",
+        "",
+    ]
     for n, item in enumerate(quiz.items, 1):
-        out += [f"## {n}. {to_plain(item.title)} ({_pts(item.points)} {w['points']})",
-                f"<!-- {item.variant_id} -->", "", to_markdown(item.text), "",
-                f"*{w[item.type]}*", ""]
+        out += [
+            f"## {n}. {to_plain(item.title)} ({_pts(item.points)} {w['points']})",
+            f"<!-- {item.variant_id} -->",
+            "",
+            to_markdown(item.text),
+            "",
+            f"*{w[item.type]}*",
+            "",
+        ]
         if item.type in ("single", "multi", "truefalse"):
             box = "[ ]" if item.type == "multi" else "( )"
             for i, c in enumerate(item.choices):
@@ -101,12 +111,18 @@ def quiz_markdown(quiz: Quiz, *, with_key: bool = False) -> str:
 
 # --------------------------------------------------------------------------- JSON
 
+
 def item_json(item: Item, *, with_key: bool = False) -> dict[str, Any]:
-    d: dict[str, Any] = {"variant": item.variant_id, "question": item.qid, "type": item.type,
-                         "title": item.title, "text": item.text, "points": item.points}
+    d: dict[str, Any] = {
+        "variant": item.variant_id,
+        "question": item.qid,
+        "type": item.type,
+        "title": item.title,
+        "text": item.text,
+        "points": item.points,
+    }
     if item.choices:
-        d["choices"] = [{"id": c.public_id, "letter": LETTERS[i], "text": c.text}
-                        for i, c in enumerate(item.choices)]
+        d["choices"] = [{"id": c.public_id, "letter": LETTERS[i], "text": c.text} for i, c in enumerate(item.choices)]
     if item.type == "numeric" and item.numeric and item.numeric.decimals is not None:
         d["decimals"] = item.numeric.decimals
     if item.type == "matching":
@@ -130,14 +146,19 @@ def _key_json(item: Item) -> Any:
         return {"value": item.numeric.value, "tolerance": item.numeric.tolerance}
     if item.type == "short":
         return list(item.answers)
-    return {p.public_id: next(o.public_id for o in item.options if o.id == p.id)
-            for p in item.pairs}
+    return {p.public_id: next(o.public_id for o in item.options if o.id == p.id) for p in item.pairs}
 
 
 def quiz_json(quiz: Quiz, *, with_key: bool = False) -> dict[str, Any]:
-    return {"schema": "dlgrade.quiz/1", "topic": quiz.topic, "student": quiz.student,
-            "lang": quiz.lang, "title": quiz.title, "max_score": quiz.max_score,
-            "items": [item_json(i, with_key=with_key) for i in quiz.items]}
+    return {
+        "schema": "dlgrade.quiz/1",
+        "topic": quiz.topic,
+        "student": quiz.student,
+        "lang": quiz.lang,
+        "title": quiz.title,
+        "max_score": quiz.max_score,
+        "items": [item_json(i, with_key=with_key) for i in quiz.items],
+    }
 
 
 # --------------------------------------------------------------------------- HTML
@@ -183,30 +204,36 @@ def _attr(text: str) -> str:
 
 def _item_html(n: int, item: Item, w: dict[str, str]) -> str:
     v = _attr(item.variant_id)
-    parts = [f'<section class="q" id="{v}">',
-             f'<h2>{n}. {to_html(item.title, inline=True)} '
-             f'<span class="pts">({_pts(item.points)} {w["points"]})</span></h2>',
-             to_html(item.text), f'<p class="how">{w[item.type]}</p>']
+    parts = [
+        f'<section class="q" id="{v}">',
+        f'<h2>{n}. {to_html(item.title, inline=True)} <span class="pts">({_pts(item.points)} {w["points"]})</span></h2>',
+        to_html(item.text),
+        f'<p class="how">{w[item.type]}</p>',
+    ]
     if item.type in ("single", "multi", "truefalse"):
         kind = "checkbox" if item.type == "multi" else "radio"
         for i, c in enumerate(item.choices):
-            parts.append(f'<label class="choice"><input type="{kind}" name="{v}" '
-                         f'value="{_attr(c.public_id)}"><span class="letter">{LETTERS[i]}.</span>'
-                         f'{to_html(c.text, inline=True)}</label>')
+            parts.append(
+                f'<label class="choice"><input type="{kind}" name="{v}" '
+                f'value="{_attr(c.public_id)}"><span class="letter">{LETTERS[i]}.</span>'
+                f"{to_html(c.text, inline=True)}</label>"
+            )
     elif item.type == "numeric":
-        parts.append(f'<p><label>{w["answer"]}: <input class="num" type="text" '
-                     f'inputmode="decimal" autocomplete="off" name="{v}"></label></p>')
+        parts.append(
+            f'<p><label>{w["answer"]}: <input class="num" type="text" '
+            f'inputmode="decimal" autocomplete="off" name="{v}"></label></p>'
+        )
     elif item.type == "short":
-        parts.append(f'<p><label>{w["answer"]}: <input class="txt" type="text" '
-                     f'autocomplete="off" name="{v}"></label></p>')
+        parts.append(f'<p><label>{w["answer"]}: <input class="txt" type="text" autocomplete="off" name="{v}"></label></p>')
     else:
-        options = "".join(f'<option value="{_attr(o.public_id)}">{html.escape(o.text)}</option>'
-                          for o in item.options)
+        options = "".join(f'<option value="{_attr(o.public_id)}">{html.escape(o.text)}</option>' for o in item.options)
         parts.append('<table class="match">')
         for p in item.pairs:
-            parts.append(f'<tr><td>{to_html(p.left, inline=True)}</td><td>'
-                         f'<select data-q="{v}" name="{v}/{_attr(p.public_id)}">'
-                         f'<option value="">{w["choose"]}</option>{options}</select></td></tr>')
+            parts.append(
+                f"<tr><td>{to_html(p.left, inline=True)}</td><td>"
+                f'<select data-q="{v}" name="{v}/{_attr(p.public_id)}">'
+                f'<option value="">{w["choose"]}</option>{options}</select></td></tr>'
+            )
         parts.append("</table>")
     parts.append("</section>")
     return "\n".join(parts)
@@ -219,9 +246,10 @@ def quiz_html(quizzes: Quiz | list[Quiz]) -> str:
     quizzes = [quizzes] if isinstance(quizzes, Quiz) else list(quizzes)
     first = quizzes[0]
     w = _words(first.lang)
-    meta = {"student": first.student,
-            "items": [{"v": i.variant_id, "q": i.qid, "t": q.topic, "type": i.type}
-                      for q in quizzes for i in q.items]}
+    meta = {
+        "student": first.student,
+        "items": [{"v": i.variant_id, "q": i.qid, "t": q.topic, "type": i.type} for q in quizzes for i in q.items],
+    }
     sections, n = [], 0
     for quiz in quizzes:
         if len(quizzes) > 1:
@@ -238,8 +266,8 @@ def quiz_html(quizzes: Quiz | list[Quiz]) -> str:
         f"<title>{title} — {html.escape(first.student)}</title>\n<style>{_CSS}</style>\n"
         f"</head>\n<body>\n<h1>{title}</h1>\n"
         f'<p class="meta">{w["student"]}: <b>{html.escape(first.student)}</b> · '
-        f'{n_items} {w["questions"]}, {w["max"]} {_pts(max_score)} {w["points"]}'
-        f"</p>\n<p class=\"meta\">{w['howto']}</p>\n"
+        f"{n_items} {w['questions']}, {w['max']} {_pts(max_score)} {w['points']}"
+        f'</p>\n<p class="meta">{w["howto"]}</p>\n'
         f'<form id="quiz" data-meta="{_attr(json.dumps(meta, ensure_ascii=False))}" '
         f'onsubmit="return false">\n' + "\n".join(sections) + "\n"
         f'<button type="button" onclick="dlgradeAnswers()">{w["download"]}</button>\n</form>\n'
