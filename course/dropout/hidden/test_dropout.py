@@ -15,6 +15,8 @@ statistic by tens of standard errors or more. The drop probabilities avoid p = 0
 """
 
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -80,6 +82,25 @@ def _check_values(out, x, p, what, rtol=1e-12):
 
 
 # ----------------------------------------------------------------------------- forward, train
+@pytest.mark.points(1)
+def test_dropout_leaves_global_random_state(student, rng):
+    """dropout draws only from rng: NumPy's and Python's global random states stay as they were
+    ru: dropout берёт случайность только из rng: глобальные генераторы NumPy и Python не меняются"""
+    # the first test to call the student's functions in the job: np.random.seed(0) inside
+    # dropout_forward changes the global state only where it was not seed(0)'s already, and a
+    # worker starts from the zygote's entropy-seeded state, which no constant seed gives back
+    x = _nonzero_x(rng, (30, 40))
+    for train in (True, False):
+        what = L(f"dropout_forward (p = 0.3, train={train})",
+                 f"dropout_forward (p = 0.3, train={train})")
+        _, cache = checks.leaves_global_random(
+            student, lambda train=train: student.dropout_forward(x.copy(), 0.3, rng, train=train),
+            what)
+        checks.leaves_global_random(
+            student, lambda cache=cache: student.dropout_backward(np.ones(x.shape), cache),
+            L(f"dropout_backward (train={train})", f"dropout_backward (train={train})"))
+
+
 @pytest.mark.points(3)
 def test_dropout_kept_values_scaled(student, seed):
     """every output of dropout is 0 or x/(1 − p)
@@ -385,3 +406,126 @@ def test_dropout_backward_repeatable(student, rng):
                          "random numbers there",
                          "не изменяйте cache в обратном проходе и не выбирайте там новые "
                          "случайные числа"))
+
+
+# ----------------------------------------------------------------------------- state, layouts, shapes
+MASK_HINT = L("keep the forward pass's mask (with its 1/(1 − p) scale) in the cache and return "
+              "dout * mask; do not draw a new mask in the backward pass",
+              "сохраните маску прямого прохода (вместе с множителем 1/(1 − p)) в cache и верните "
+              "dout * mask; не выбирайте новую маску в обратном проходе")
+
+
+@pytest.mark.points(2)
+def test_dropout_two_layers_alternate(student, seed):
+    """Two dropout layers used alternately keep their own masks
+    ru: два слоя dropout, вызываемые поочерёдно, хранят каждый свою маску"""
+    # compared with the student's own single-layer run from the same rng state (the same
+    # state gives the same mask), so only state shared between layers costs this test
+    states = stats.generators(seed, 2)
+    first = (_nonzero_x(states[0], (30, 40)), 0.3, states[0])
+    second = (_nonzero_x(states[1], (20, 25)), 0.6, states[1])
+    douts = [np.random.default_rng([seed, 70 + k]).standard_normal(x.shape)
+             for k, (x, _, _) in enumerate((first, second))]
+
+    def forward(layer):
+        x, p, state = layer
+        what = L(f"dropout_forward, p = {p}", f"dropout_forward, p = {p}")
+        return _pair(student.dropout_forward(x.copy(), p, copy.deepcopy(state)), what)[1]
+
+    alone = [student.dropout_backward(dout.copy(), forward(layer))
+             for layer, dout in zip((first, second), douts)]
+    caches = [forward(first), forward(second)]  # both forward passes, then both backward
+    for (en, ru), cache, dout, want in zip((("the first", "первого"), ("the second", "второго")),
+                                           caches, douts, alone):
+        checks.same_output(
+            student.dropout_backward(dout.copy(), cache), want,
+            what=L(f"dropout_backward for {en} of two layers whose forward passes ran one after "
+                   "the other, against the same layer used alone",
+                   f"dropout_backward для {ru} из двух слоёв, прямые проходы которых шли друг "
+                   "за другом, в сравнении с тем же слоем без второго"),
+            hint=[MASK_HINT, L("never keep the mask in a module-level variable: the next "
+                               "layer's forward pass overwrites it",
+                               "не храните маску в переменной модуля: прямой проход "
+                               "следующего слоя её перезапишет")])
+
+
+@pytest.mark.points(1)
+def test_dropout_noncontiguous_inputs(student, seed):
+    """dropout gives on transposed and strided arrays what it gives on C-ordered copies
+    ru: dropout даёт на транспонированных массивах и срезах с шагом то же, что на их копиях в порядке C"""
+    # compared with the student's own results on contiguous copies from the same rng state,
+    # so a bug of the mask or the scale costs its own tests, and this one a layout dependence
+    rng = np.random.default_rng([seed, 50])
+    views = [("transposed (Fortran-ordered)", _nonzero_x(rng, (60, 40)).T),
+             ("every other column", _nonzero_x(rng, (40, 120))[:, ::2])]
+    hint = L("compute with whole-array operations (x * mask) and return a new array: "
+             "x.reshape(-1), x.ravel() and np.copy(x) of such an array are copies or keep its "
+             "memory order",
+             "вычисляйте операциями над целыми массивами (x * mask) и возвращайте новый массив: "
+             "x.reshape(-1), x.ravel() и np.copy(x) для такого массива — копии либо сохраняют "
+             "его порядок в памяти")
+    for k, (kind, x) in enumerate(views):
+        dout = np.random.default_rng([seed, 51 + k]).standard_normal(x.shape[::-1]).T
+        results = []
+        for x_, dout_ in ((np.ascontiguousarray(x), np.ascontiguousarray(dout)), (x.copy("K"), dout)):
+            what = L(f"dropout_forward on a {kind} view, p = 0.3",
+                     f"dropout_forward на представлении ({kind}), p = 0.3")
+            out, cache = _pair(student.dropout_forward(x_, 0.3, np.random.default_rng([seed, 52])),
+                               what)
+            results.append((out, student.dropout_backward(dout_, cache)))
+        (want_out, want_dx), (out, dx) = results
+        checks.close(out, checks.array(want_out, what), like=x, what=what, hint=hint)
+        checks.close(dx, checks.array(want_dx, what), like=x, hint=hint,
+                     what=L(f"dropout_backward on a {kind} view, p = 0.3",
+                            f"dropout_backward на представлении ({kind}), p = 0.3"))
+
+
+@pytest.mark.points(1)
+def test_dropout_any_shape(student, seed):
+    """dropout works on 1-D and 3-D arrays
+    ru: dropout работает с одномерными и трёхмерными массивами"""
+    rng = np.random.default_rng([seed, 60])
+    for shape in ((1000,), (4, 25, 10)):
+        x = _nonzero_x(rng, shape)
+        what = L(f"dropout_forward on an input of shape {shape}, p = 0.3",
+                 f"dropout_forward на входе формы {shape}, p = 0.3")
+        hint = L("draw the mask with x's own shape, rng.random(x.shape): every element of x is "
+                 "dropped independently, whatever x.ndim",
+                 "выбирайте маску формы самого x, rng.random(x.shape): каждый элемент x "
+                 "выключается независимо, при любом x.ndim")
+        out, cache = _pair(student.dropout_forward(x.copy(), 0.3, rng), what)
+        out = _out((out, cache), x, what, hint)
+        _some_dropped_some_kept(out, what)
+        dx = student.dropout_backward(np.ones(shape), cache)
+        checks.shape(dx, shape, L(f"dropout_backward for an input of shape {shape}",
+                                  f"dropout_backward для входа формы {shape}"), hint)
+
+
+@pytest.mark.points(1)
+def test_dropout_eval_backward_p_one(student, rng):
+    """dropout's backward pass in evaluation mode returns dout even for p = 1
+    ru: обратный проход dropout в режиме оценки возвращает dout даже при p = 1"""
+    x = _nonzero_x(rng, (13, 21))
+    dout = rng.standard_normal(x.shape)
+    what = L("dropout_backward after train=False, p = 1", "dropout_backward после train=False, p = 1")
+    _, cache = _pair(student.dropout_forward(x.copy(), 1.0, rng, train=False), what)
+    dx = student.dropout_backward(dout.copy(), cache)
+    checks.close(dx, dout, like=dout, what=what, rtol=1e-15, atol=0.0,
+                 hint=L("in evaluation mode dropout is the identity whatever p: look at the mode "
+                        "before special-casing p = 1",
+                        "в режиме оценки dropout — тождественное отображение при любом p: "
+                        "проверяйте режим раньше, чем особый случай p = 1"))
+
+
+def _pair(got, what):
+    if not (isinstance(got, tuple) and len(got) == 2):
+        raise Failure(what + L(": dropout_forward must return a pair (out, cache)",
+                               ": dropout_forward должна возвращать пару (out, cache)"))
+    return got
+
+
+def _some_dropped_some_kept(out, what):
+    """With p = 0.3 and 1000+ units, a correct mask keeps and drops some (all kept: 0.7**1000)."""
+    if np.all(out != 0) or np.all(out == 0):
+        raise Failure(what + L(": no unit or every unit was dropped",
+                               ": не выключен ни один нейрон или выключены все"), (DROP_HINT,))

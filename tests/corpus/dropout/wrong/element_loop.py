@@ -1,4 +1,4 @@
-# expect-only: lose dropout_vectorized
+# expect-only: lose dropout_vectorized dropout_any_shape
 """The mask drawn element by element in a double Python loop."""
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect-only: lose dropout_mask_independent
+# expect-only: lose dropout_mask_independent dropout_any_shape
 """Exactly round(p * D) units dropped in every row (a permutation per row): not independent draws."""
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect-only: lose dropout_uses_rng
+# expect-only: lose dropout_uses_rng dropout_leaves_global_random_state dropout_two_layers_alternate dropout_noncontiguous_inputs
 """The mask drawn from the global np.random instead of the rng argument."""
 import numpy as np
 
