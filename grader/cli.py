@@ -17,7 +17,7 @@ from grader.command import handles_errors
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.submission import TOPICS
-from grader.text import L
+from grader.text import LANGS, L
 
 # progress, tables and errors go to stderr unless they are the command's product
 err = Console(stderr=True, highlight=False)
@@ -32,7 +32,7 @@ def _console() -> Console:
 
 topic_option = click.option("--topic", type=click.Choice(TOPICS), help="Grade only this topic.")
 seed_option = click.option("--seed", type=int, help="Replay or vary a run (default: the course's).")
-lang_option = click.option("--lang", type=click.Choice(["en", "ru"]), help="Language of messages.")
+lang_option = click.option("--lang", type=click.Choice(LANGS), help="Language of messages.")
 debug_option = click.option("--debug", is_flag=True, help="Tracebacks for the grader's own errors.")
 
 

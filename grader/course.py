@@ -16,6 +16,7 @@ from typing import Any
 from grader.errors import ConfigError
 from grader.sandbox import Limits
 from grader.submission import TOPICS
+from grader.text import LANGS
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def load_course(root: Path | None = None) -> Course:
         root=root,
         name=str(get("course", "name", str, "course")),
         seed=seed,
-        lang=str(get("course", "lang", str, "en")),
+        lang=_lang(get("course", "lang", str, "en"), path),
         topics=topics,
         max_points=max_points,
         limits=Limits(**limit_values),  # type: ignore[arg-type]  # each value cast to its field's type above
@@ -127,3 +128,9 @@ def _topics(table: object, path: Path) -> tuple[tuple[str, ...], dict[str, float
                 raise ConfigError(f"{path}: [topics.{topic}] max_points must be a positive number, not {value!r}")
             max_points[topic] = float(value)
     return tuple(table) or TOPICS, max_points
+
+
+def _lang(value: object, path: Path) -> str:
+    if value not in LANGS:
+        raise ConfigError(f"{path}: [course] lang must be one of {', '.join(LANGS)}, not {value!r}")
+    return str(value)

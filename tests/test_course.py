@@ -33,8 +33,9 @@ def test_no_topics_table_means_every_topic_of_the_contract(tmp_path: Path) -> No
     [("[topics.dropout]\nweight = 1.0\n", "unknown key 'weight'"),
      ("[topics.dropout]\nmax_points = 0\n", "max_points must be a positive number"),
      ("[topics]\ndropout = 3\n", "[topics.dropout] must be a table"),
-     ("[topics.convolutions]\n", "unknown topic(s) convolutions")],
-    ids=["weight", "zero-points", "not-a-table", "unknown-topic"],
+     ("[topics.convolutions]\n", "unknown topic(s) convolutions"),
+     ("[course]\nlang = 'fr'\n", "[course] lang must be one of ru, en")],
+    ids=["weight", "zero-points", "not-a-table", "unknown-topic", "lang"],
 )  # fmt: skip
 def test_a_bad_topics_table_names_the_file_and_key(tmp_path: Path, toml: str, needle: str) -> None:
     with pytest.raises(ConfigError) as error:

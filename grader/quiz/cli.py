@@ -18,6 +18,7 @@ from grader.command import handles_errors
 from grader.errors import UsageError
 from grader.quiz import require_extra
 from grader.quiz.config import QuizConfig, quiz_config
+from grader.text import LANGS
 
 
 def _course(course: Path | None) -> QuizConfig:
@@ -43,7 +44,7 @@ course_option = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     help="The course checkout, or its course/ folder (default: the course of dlgrade's configuration).",
 )
-lang_option = click.option("--lang", type=click.Choice(["ru", "en"]), help="Language (default: [quiz] lang, else ru).")
+lang_option = click.option("--lang", type=click.Choice(LANGS), help="Language (default: [quiz] lang, else [course] lang).")
 
 
 def _topics(topic: str) -> str | list[str]:

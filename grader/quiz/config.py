@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.errors import ConfigError
 from grader.submission import TOPICS
+from grader.text import LANGS
 
 if TYPE_CHECKING:
     from grader.course import Course
@@ -74,7 +75,7 @@ def quiz_config(course: Course) -> QuizConfig:
     lang = quiz.get("lang", course.lang)
     if not isinstance(salt, str) or not salt:
         raise ConfigError(f"{where} salt must be a non-empty string")
-    if lang not in ("ru", "en"):
-        raise ConfigError(f"{where} lang must be 'ru' or 'en', got {lang!r}")
+    if lang not in LANGS:
+        raise ConfigError(f"{where} lang must be one of {', '.join(LANGS)}, got {lang!r}")
     return QuizConfig(course_dir=course.root / "course", topics=course.topics, course_name=course.name, salt=salt, lang=lang,
                       default_count=default, topic_counts=topics)  # fmt: skip
