@@ -615,3 +615,130 @@ def test_truncated_header_is_an_eof():
         left.close()
         with pytest.raises(EOFError):
             wire.recv(right)
+
+
+# ----------------------------------------------------------------------------- bounds (replies)
+_BOUNDED_DECODE = """
+import sys, time
+import msgpack
+from grader.jail import wire
+kind = sys.argv[1]
+
+def status(field):  # KiB
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+n = 31 << 20  # under the reply frame's 32 MB: only the other bounds can refuse it
+if kind == "empty-maps":  # a list of 31 million empty maps: ~2 GB of dicts if built
+    data = b"\\xdd" + (n - 5).to_bytes(4, "big") + b"\\x80" * (n - 5)
+elif kind == "nested-maps":  # maps of maps of maps..., each of 15 small maps
+    unit = b"\\x8f" + b"\\xa1k\\x80" * 15
+    data = b"\\xdc\\xff\\xff" + unit * (n // len(unit))
+elif kind == "short-strings":  # a list of 2-character strings: ~60 bytes of Python each
+    data = b"\\xdd" + (n // 3).to_bytes(4, "big") + b"\\xa2ab" * (n // 3)
+elif kind == "floats":
+    data = b"\\xdd" + (n // 9).to_bytes(4, "big") + b"\\xcb" + b"\\x00" * 8 * (n // 9)
+elif kind == "tuple-copies":  # one 30 MB array wrapped in 30 tuples: msgpack copies each level
+    payload = msgpack.packb(msgpack.ExtType(2, msgpack.packb(["|u1", [30 << 20], b"\\x00" * (30 << 20)])))
+    for _ in range(30):
+        payload = msgpack.packb(msgpack.ExtType(1, msgpack.packb([msgpack.ExtType(1, payload)])[1:]))
+    data = payload
+elif kind == "many-arrays":  # 400,000 arrays of 40 bytes each
+    one = msgpack.packb(msgpack.ExtType(2, msgpack.packb(["<f8", [5], b"\\x00" * 40])))
+    data = b"\\xdd" + (400_000).to_bytes(4, "big") + one * 400_000
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # resets the peak (VmHWM) to what is resident now: the message is built
+base = status("VmRSS")
+started = time.process_time()
+try:
+    wire.decode(data)
+    print("decoded")
+except wire.WireError as error:
+    print("refused:", error)
+grew = status("VmHWM") - base
+print("grew", grew, "seconds", round(time.process_time() - started, 3))
+"""
+
+
+@pytest.mark.parametrize(
+    "kind", ["empty-maps", "nested-maps", "short-strings", "floats", "tuple-copies", "many-arrays"]
+)
+def test_a_reply_under_the_frame_limit_cannot_blow_up_in_memory(kind):
+    """A 31 MB reply (under the frame limit) built to unpack into gigabytes of Python objects
+    is refused from its bytes, before msgpack builds anything: the decoder's peak memory grows
+    by less than the message's own size, and it takes well under a second."""
+    done = subprocess.run([sys.executable, "-c", _BOUNDED_DECODE, kind], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1000:]
+    verdict, grew = done.stdout.splitlines()
+    assert verdict.startswith("refused:"), verdict
+    grew_kib, seconds = int(grew.split()[1]), float(grew.split()[3])
+    assert grew_kib < 64 * 1024, f"decoding grew the process by {grew_kib // 1024} MB"
+    assert seconds < 5, seconds
+
+
+def test_a_frame_over_the_reply_limit_is_refused_from_its_header():
+    left, right = socket.socketpair()
+    with left, right:
+        right.settimeout(5)
+        left.sendall(struct.pack("!I", 250 << 20))  # 250 MB of nested maps would follow
+        with pytest.raises(WireError, match="over the limit"):
+            wire.recv(right)
+
+
+def test_requests_may_be_larger_than_replies():
+    big = encode({"args": [np.zeros(5_000_000)]})  # 40 MB: a request the trusted side sends
+    with pytest.raises(WireError, match="over the limit"):
+        decode(big)  # the default bounds are a reply's
+    assert decode(big, wire.REQUEST)["args"][0].shape == (5_000_000,)
+
+
+@pytest.mark.parametrize(
+    "value,match",
+    [(list(range(200_000)), "container"), ([[0] * 60_000, [0] * 60_000], "objects"),
+     ("x" * (2 << 20), "string"), ({i: i for i in range(150_000)}, "container")],
+    ids=["long-list", "many-objects", "long-string", "big-map"],
+)  # fmt: skip
+def test_reply_bounds_name_what_was_over(value, match):
+    with pytest.raises(WireError, match=match):
+        decode(encode(value))
+
+
+def test_map_keys_are_strings_or_integers():
+    assert decode(encode({"a": 1, 2: 3})) == {"a": 1, 2: 3}
+    for key in (b"raw", 1.5, None, True):
+        with pytest.raises(WireError, match="map key"):
+            decode(msgpack.packb({key: 1}, use_bin_type=True))
+    with pytest.raises(WireError, match="map key"):
+        decode(b"\x81" + encode((1, 2)) + b"\x01")  # a tuple as a key
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [[2**40, 2**40, 0], [0, 2**62], [2**33, 2**33, 2**33, 0], [1] * 40, [2**31, 2**31]],
+    ids=repr,
+)  # fmt: skip
+def test_shapes_beyond_the_element_cap_are_refused_even_when_empty(shape):
+    # a zero among the dimensions makes the product 0, but NumPy still multiplies the others
+    with pytest.raises(WireError):
+        decode(array_ext("<f8", shape, b""))
+
+
+def test_a_shape_whose_int64_product_wraps_to_the_byte_count_is_refused():
+    # 2**61 * 2**3 * 8 bytes wraps to 0 in int64 arithmetic; Python integers do not wrap
+    with pytest.raises(WireError):
+        decode(array_ext("<f8", [2**61, 2**3], b""))
+    with pytest.raises(WireError):
+        decode(array_ext("|u1", [2**32 + 1, 2**32 - 1], b"\x00"))  # 2**64 - 1 ≡ -1
+
+
+def test_scan_walks_every_form_of_msgpack():
+    value = {"a": [None, True, False, -1, -33, 127, 128, 2**16, 2**33, -(2**40), 1.5,
+                   np.float32(2.5), "s" * 40, "t" * 300, "u" * 70_000, b"b" * 300,
+                   b"c" * 70_000, list(range(20)), {str(i): i for i in range(20)}],
+             "ext": [(1,) * 20, np.arange(3), Handle(1, 2), PublicFn("f", (1,)),
+                     np.random.default_rng(0)]}  # fmt: skip
+    data = encode(value)
+    wire.scan(data)
+    got = decode(data)
+    assert got["a"][:11] == value["a"][:11] and got["a"][14] == value["a"][14]

@@ -13,6 +13,7 @@ depends on nothing but the standard library, NumPy and msgpack.
 from __future__ import annotations
 
 import json
+import math
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 import msgpack
 import numpy as np
 
-MAX_MESSAGE = 256 * 1024 * 1024  # one call's arguments or result; far above any exercise
+MAX_MESSAGE = 256 * 1024 * 1024  # one request (a call's arguments); replies: REPLY below
 MAX_DEPTH = 32  # nested tuples, handles, functions: msgpack's C unpacker recurses on the C stack
 _HEADER = struct.Struct("!I")
 
@@ -38,6 +39,37 @@ _DTYPES = {
 
 class WireError(ValueError):
     """A message that is not well-formed plain data."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What one message may cost the side that decodes it. Every bound is checked on the bytes
+    before msgpack builds a single object, so a hostile message is refused at the price of
+    reading it, never of what it would unpack to."""
+
+    message_bytes: int  # the frame (checked from its header, before it is read)
+    items: int  # every msgpack object, scalars included, in the message and its extensions
+    depth: int  # containers and extensions nested in one another
+    container: int  # elements of one list, pairs of one map
+    text: int  # bytes of one string (UTF-8)
+    copied_bytes: int  # strings, bytes and extension payloads, each level counted: the copies
+    array_elements: int  # of one array (also bounds each dimension)
+
+
+# A request comes from the trusted side (the largest a suite sends is a few MB); a reply comes
+# from student code. The largest honest reply is about 7 MB (the optimizers' 300000×2 float64
+# vectorization input coming back as its post-call state, plus the result): 32 MB is four times
+# that. Decoding one reply then holds at most the frame, 4 × 32 MB of copies (an array nested in
+# a tuple is copied once per level by msgpack) and 32 MB of arrays; 100,000 objects are at most
+# a few MB of Python objects, far above an honest reply (a few hundred: a dict of signatures).
+REQUEST = Bounds(MAX_MESSAGE, 2_000_000, MAX_DEPTH, 1_000_000, 1 << 24, 4 * MAX_MESSAGE, MAX_MESSAGE)
+REPLY = Bounds(32 << 20, 100_000, MAX_DEPTH, 100_000, 1 << 20, 4 * (32 << 20), 32 << 20)
+_BITS = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8, 0xCA: 4, 0xCB: 8}
+_FIXEXT = {0xD4: 1, 0xD5: 2, 0xD6: 4, 0xD7: 8, 0xD8: 16}
+_SIZED = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
+_LONG = {0xDC: 2, 0xDD: 4, 0xDE: 2, 0xDF: 4}
+_MSGPACK_EXTS = (_EXT_TUPLE, _EXT_ARRAY, _EXT_SCALAR, _EXT_HANDLE, _EXT_FN)  # payload is msgpack
+_MAX_RNG_STATE = 1 << 14  # JSON of a bit generator's state (MT19937's, the largest: ~7 KB)
 
 
 @dataclass(frozen=True)
@@ -93,25 +125,37 @@ def _overlaps(shape: Any, strides: Any, itemsize: int) -> bool:
     return False
 
 
-def _array_from(parts: object) -> np.ndarray:
+def _array_from(parts: object, bounds: Bounds = REPLY, room: list[int] | None = None) -> np.ndarray:
+    """An array from [dtype, shape, bytes(, strides, offset)]: every size is checked in Python
+    integers (no overflow) before anything is allocated; ``room`` is what all the arrays of
+    the message may still hold, in bytes."""
     if not (isinstance(parts, list) and len(parts) in (3, 5)):
         raise WireError("malformed array")
     dtype_str, shape, raw = parts[:3]
-    if dtype_str not in _DTYPES or not isinstance(raw, bytes):
-        raise WireError(f"refused dtype {dtype_str!r}")
-    if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+    if not (isinstance(dtype_str, str) and dtype_str in _DTYPES) or not isinstance(raw, bytes):
+        raise WireError(f"refused dtype {str(dtype_str)[:20]!r}")
+    if not (isinstance(shape, list) and len(shape) <= 32
+            and all(type(n) is int and 0 <= n <= bounds.array_elements for n in shape)):  # fmt: skip
         raise WireError("malformed shape")
     dtype = np.dtype(dtype_str)
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)
+    if math.prod(n for n in shape if n) > bounds.array_elements:  # numpy's own size limit too
+        raise WireError(f"an array of more than {bounds.array_elements} elements")
+    nbytes = count * dtype.itemsize
+    if room is not None:
+        room[0] -= len(raw)
+        if room[0] < 0:
+            raise WireError("the arrays of the message hold more bytes than the message")
     if len(parts) == 3:
-        if count * dtype.itemsize != len(raw):
+        if nbytes != len(raw):
             raise WireError("array bytes do not match its shape")
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     strides, offset = parts[3], parts[4]
     if not (isinstance(strides, list) and len(strides) == len(shape)
-            and all(type(n) is int for n in strides) and type(offset) is int):  # fmt: skip
+            and all(type(n) is int and abs(n) <= 1 << 62 for n in strides)
+            and type(offset) is int):  # fmt: skip
         raise WireError("malformed strides")
-    if count * dtype.itemsize > len(raw) or _overlaps(shape, strides, dtype.itemsize):
+    if nbytes > len(raw) or _overlaps(shape, strides, dtype.itemsize):
         raise WireError("a view whose elements overlap (a broadcast) is not plain data")
     if count:  # every element the view can reach lies inside the bytes sent
         low = offset + sum(min(0, (n - 1) * st) for n, st in zip(shape, strides))
@@ -177,17 +221,125 @@ def encode(value: Any, keep: Callable[[Any], Handle] | None = None) -> bytes:
     return _pack(value)
 
 
-def decode(data: bytes) -> Any:
-    """Unpack a message; raises WireError for anything that is not plain data."""
+class _Budget:
+    def __init__(self, bounds: Bounds):
+        self.bounds = bounds
+        self.items = bounds.items
+        self.copied = bounds.copied_bytes
 
+    def copy(self, size: int) -> None:
+        self.copied -= size
+        if self.copied < 0:
+            raise WireError(f"the message unpacks to more than {self.bounds.copied_bytes} bytes")
+
+
+def scan(data: bytes, bounds: Bounds = REPLY) -> None:
+    """Walk one msgpack message without building anything: every bound of ``bounds`` is checked,
+    extension payloads are walked too, and exactly one object must fill ``data``. Raises
+    WireError."""
+    if len(data) > bounds.message_bytes:
+        raise WireError(f"message of {len(data)} bytes is over the limit")
+    _scan(data, _Budget(bounds), 0)
+
+
+def _scan(data: bytes, budget: _Budget, outer_depth: int) -> None:
+    bounds, size, pos = budget.bounds, len(data), 0
+    remaining = [1]  # objects still to read at each open level; the bottom one is the message
+
+    def take(count: int) -> int:
+        nonlocal pos
+        if pos + count > size:
+            raise WireError("truncated message")
+        start = pos
+        pos += count
+        return start
+
+    def length(width: int) -> int:
+        start = take(width)
+        return int.from_bytes(data[start : start + width], "big")
+
+    while remaining:
+        if remaining[-1] == 0:
+            remaining.pop()
+            continue
+        remaining[-1] -= 1
+        budget.items -= 1
+        if budget.items < 0:
+            raise WireError(f"more than {bounds.items} objects in one message")
+        code = data[take(1)]
+        count = -1  # the elements of a container opened here
+        if code <= 0x7F or code >= 0xE0 or code in (0xC0, 0xC2, 0xC3):
+            continue
+        if 0x80 <= code <= 0x8F:
+            count = 2 * (code & 0x0F)
+        elif 0x90 <= code <= 0x9F:
+            count = code & 0x0F
+        elif code in _LONG:
+            count = length(_LONG[code]) * (2 if code >= 0xDE else 1)
+        elif code in _BITS:
+            take(_BITS[code])
+        elif 0xA0 <= code <= 0xBF or code in (0xD9, 0xDA, 0xDB):  # str
+            n = code & 0x1F if code <= 0xBF else length(_SIZED[code])
+            if n > bounds.text:
+                raise WireError(f"a string of more than {bounds.text} bytes")
+            budget.copy(n)
+            take(n)
+        elif code in (0xC4, 0xC5, 0xC6):  # bin
+            n = length(_SIZED[code])
+            budget.copy(n)
+            take(n)
+        elif code in (0xC7, 0xC8, 0xC9):  # ext 8/16/32
+            n = length(_SIZED[code])
+            kind = data[take(1)]
+            _scan_ext(kind, data, take(n), n, budget, outer_depth + len(remaining))
+        elif code in _FIXEXT:
+            n = _FIXEXT[code]
+            kind = data[take(1)]
+            _scan_ext(kind, data, take(n), n, budget, outer_depth + len(remaining))
+        else:
+            raise WireError(f"byte 0x{code:02x} is not msgpack")
+        if count >= 0:
+            if count > bounds.container * (2 if code in (0xDE, 0xDF) or 0x80 <= code <= 0x8F else 1):
+                raise WireError(f"a container of more than {bounds.container} elements")
+            if outer_depth + len(remaining) > bounds.depth:
+                raise WireError(f"nested deeper than {bounds.depth} levels")
+            remaining.append(count)
+    if pos != size:
+        raise WireError("bytes after the end of the message")
+
+
+def _scan_ext(kind: int, data: bytes, start: int, n: int, budget: _Budget, depth: int) -> None:
+    if depth + 1 > budget.bounds.depth:
+        raise WireError(f"nested deeper than {budget.bounds.depth} levels")
+    budget.copy(n)  # msgpack hands ext_hook a copy of the payload
+    if kind in _MSGPACK_EXTS:
+        _scan(data[start : start + n], budget, depth + 1)
+    elif kind == _EXT_RNG:
+        if n > _MAX_RNG_STATE:
+            raise WireError("a generator state that is too long")
+    else:  # 0-127 unknown to us; 128-255 are msgpack's reserved negative codes (-1: timestamp)
+        raise WireError(f"unknown extension type {kind if kind < 128 else kind - 256}")
+
+
+def decode(data: bytes, bounds: Bounds = REPLY) -> Any:
+    """Unpack a message within ``bounds`` (the default: what the trusted side accepts from the
+    jail); raises WireError for anything that is not plain data or is over a bound."""
+    scan(data, bounds)
     depth = 0
+    # (the frame's own size is bounded by recv and scan; unpackb takes no max_buffer_size)
+    limits = dict(
+        max_str_len=bounds.text,
+        max_bin_len=bounds.message_bytes, max_array_len=bounds.container,
+        max_map_len=bounds.container, max_ext_len=bounds.message_bytes,
+    )  # fmt: skip
+    arrays = [bounds.message_bytes]  # the bytes all decoded arrays may hold together
 
     def ext_hook(code: int, payload: bytes) -> Any:
         nonlocal depth
         depth += 1
         try:
-            if depth > MAX_DEPTH:
-                raise WireError(f"nested deeper than {MAX_DEPTH} levels")
+            if depth > bounds.depth:
+                raise WireError(f"nested deeper than {bounds.depth} levels")
             return _ext(code, payload)
         finally:
             depth -= 1
@@ -196,17 +348,23 @@ def decode(data: bytes) -> Any:
         if code == _EXT_TUPLE:
             return tuple(_unpack(payload))
         if code in (_EXT_ARRAY, _EXT_SCALAR):
-            array = _array_from(msgpack.unpackb(payload, raw=False))
+            array = _array_from(msgpack.unpackb(payload, raw=False, **limits), bounds, arrays)
             return array[()] if code == _EXT_SCALAR else array
         if code == _EXT_RNG:
             return _generator_from(payload)
         if code == _EXT_HANDLE:
-            generation, ident = msgpack.unpackb(payload)
+            parts = msgpack.unpackb(payload, **limits)
+            if not (isinstance(parts, list) and len(parts) == 2):
+                raise WireError("malformed handle")
+            generation, ident = parts
             if type(generation) is not int or type(ident) is not int:
                 raise WireError("malformed handle")
             return Handle(generation, ident)
         if code == _EXT_FN:
-            name, args = _unpack(payload)
+            parts = _unpack(payload)
+            if not (isinstance(parts, list) and len(parts) == 2 and isinstance(parts[1], list)):
+                raise WireError("malformed function reference")
+            name, args = parts
             if not isinstance(name, str):
                 raise WireError("malformed function reference")
             return PublicFn(name, tuple(args))
@@ -214,7 +372,7 @@ def decode(data: bytes) -> Any:
 
     def _unpack(payload: bytes) -> Any:
         return msgpack.unpackb(
-            payload, ext_hook=ext_hook, raw=False, strict_map_key=False, use_list=True
+            payload, ext_hook=ext_hook, raw=False, strict_map_key=False, use_list=True, **limits
         )
 
     try:
@@ -228,7 +386,8 @@ def decode(data: bytes) -> Any:
 
 
 def _refuse_foreign(value: Any) -> None:
-    """msgpack decodes its own timestamp extension without asking ext_hook: refuse it."""
+    """msgpack decodes its own timestamp extension without asking ext_hook: refuse it; and a
+    map's keys are strings or integers, never anything else a message could build."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -237,7 +396,8 @@ def _refuse_foreign(value: Any) -> None:
         if isinstance(item, (list, tuple)):
             stack.extend(item)
         elif isinstance(item, dict):
-            stack.extend(item.keys())
+            if not all(type(key) in (str, int) for key in item):
+                raise WireError("a map key that is not a string or an integer")
             stack.extend(item.values())
         elif isinstance(item, PublicFn):
             stack.extend(item.args)
@@ -258,8 +418,9 @@ def _recv_exact(sock: Any, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def recv(sock: Any) -> bytes:
+def recv(sock: Any, bounds: Bounds = REPLY) -> bytes:
+    """One frame; its size is checked from the header, before a byte of it is read."""
     (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
-    if size > MAX_MESSAGE:
+    if size > bounds.message_bytes:
         raise WireError(f"message of {size} bytes is over the limit")
     return _recv_exact(sock, size)
