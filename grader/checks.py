@@ -21,6 +21,10 @@ the values themselves: those are the hidden data. A wrong call of a check (a ``s
   A jail call also spends CPU moving its arrays (about 15-30 ns per float64 value, and a first
   call in a fresh worker several times that), which a cheap reference does not: time the student
   with ``best_cpu_time`` (the best of 2 calls) and pass ``overhead_s=transfer_seconds(...)``.
+- Both timing checks take the timed call's result (``got=``) and its reference (``want=``, or
+  ``verify=`` for random outputs) and check the values first: a fast wrong answer is no
+  vectorized version. ``fastest_of`` times calls on distinct inputs, so that an answer stored
+  by one call cannot be the one timed.
 - ``faster_than_loop(student_s, loop_s, what)``: the student's time against a plain Python loop
   timed on the trusted side, for references so cheap or so costly that a ratio to them cannot
   tell the slowest vectorized code from the fastest loop (e.g. ``np.tanh`` vs ``math.tanh``).
@@ -53,9 +57,11 @@ __all__ = [
     "between",
     "cpu_time_of",
     "best_cpu_time",
+    "fastest_of",
     "transfer_seconds",
     "vectorized",
     "faster_than_loop",
+    "received",
 ]
 
 Hint = L | Sequence[L] | None
@@ -348,14 +354,28 @@ def cpu_time_of(fn: Callable[..., T], *args: Any, **kw: Any) -> tuple[T, float]:
 def best_cpu_time(
     student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any
 ) -> tuple[Any, float]:
-    """``(result, seconds)``: the best of ``repeat`` calls of ``student.cpu_time(fn, ...)``; the
-    first call into a fresh worker pays for page faults of its new buffers."""
+    """``(result, seconds)`` of the fastest of ``repeat`` calls of ``student.cpu_time(fn, ...)``
+    (the first call into a fresh worker pays for page faults of its new buffers): the result is
+    that call's, so the timing check verifies the very call whose time counts. The calls get
+    the same arguments: where a stored answer could be handed back, use ``fastest_of``."""
     best = math.inf
     result: Any = None
     for _ in range(repeat):
-        result, seconds = student.cpu_time(fn, *args, **kw)
-        best = min(best, seconds)
+        got, seconds = student.cpu_time(fn, *args, **kw)
+        if seconds < best:
+            best, result = seconds, got
     return result, best
+
+
+def fastest_of(student: Any, fn: str, calls: Sequence[tuple[Any, ...]]) -> tuple[Any, float, int]:
+    """``(result, seconds, i)`` of the fastest call of ``fn``, one call per argument tuple of
+    ``calls``: give each call other values, so that no call can return an answer stored by an
+    earlier one (a loop run once, then its stored result) and be the one timed."""
+    if not calls:
+        raise ValueError("fastest_of needs at least one call")
+    runs = [student.cpu_time(fn, *args) for args in calls]
+    i = min(range(len(runs)), key=lambda k: runs[k][1])
+    return runs[i][0], runs[i][1], i
 
 
 def transfer_seconds(*arrays: np.ndarray) -> float:
@@ -365,11 +385,27 @@ def transfer_seconds(*arrays: np.ndarray) -> float:
     from grader.jail import wire
 
     def move(array: np.ndarray) -> None:
-        received = wire.decode(wire.encode([array]))[0]
-        np.array_equal(received.copy(), received, equal_nan=True)
-        wire.decode(wire.encode([received]))
+        arrived = wire.decode(wire.encode([array]))[0]
+        np.array_equal(arrived.copy(), arrived, equal_nan=True)
+        wire.decode(wire.encode([arrived]))
 
     return sum(cpu_time_of(move, np.asarray(a))[1] for a in arrays)
+
+
+def _timed_result(
+    got: Any, want: Any, verify: Callable[[Any], None] | None, what: L, hint: Hint, like: Any,
+    kind: str, rtol: float | None, atol: float | None,
+) -> None:
+    """The timed call's result is right: a time is only worth something for a right answer
+    (a fast ``np.zeros_like(x)`` for large inputs is no vectorized version)."""
+    if (want is None) == (verify is None):
+        raise TypeError("a timing check needs the timed result's reference: want= or verify=")
+    if verify is not None:
+        verify(got)
+        return
+    hints = (*_hints(hint), _TIMED_HINT)
+    close(got, want, like=want if like is None else like, what=what, hint=hints, rtol=rtol,
+          atol=atol, kind=kind)  # fmt: skip
 
 
 def vectorized(
@@ -380,12 +416,24 @@ def vectorized(
     floor: float = 0.02,
     hint: Hint = None,
     *,
+    got: Any,
+    want: Any = None,
+    verify: Callable[[Any], None] | None = None,
+    like: Any = None,
+    kind: str = "elementwise",
+    rtol: float | None = None,
+    atol: float | None = None,
     overhead_s: float = 0.0,
 ) -> None:
     """The student's CPU time is at most ``ratio * ref_s + floor + overhead_s`` seconds: a Python
     loop over a large array costs tens to hundreds of times NumPy's, a vectorized variant a few
-    times at most. ``overhead_s``: the jail's cost of moving the data (``transfer_seconds``)."""
+    times at most. ``overhead_s``: the jail's cost of moving the data (``transfer_seconds``).
+
+    ``got`` is the result of the call that took ``student_s``; it must be right first: equal to
+    ``want`` (``close`` with ``kind`` for the dtype of ``like``), or, for a random output,
+    accepted by ``verify(got)`` (which raises ``Failure``)."""
     _check_what(what)
+    _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
     if student_s > ratio * ref_s + floor + overhead_s:
         times = student_s / ref_s if ref_s > 0 else math.inf
         _fail(
@@ -407,6 +455,13 @@ def faster_than_loop(
     loop_s: float,
     what: L,
     *,
+    got: Any,
+    want: Any = None,
+    verify: Callable[[Any], None] | None = None,
+    like: Any = None,
+    kind: str = "elementwise",
+    rtol: float | None = None,
+    atol: float | None = None,
     fraction: float = 0.5,
     overhead_s: float = 0.0,
     ref_s: float | None = None,
@@ -417,8 +472,10 @@ def faster_than_loop(
     ``math``), timed on the trusted side. Measured on activations (5e5 float32 values, sorted so
     that masks are branch-predictable): the slowest vectorized variants (np.piecewise, boolean
     masks) take at most about 0.2 of that loop, loops over NumPy elements and np.vectorize 1 to
-    4 times it. ``ref_s`` only adds the reference's time to the message."""
+    4 times it. ``ref_s`` only adds the reference's time to the message. ``got``, ``want``,
+    ``verify``: the timed call's result and how it is checked, as for ``vectorized``."""
     _check_what(what)
+    _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
     if student_s > fraction * loop_s + overhead_s:
         ref_en = f", NumPy's vectorized version {ref_s:.2g} s" if ref_s is not None else ""
         ref_ru = f", векторизованная версия на NumPy — {ref_s:.2g} с" if ref_s is not None else ""
@@ -434,6 +491,12 @@ def faster_than_loop(
         )
 
 
+_TIMED_HINT = L(
+    "this was the timed call: its result must be right too (a fast wrong answer is not a "
+    "vectorized version)",
+    "это вызов, время которого измерялось: его результат тоже должен быть верным (быстрый "
+    "неверный ответ — не векторизованная версия)",
+)
 _LOOP_HINT = L(
     "use NumPy operations on whole arrays (np.where, np.exp, comparisons, masks) "
     "instead of a Python loop, np.vectorize or a list comprehension",
@@ -492,6 +555,35 @@ def _is_number(value: Any) -> bool:
     )
 
 
+def received(got: Any) -> L:
+    """What a result is, for a message ("a list of 2 items", "an array of shape (3,)"), never
+    its values: e.g. ``L(f"expected a tuple (out, cache), got {r.en}", ...)`` with
+    ``r = checks.received(got)``."""
+    if got is None:
+        return L("None", "None")
+    if isinstance(got, Handle):
+        return L("an object that is not plain data (it stayed in the jail)",
+                 "объект, не являющийся простыми данными (он остался в песочнице)")  # fmt: skip
+    if isinstance(got, list):
+        return L(f"a list of {_items(len(got))}", f"список (list) из {len(got)} элементов")
+    if isinstance(got, tuple):
+        return L(f"a tuple of {_items(len(got))}", f"кортеж (tuple) из {len(got)} элементов")
+    if isinstance(got, dict):
+        return L(f"a dict of {len(got)} entries", f"словарь (dict) из {len(got)} записей")
+    if isinstance(got, (bool, np.bool_)):
+        return L("a bool", "логическое значение (bool)")
+    if _is_number(got):
+        return L("a single number", "одно число")
+    if isinstance(got, np.ndarray):
+        shape = _shape_text(got.shape)
+        return L(f"an array of shape {shape}", f"массив формы {shape}")
+    return L(type(got).__name__, f"объект типа {type(got).__name__}")
+
+
+def _items(n: int) -> str:
+    return "1 item" if n == 1 else f"{n} items"
+
+
 def _describe_type(got: Any, expected: L) -> L:
     """"returned <what got is>, <expected>"; ``expected`` is a whole phrase in each language
     ("expected a NumPy array" / "ожидался массив NumPy")."""
@@ -500,23 +592,8 @@ def _describe_type(got: Any, expected: L) -> L:
             f"returned None, {expected.en} (is a `return` missing?)",
             f"возвращено None, {expected.ru} (не забыт ли `return`?)",
         )
-    if isinstance(got, Handle):
-        en = "an object that is not plain data"
-        ru = "возвращён объект, не являющийся простыми данными"
-    elif isinstance(got, list):
-        en, ru = "a list", "возвращён список (list)"
-    elif isinstance(got, tuple):
-        en, ru = f"a tuple of {len(got)}", f"возвращён кортеж (tuple) длины {len(got)}"
-    elif isinstance(got, (bool, np.bool_)):
-        en, ru = "a bool", "возвращено логическое значение (bool)"
-    elif _is_number(got):
-        en, ru = "a single number", "возвращено одно число"
-    elif isinstance(got, np.ndarray):
-        en = f"an array of shape {_shape_text(got.shape)}"
-        ru = f"возвращён массив формы {_shape_text(got.shape)}"
-    else:
-        en, ru = type(got).__name__, f"возвращён объект типа {type(got).__name__}"
-    return L(f"returned {en}, {expected.en}", f"{ru}, {expected.ru}")
+    what = received(got)
+    return L(f"returned {what.en}, {expected.en}", f"возвращено: {what.ru}; {expected.ru}")
 
 
 def _check_numeric(got: np.ndarray, *, zero_one: bool, what: L, hint: Hint) -> None:

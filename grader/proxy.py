@@ -13,6 +13,10 @@ a test that uses them fails too, and nothing else does.
 
 from __future__ import annotations
 
+import re
+import secrets
+import select
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +26,7 @@ import numpy as np
 from grader import cgroups
 from grader.jail.wire import Handle, PublicFn
 from grader.sandbox import Job, JobDied, Sandbox
+from grader.schema import ProtocolError, check_reply
 from grader.suite import (
     InvalidResult,
     JailFailure,
@@ -55,6 +60,7 @@ class TopicJail:
     warnings: set[str] = field(default_factory=set)
     output: bytearray = field(default_factory=bytearray)
     output_total: int = 0
+    job_output_shown: int = 0  # of the current worker's output, the bytes already in `output`
     crashes: list[str] = field(default_factory=list)
     # functions that ran out of time: not called again, so one hanging function cannot eat the
     # submission's time budget and with it the tests of the functions after it
@@ -77,26 +83,55 @@ class TopicJail:
         if self.load_problem is not None:
             raise JailFailure(self.load_problem.message)
         if self.job is not None and self.job.alive:
-            return self.job
+            if not _pending(self.job):
+                return self.job
+            # bytes nobody asked for (a thread of an earlier call writing to the channel):
+            # that worker is done; this test gets a fresh one and loses nothing
+            self.crashes.append("wrote to the jail's channel between calls")
+            self.job._end()
         self._collect_output()
         self.generation += 1
         try:
             self.job = self.sandbox.spawn()
             self.jobs.append(self.job)
-            reply = self.job.request(
-                {"op": "load", "files": self.files, "module": self.topic, "generation": self.generation},
-                self._remaining(self.sandbox.limits.load_seconds),
-            )
+            load = {"op": "load", "files": self.files, "module": self.topic, "generation": self.generation}
+            reply = self._exchange(self.job, load, self._remaining(self.sandbox.limits.load_seconds))
         except JobDied as death:
             self.load_problem = LoadProblem(_load_death_message(self.topic, death), death.kind)
             raise JailFailure(self.load_problem.message) from None
+        if self.generation == 1:
+            self._keep_import_output(self.job)
         if "import_error" in reply:
             self.load_problem = _import_problem(self.topic, reply["import_error"])
             self.close()
             raise JailFailure(self.load_problem.message)
-        self.functions = reply.get("functions") or {}
-        self.warnings.update(reply.get("warnings") or ())
+        self.functions = reply["functions"]
+        self.warnings.update(_capped(reply["warnings"]))  # printed at import: no test data yet
         return self.job
+
+    def _exchange(self, job: Job, message: dict, timeout: float) -> dict:
+        """One request with a fresh random id, and its reply checked against the op's schema.
+        A reply to another request, a second reply, or one that does not fit the schema is the
+        submission breaking the protocol: the worker is killed (JobDied, kind "protocol")."""
+        ident = secrets.token_hex(16)
+        reply = job.request({**message, "id": ident}, timeout)
+        problem: L | None = None
+        if reply.pop("id", None) != ident:
+            problem = L("a reply to another request", "ответ на другой запрос")
+        elif _pending(job):
+            problem = L("more than one reply to a request", "несколько ответов на один запрос")
+        else:
+            try:
+                check_reply(message["op"], reply)
+            except ProtocolError as error:
+                problem = error.message
+        if problem is not None:
+            job._end()
+            raise JobDied(
+                f"the submission broke the jail's protocol ({problem.en})", "protocol",
+                f"работа нарушила протокол песочницы ({problem.ru})",
+            )  # fmt: skip
+        return reply
 
     def close(self) -> None:
         if self.job is not None:
@@ -108,19 +143,52 @@ class TopicJail:
         """What the topic's jobs used, from their cgroups (once they have ended)."""
         return cgroups.combine([job.usage for job in self.jobs if job.usage is not None])
 
+    def _keep_import_output(self, job: Job) -> None:
+        """What the module printed while it was imported, before any test input existed in
+        the worker: the only student output a report shows. The agent flushed it into the pipe
+        before its reply; give the reader thread a moment to take it in."""
+        seen, stable = -1, 0
+        for _ in range(50):
+            if job.output_total == seen:
+                stable += 1
+                if stable == 2:
+                    break
+            else:
+                seen, stable = job.output_total, 0
+            time.sleep(0.002)
+        shown = bytes(job.output[: self.sandbox.limits.output_bytes])
+        self.output += shown
+        self.output_total += len(shown)
+        self.job_output_shown = len(shown)
+
     def _collect_output(self) -> None:
+        """Count what the finished worker printed; beyond its import output none is kept."""
         if self.job is not None:
-            room = self.sandbox.limits.output_bytes - len(self.output)
-            self.output += bytes(self.job.output[: max(room, 0)])
-            self.output_total += self.job.output_total
+            self.output_total += self.job.output_total - self.job_output_shown
+            self.job_output_shown = 0
             self.job.output.clear()
             self.job.output_total = 0
+
+    def output_text(self, lang: str) -> str:
+        """The student's output for the report: what the module printed at import (capped),
+        and how much more was printed during the tests, which is never shown."""
+        text = bytes(self.output).decode("utf-8", "replace")
+        hidden = self.output_total - len(self.output)
+        if hidden > 0:
+            note = L(
+                f"[{hidden} bytes printed during the tests are not shown: they could contain "
+                "the test inputs]",
+                f"[{hidden} байт, напечатанных во время тестов, не показаны: в них могут быть "
+                "входные данные тестов]",
+            )
+            text = f"{text}\n{note(lang)}" if text else note(lang)
+        return text
 
     # -- calls
     def request(self, message: dict, limit: float | None = None) -> dict:
         job = self.ensure_job()
         try:
-            return job.request(message, self._remaining(limit or self.sandbox.limits.call_seconds))
+            return self._exchange(job, message, self._remaining(limit or self.sandbox.limits.call_seconds))
         except JobDied as death:
             self.crashes.append(death.reason)
             what = message.get("fn", "the jail")
@@ -130,6 +198,13 @@ class TopicJail:
                     " (in an earlier test; not run again)", " (в одном из предыдущих тестов; повторно не запускалась)"
                 )
             raise JailFailure(failure) from None
+
+    def broke_protocol(self, job: Job, what: str, problem: L) -> JailFailure:
+        """End the worker for a reply that is well-formed but wrong for its request."""
+        job._end()
+        self.crashes.append(f"broke the protocol: {problem.en}")
+        return JailFailure(L(f"{what}: the submission broke the jail's protocol ({problem.en})",
+                             f"{what}: работа нарушила протокол песочницы ({problem.ru})"))  # fmt: skip
 
     def check_handles(self, value: Any) -> None:
         if isinstance(value, Handle) and value.jail_generation != self.generation:
@@ -172,15 +247,16 @@ class StudentModule:
     def put(self, value: Any) -> Handle:
         """Keep ``value`` in the jail; the handle can be passed to later calls."""
         reply = self._jail.request({"op": "put", "value": value})
-        return reply["result"]
+        handle: Handle = reply["result"]
+        return handle
 
     def fetch(self, handle: Handle) -> Any:
         """The current value of an object kept in the jail."""
         self._jail.check_handles(handle)
         reply = self._jail.request({"op": "fetch", "handle": handle})
-        if reply.get("lost_handle"):
+        if "lost_handle" in reply:
             raise JailFailure(L("an object kept in the jail was lost", "объект в песочнице потерян"))
-        return reply.get("result")
+        return reply["result"]
 
     def global_rng_digest(self) -> str:
         """A digest (hex) of the worker's global random states: NumPy's ``np.random`` (legacy
@@ -190,11 +266,7 @@ class StudentModule:
         The digest is computed inside the jail, by code the submission can patch: a suite may
         use it only to take points away (a changed digest), never to grant them; a patched
         probe hides nothing a behavioural test (same rng, same output) would not catch."""
-        reply = self._jail.request({"op": "rng_digest"})
-        digest = reply.get("result")
-        if not (isinstance(digest, str) and len(digest) == 64
-                and all(c in "0123456789abcdef" for c in digest)):  # fmt: skip
-            raise JailFailure(L("the jail sent a malformed reply", "песочница прислала искажённый ответ"))
+        digest: str = self._jail.request({"op": "rng_digest"})["result"]
         return digest
 
     def _call(self, fn: str, args: tuple, kwargs: dict) -> tuple[Any, float]:
@@ -207,9 +279,17 @@ class StudentModule:
         before = job.cpu_seconds()
         reply = jail.request({"op": "call", "fn": fn, "args": list(args), "kwargs": kwargs})
         seconds = max(0.0, job.cpu_seconds() - before)
-        jail.warnings.update(reply.get("warnings") or ())
+        jail.warnings.update(_call_warnings(reply.get("warnings", [])))
         if "result" in reply:
-            _mirror_mutation(args, kwargs, reply.get("mutated") or {})
+            places = list(enumerate(args)) + list(kwargs.items())
+            arrays = {key: value for key, value in places if isinstance(value, np.ndarray)}
+            rngs = {key: value for key, value in places if isinstance(value, np.random.Generator)}
+            if set(reply["inputs"]) != set(arrays) or set(reply["rngs"]) != set(rngs):
+                raise jail.broke_protocol(job, fn, L(
+                    "the reply does not give back the arguments the function received",
+                    "в ответе нет аргументов, которые получила функция"))  # fmt: skip
+            _mirror_mutation(arrays, reply["inputs"])
+            _advance(rngs, reply["rngs"])
             return reply["result"], seconds
         if "missing" in reply:
             raise MissingFunction(
@@ -217,33 +297,84 @@ class StudentModule:
             )
         if "raised" in reply:
             raise _raised(fn, reply["raised"])
-        if reply.get("lost_handle"):
+        if "lost_handle" in reply:
             raise JailFailure(L("an object kept in the jail was lost", "объект в песочнице потерян"))
-        if "invalid" in reply:
-            raise InvalidResult(
-                L(
-                    f"{fn} returned something that is not an array, a number or a tuple of them",
-                    f"{fn} вернула не массив, не число и не кортеж из них",
-                )
+        raise InvalidResult(
+            L(
+                f"{fn} returned something that is not an array, a number or a tuple of them",
+                f"{fn} вернула не массив, не число и не кортеж из них",
             )
-        raise InvalidResult(L(f"{fn}: malformed reply from the jail", f"{fn}: ответ песочницы искажён"))
+        )
 
 
-def _mirror_mutation(args: tuple, kwargs: dict, mutated: Any) -> None:
-    """Apply the jail's in-place changes to the caller's arrays (see the module docstring)."""
-    if not isinstance(mutated, dict):
-        return
-    for key, value in mutated.items():
-        target = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)
-        if isinstance(target, np.random.Generator) and isinstance(value, np.random.Generator):
-            if type(target.bit_generator) is type(value.bit_generator):
-                target.bit_generator.state = value.bit_generator.state
-            continue
-        if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
-            if value.shape == target.shape and target.flags.writeable:
-                np.copyto(target, value, casting="unsafe")
-            else:  # the shape changed in place (resize): make the difference visible anyway
-                target[...] = np.nan if target.dtype.kind == "f" else 0
+def _mirror_mutation(sent: dict[Any, np.ndarray], came_back: dict[Any, np.ndarray]) -> None:
+    """Decide here, on the trusted side, whether the function wrote into its input: compare
+    each array the suite passed (untouched here since it was sent) with the post-call state of
+    the array the function received, and apply any difference to the suite's array, so that
+    ``x0 = x.copy(); student.f(x); checks.unchanged(x0, x, ...)`` sees it (see the module
+    docstring). The jail only reports what the arrays hold; no verdict of its own is used."""
+    for key, target in sent.items():
+        value = came_back[key]
+        if value.shape == target.shape and value.dtype == target.dtype:
+            if np.array_equal(value, target, equal_nan=target.dtype.kind in "fc"):
+                continue
+            if target.flags.writeable:
+                np.copyto(target, value)
+        elif target.flags.writeable:  # its shape or dtype changed in place (resize, .dtype =):
+            _spoil(target)  # no values to copy, but the suite must see that it changed
+
+
+def _spoil(array: np.ndarray) -> None:
+    """Change every value of ``array``, whatever they were."""
+    if array.dtype.kind in "fc":
+        array[...] = np.nan
+    elif array.dtype.kind == "b":
+        np.logical_not(array, out=array)
+    else:
+        array += 1  # integers wrap around: still a different value
+
+
+def _advance(sent: dict[Any, np.random.Generator], came_back: dict[Any, np.random.Generator]) -> None:
+    """The suite's generators continue where the function's copies stopped."""
+    for key, target in sent.items():
+        value = came_back[key]
+        if type(target.bit_generator) is type(value.bit_generator):
+            target.bit_generator.state = value.bit_generator.state
+
+
+def _pending(job: Job) -> bool:
+    """Whether the worker's channel holds bytes that no request asked for."""
+    try:
+        ready, _, _ = select.select([job.sock], [], [], 0)
+        return bool(ready) and bool(job.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except (OSError, ValueError):
+        return False  # closed: the next request finds out why
+
+
+# NumPy's floating-point warnings say which operation, never a value: those are shown as they
+# are; any other text raised during a call could carry the test's input and is not shown
+_NUMPY_WARNING = re.compile(
+    r"RuntimeWarning: (overflow|underflow|invalid value|divide by zero) encountered in "
+    r"(scalar )?(exp|expm1|log|log1p|divide|true_divide|multiply|power|add|subtract|square|"
+    r"sqrt|tanh|sinh|cosh|reciprocal|matmul|dot|reduce|cast|negative|absolute|maximum|"
+    r"minimum|where|sum|mean|var|std)"
+)
+
+
+def _call_warnings(texts: list[str]) -> list[str]:
+    shown = []
+    for text in texts[:20]:
+        if _NUMPY_WARNING.fullmatch(text):
+            shown.append(text)
+        else:
+            category = text.split(":", 1)[0][:60]
+            shown.append(f"{category} (message not shown: it could contain the test inputs / "
+                         "текст не показан: в нём могут быть входные данные тестов)")
+    return shown
+
+
+def _capped(texts: list[str]) -> list[str]:
+    return [text[:300] for text in texts[:20]]
 
 
 def _raised(fn: str, info: dict) -> Exception:

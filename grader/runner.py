@@ -191,9 +191,7 @@ class GradingPlugin:
             jail.close()
             self.jail = None
         status: TopicStatus = "not_gradable" if problems else "graded"
-        output = bytes(jail.output).decode("utf-8", "replace")
-        if jail.output_total > len(jail.output):
-            output += f"\n[… {jail.output_total - len(jail.output)} more bytes of output not kept]"
+        output = jail.output_text(self.lang)  # import-time output only: never the test inputs
         return TopicResult(
             topic, status, tests, max_score, "; ".join(p(self.lang) for p in problems),
             warnings=tuple(sorted(jail.warnings)), output=output, resources=jail.resources(),

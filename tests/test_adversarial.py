@@ -258,7 +258,7 @@ def test_printing_200_megabytes(tmp_path: Path) -> None:
     report, output, seconds = grade(tmp_path, {"activations.py": "FLOODED = []\n" + sabotage("relu", body)})
     assert report["score"] == report["max_score"]  # printing costs nothing but time
     assert len(output) < 2_000_000
-    assert "more bytes of output not kept" in report["topics"]["activations"]["output"]
+    assert "bytes printed during the tests are not shown" in report["topics"]["activations"]["output"]
 
 
 def test_no_network_even_to_localhost(tmp_path: Path) -> None:

@@ -263,25 +263,63 @@ def test_cpu_time_of_measures_this_threads_cpu_not_sleep():
     assert result.shape == (300_000,) and 0 < seconds < 1
 
 
+RIGHT = {"got": np.ones(3), "want": np.ones(3)}
+
+
 def test_vectorized():
-    checks.vectorized(0.05, 0.002, WHAT)  # 25 * 0.002 + 0.02 = 0.07
-    checks.vectorized(0.015, 0.0, WHAT)  # the floor absorbs a reference too fast to time
-    f = failure(checks.vectorized, 0.9, 0.002, WHAT)
+    checks.vectorized(0.05, 0.002, WHAT, **RIGHT)  # 25 * 0.002 + 0.02 = 0.07
+    checks.vectorized(0.015, 0.0, WHAT, **RIGHT)  # the floor absorbs a reference too fast to time
+    f = failure(checks.vectorized, 0.9, 0.002, WHAT, **RIGHT)
     assert "450 times" in f.message.en and f.hints
-    failure(checks.vectorized, 0.5, 0.01, WHAT, ratio=10, floor=0.0)
+    failure(checks.vectorized, 0.5, 0.01, WHAT, ratio=10, floor=0.0, **RIGHT)
 
 
 def test_vectorized_overhead_extends_the_budget():
-    failure(checks.vectorized, 0.09, 0.002, WHAT)
-    checks.vectorized(0.09, 0.002, WHAT, overhead_s=0.03)
+    failure(checks.vectorized, 0.09, 0.002, WHAT, **RIGHT)
+    checks.vectorized(0.09, 0.002, WHAT, overhead_s=0.03, **RIGHT)
 
 
 def test_faster_than_loop():
-    checks.faster_than_loop(0.03, 0.1, WHAT)
-    checks.faster_than_loop(0.05, 0.1, WHAT, overhead_s=0.02)
-    f = failure(checks.faster_than_loop, 0.12, 0.1, WHAT, ref_s=0.004)
+    checks.faster_than_loop(0.03, 0.1, WHAT, **RIGHT)
+    checks.faster_than_loop(0.05, 0.1, WHAT, overhead_s=0.02, **RIGHT)
+    f = failure(checks.faster_than_loop, 0.12, 0.1, WHAT, ref_s=0.004, **RIGHT)
     assert "as slow as a Python loop" in f.message.en and "0.004" in f.message.en and f.hints
     assert "цикл Python" in f.message.ru
+
+
+@pytest.mark.parametrize("check", [checks.vectorized, checks.faster_than_loop])
+def test_a_fast_wrong_answer_fails_the_timing_checks(check):
+    x = np.linspace(-1, 1, 50)
+    f = failure(check, 0.0001, 0.1, WHAT, got=np.zeros_like(x), want=np.maximum(x, 0), like=x)
+    assert "values off" in f.message.en
+    assert any("timed call" in h.en and "время которого измерялось" in h.ru for h in f.hints)
+
+    def verify(got):
+        checks.shape(got, (3, 3), WHAT)
+
+    failure(check, 0.0001, 0.1, WHAT, got=np.zeros(4), verify=verify)
+    check(0.0001, 0.1, WHAT, got=np.zeros((3, 3)), verify=verify)
+
+
+@pytest.mark.parametrize("check", [checks.vectorized, checks.faster_than_loop])
+def test_a_timing_check_without_a_reference_is_a_suite_bug(check):
+    with pytest.raises(TypeError):
+        check(0.0001, 0.1, WHAT)  # got= is required
+    with pytest.raises(TypeError):
+        check(0.0001, 0.1, WHAT, got=np.zeros(2))  # and want= or verify=
+    with pytest.raises(TypeError):
+        check(0.0001, 0.1, WHAT, got=np.zeros(2), want=np.zeros(2), verify=lambda got: None)
+
+
+def test_fastest_of_gives_the_fastest_calls_result_and_index():
+    class FakeStudent:
+        times = iter([0.5, 0.1, 0.3])
+
+        def cpu_time(self, fn, *args, **kw):
+            return (fn, args), next(self.times)
+
+    result, seconds, i = checks.fastest_of(FakeStudent(), "relu", [(1,), (2,), (3,)])
+    assert (result, seconds, i) == (("relu", (2,)), 0.1, 1)
 
 
 def test_transfer_seconds_grows_with_the_data():

@@ -3,14 +3,23 @@ write to the worker's socket (fd 3) or patch in the agent, and what the grader d
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grader.proxy import StudentModule, TopicJail
 from grader.sandbox import Limits, Sandbox
+from grader.suite import InvalidResult, JailFailure
 
 LIMITS = Limits(call_seconds=5.0, load_seconds=5.0)
 
@@ -61,3 +70,375 @@ def test_global_rng_digest_sees_global_draws_and_seeds(sandbox: Sandbox) -> None
             assert student.global_rng_digest() != before, fn
     finally:
         jail.close()
+
+
+# ----------------------------------------------------------------------------- hostile replies
+ATTACKS = r'''
+import os, sys, threading, time
+import msgpack
+import numpy as np
+import agent
+import wire
+
+
+def honest(x):
+    return x * 2
+
+
+def _request():
+    """The request the agent is answering, found in its frame: the student can read it."""
+    frame = sys._getframe()
+    while frame is not None:
+        request = frame.f_locals.get("request")
+        if isinstance(request, dict) and "id" in request:
+            return request
+        frame = frame.f_back
+    raise LookupError
+
+
+def _send(payload):
+    os.write(3, len(payload).to_bytes(4, "big") + payload)
+
+
+def raw_bytes_from_a_thread(x):
+    thread = threading.Thread(target=lambda: os.write(3, os.urandom(4096)))
+    thread.start()
+    thread.join()
+    return x * 2
+
+
+def nested_maps_250mb(x):
+    os.write(3, (250 << 20).to_bytes(4, "big"))
+    try:
+        for _ in range(250):
+            os.write(3, b"\x81\xa1k" * (1 << 18))
+    except OSError:
+        pass
+    time.sleep(30)
+
+
+def nested_maps_31mb(x):
+    unit = b"\x8f" + b"\xa1k\x80" * 15
+    _send(b"\xdc\xff\xff" + unit * ((31 << 20) // len(unit)))
+    time.sleep(30)
+
+
+def warning_not_a_string(x):
+    agent._warning_texts = lambda caught: [42]
+    return x * 2
+
+
+def bytes_disagree_with_shape(x):
+    wire._array_payload = lambda a: msgpack.packb(["<f8", [10], b"\0" * 8])
+    return x * 2
+
+
+def shape_overflows_int64(x):
+    wire._array_payload = lambda a: msgpack.packb(["<f8", [2**61, 8], b""])
+    return x * 2
+
+
+def reply_to_another_request(x):
+    _send(wire.encode({"result": x * 2, "inputs": {0: x}, "rngs": {}, "warnings": [],
+                       "id": "0" * 32}))
+    time.sleep(30)
+
+
+def one_extra_forged_reply(x):
+    _send(wire.encode({"result": np.zeros_like(x), "inputs": {0: x}, "rngs": {}, "warnings": [],
+                       "id": _request()["id"]}))
+    return x * 2
+
+
+def forged_reply_with_a_wrong_field(x):
+    _send(wire.encode({"result": x * 2, "inputs": {0: x}, "rngs": {}, "warnings": [],
+                       "extra": 1, "id": _request()["id"]}))
+    time.sleep(30)
+
+
+def forged_reply_missing_the_inputs(x):
+    _send(wire.encode({"result": x * 2, "rngs": {}, "warnings": [], "id": _request()["id"]}))
+    time.sleep(30)
+
+
+def inputs_of_another_argument(x):
+    _send(wire.encode({"result": x * 2, "inputs": {"y": x}, "rngs": {}, "warnings": [],
+                       "id": _request()["id"]}))
+    time.sleep(30)
+
+
+def a_list_of_a_million_numbers(x):
+    return [0.5] * 1_000_000
+'''
+
+HOSTILE = [
+    "raw_bytes_from_a_thread", "nested_maps_250mb", "nested_maps_31mb", "warning_not_a_string",
+    "bytes_disagree_with_shape", "shape_overflows_int64", "reply_to_another_request",
+    "forged_reply_with_a_wrong_field", "forged_reply_missing_the_inputs",
+    "inputs_of_another_argument",
+]  # fmt: skip
+
+
+def _peak_kib_since_reset() -> tuple[int, int]:
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")  # the peak (VmHWM) restarts from what is resident now
+    return _status("VmRSS"), 0
+
+
+def _status(field: str) -> int:
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith(field + ":"))
+
+
+@pytest.fixture
+def attacks(sandbox: Sandbox) -> Iterator[tuple[StudentModule, TopicJail]]:
+    student, jail = student_of(sandbox, ATTACKS)
+    yield student, jail
+    jail.close()
+
+
+@pytest.mark.parametrize("attack", HOSTILE)
+def test_a_hostile_reply_costs_its_call_and_nothing_else(attacks, attack: str) -> None:
+    """Each attack is scored as an error of its own call ("broke the protocol"), never a crash
+    of the grader; the honest function of the same module then runs in a fresh worker with the
+    right result, and the grader's memory grew by far less than the attack's bytes."""
+    student, jail = attacks
+    x = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(student.honest(x), 2 * x)
+    base, _ = _peak_kib_since_reset()
+    with pytest.raises(JailFailure) as failure:
+        getattr(student, attack)(x)
+    grew_mb = (_status("VmHWM") - base) // 1024
+    message = failure.value.message
+    assert "protocol" in message.en or "not plain data" in message.en or "malformed" in message.en, message.en
+    assert "протокол" in message.ru or "простыми данными" in message.ru, message.ru
+    assert grew_mb < 80, f"the grader grew by {grew_mb} MB decoding {attack}"
+    assert np.array_equal(student.honest(x), 2 * x)  # a fresh worker, the right answer
+    assert np.array_equal(x, np.arange(6.0).reshape(2, 3))
+
+
+def test_an_extra_forged_reply_is_never_taken_for_a_later_call(attacks) -> None:
+    """A second reply (here a forged one with the current id, then the agent's own) is either
+    the broken call's error or its answer, and is never read as the answer to the next call."""
+    student, jail = attacks
+    x = np.arange(6.0)
+    try:
+        student.one_extra_forged_reply(x)
+    except JailFailure as failure:
+        assert "protocol" in failure.message.en
+    for _ in range(3):
+        assert np.array_equal(student.honest(x), 2 * x)
+
+
+def test_a_result_too_big_to_cross_is_an_invalid_result_not_a_break(attacks) -> None:
+    student, jail = attacks
+    with pytest.raises(InvalidResult):
+        student.a_list_of_a_million_numbers(np.zeros(2))
+    assert np.array_equal(student.honest(np.ones(2)), np.full(2, 2.0))
+
+
+# ----------------------------------------------------------------------------- through the CLI
+ROOT = Path(__file__).resolve().parent.parent
+FAST = {"DLGRADE_LIMIT_CALL_SECONDS": "5", "DLGRADE_LIMIT_LOAD_SECONDS": "5"}
+_DRIVER = """
+import atexit, sys
+def peak():
+    with open("/proc/self/status") as f:
+        kib = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    print(f"[peak {kib}]", file=sys.stderr)
+atexit.register(peak)
+sys.argv = ["dlgrade", *sys.argv[1:]]
+from grader.cli import main
+main()
+"""
+
+
+def solution(topic: str) -> str:
+    return (ROOT / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
+
+
+def replaced(source: str, fn: str, new: str) -> str:
+    """``source`` with a new definition of ``fn`` appended (it wins at import)."""
+    assert re.search(rf"^def {fn}\(", source, flags=re.M), fn
+    return source + "\n\n" + textwrap.dedent(new).strip() + "\n"
+
+
+def grade(tmp_path: Path, topic: str, source: str, *extra: str) -> tuple[dict, str, int]:
+    """The report, everything printed, and the grader's peak resident memory in MB."""
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{topic}.py").write_text(source, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _DRIVER, "grade", str(folder), "--topic", topic, "--format", "json",
+         "--lang", "en", *extra],
+        capture_output=True, text=True, timeout=300, cwd=ROOT, env={**os.environ, **FAST},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    peak = int(re.findall(r"\[peak (\d+)\]", done.stderr)[-1]) // 1024
+    return json.loads(done.stdout), done.stdout + done.stderr, peak
+
+
+def lost(report: dict, topic: str) -> dict[str, dict]:
+    return {t["name"]: t for t in report["topics"][topic]["tests"] if t["points"] < t["max_points"]}
+
+
+HIDE_A_WRITE = {
+    "patched comparison": """
+        import agent
+        agent._same = lambda *args: True  # the agent's old in-jail verdict
+        def relu(x):
+            out = np.maximum(x, 0.0)
+            x[...] = 0.0
+            return out
+    """,
+    "dropped inputs": """
+        import agent
+        _op_call = agent.Worker.op_call
+        def _hiding(self, request):
+            reply = _op_call(self, request)
+            if request.get("fn") == "relu":
+                reply.pop("inputs", None)
+                reply.pop("mutated", None)
+            return reply
+        agent.Worker.op_call = _hiding
+        def relu(x):
+            out = np.maximum(x, 0.0)
+            x[...] = 0.0
+            return out
+    """,
+    "emptied inputs": """
+        import agent
+        _op_call = agent.Worker.op_call
+        def _hiding(self, request):
+            reply = _op_call(self, request)
+            if request.get("fn") == "relu":
+                reply["inputs"] = {}
+                reply["mutated"] = {}
+            return reply
+        agent.Worker.op_call = _hiding
+        def relu(x):
+            out = np.maximum(x, 0.0)
+            x[...] = 0.0
+            return out
+    """,
+}
+
+
+@pytest.mark.parametrize("how", sorted(HIDE_A_WRITE))
+def test_a_patched_agent_cannot_hide_a_write_into_the_input(tmp_path: Path, how: str) -> None:
+    """The trusted side decides "modified its input" from the post-call state of the arrays,
+    never from a verdict of the jail: patching the agent's comparison changes nothing, and a
+    reply without the arguments' state is a broken protocol. Either way the points go."""
+    source = replaced(solution("activations"), "relu", HIDE_A_WRITE[how])
+    report, _, _ = grade(tmp_path, "activations", source)
+    names = lost(report, "activations")
+    assert "input_not_modified[relu]" in names, sorted(names)
+    assert all("relu" in name and "relu_grad" not in name and "leaky" not in name
+               for name in names), sorted(names)  # fmt: skip
+
+
+def test_zeros_for_large_inputs_fail_the_vectorization_test(tmp_path: Path) -> None:
+    source = replaced(solution("activations"), "relu", """
+        def relu(x):
+            x = np.asarray(x)
+            if x.size > 10_000:
+                return np.zeros_like(x)  # fast, and wrong
+            return np.maximum(x, 0.0)
+    """)  # fmt: skip
+    report, _, _ = grade(tmp_path, "activations", source)
+    assert sorted(lost(report, "activations")) == ["vectorized[relu]"]
+
+
+def test_a_cached_answer_for_large_inputs_fails_the_vectorization_test(tmp_path: Path) -> None:
+    source = replaced(solution("activations"), "relu", """
+        _cache = {}
+        def relu(x):
+            x = np.asarray(x)
+            if x.size > 10_000:
+                key = x.shape
+                if key not in _cache:  # the slow loop once, then the stored answer
+                    _cache[key] = np.array([v if v > 0 else 0.0 for v in x.ravel().tolist()],
+                                           dtype=x.dtype).reshape(x.shape)
+                return _cache[key].copy()
+            return np.maximum(x, 0.0)
+    """)  # fmt: skip
+    report, _, _ = grade(tmp_path, "activations", source)
+    assert sorted(lost(report, "activations")) == ["vectorized[relu]"]
+
+
+def test_printing_every_input_shows_none_of_them(tmp_path: Path) -> None:
+    """A correct submission that prints what it receives keeps full marks, and the report
+    shows what it printed at import and none of the hidden inputs (checked against the
+    actual input of one hidden test, rebuilt from the seed)."""
+    source = solution("activations").replace("import numpy as np", textwrap.dedent("""
+        import builtins
+        import numpy as np
+        print("printed at import")
+        def _show(fn):
+            def shown(*args, **kwargs):
+                for a in args:  # all of a small input; of a large one (timed), its head
+                    values = np.asarray(a).ravel()[:1000].tolist()
+                    builtins.print("INPUT", getattr(a, "shape", None), repr(a), values)
+                return fn(*args, **kwargs)
+            return shown
+    """), 1)  # fmt: skip
+    source += "\n" + "\n".join(f"{fn} = _show({fn})" for fn in ("relu", "sigmoid", "elu", "tanh"))
+    report, everything, _ = grade(tmp_path, "activations", source, "--seed", "1234")
+    topic = report["topics"]["activations"]
+    assert topic["score"] == topic["max_score"]
+    assert "printed at import" in topic["output"]
+    assert "INPUT" not in everything
+    assert "not shown" in topic["output"]
+    # the input of test_input_not_modified[relu], as the suite built it with this seed
+    from grader.runner import seed_for
+
+    spec = importlib.util.spec_from_file_location(
+        "hidden_activations", ROOT / "course" / "activations" / "hidden" / "test_activations.py")
+    hidden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hidden)
+    x = hidden.values(np.random.default_rng(seed_for(1234, "test_input_not_modified[relu]")), (6, 7))
+    for value in x.ravel()[:10]:
+        for form in (repr(float(value)), f"{value:.8f}", np.array2string(np.array([value]))[1:-1]):
+            assert form not in everything, form
+
+
+NAMEDTUPLES = {
+    "batchnorm": ("batchnorm_forward", """
+        import collections
+        _Forward = collections.namedtuple("_Forward", "out cache")
+        _reference_forward = batchnorm_forward
+        def batchnorm_forward(x, gamma, beta, eps=1e-5):
+            out, cache = _reference_forward(x, gamma, beta, eps)
+            return _Forward(out, cache)
+    """),
+    "matrix_ops": ("linear_forward", """
+        import collections
+        class _Pair(tuple):
+            pass
+        _Cache = collections.namedtuple("_Cache", "x W b")
+        _reference_forward = linear_forward
+        def linear_forward(x, W, b):
+            out, cache = _reference_forward(x, W, b)
+            return _Pair((out, _Cache(*cache) if isinstance(cache, tuple) and len(cache) == 3 else cache))
+    """),
+}
+
+
+@pytest.mark.parametrize("topic", sorted(NAMEDTUPLES))
+def test_a_namedtuple_is_a_tuple(tmp_path: Path, topic: str) -> None:
+    fn, body = NAMEDTUPLES[topic]
+    report, _, _ = grade(tmp_path, topic, replaced(solution(topic), fn, body))
+    result = report["topics"][topic]
+    assert result["score"] == result["max_score"], {
+        n: t["message"] for n, t in lost(report, topic).items()}
+
+
+def test_expected_a_tuple_names_what_came(tmp_path: Path) -> None:
+    source = replaced(solution("matrix_ops"), "linear_forward", """
+        def linear_forward(x, W, b):
+            return x @ W + b  # the cache forgotten
+    """)  # fmt: skip
+    report, _, _ = grade(tmp_path, "matrix_ops", source)
+    messages = [t["message"] for t in lost(report, "matrix_ops").values()]
+    assert messages and any("expected a tuple (out, cache), got an array of shape (" in m
+                            for m in messages), messages

@@ -52,7 +52,9 @@ def f64(*arrays):
 def parts(got, n, what, names):
     """A result that must be a tuple of ``n`` (``(out, cache)``, ``(dx, dgamma, dbeta)``)."""
     if not (isinstance(got, (tuple, list)) and len(got) == n):
-        raise Failure(what + L(f": expected a tuple {names}", f": ожидался кортеж {names}"),
+        got_ = checks.received(got)
+        raise Failure(what + L(f": expected a tuple {names}, got {got_.en}",
+                               f": ожидался кортеж {names}, получено: {got_.ru}"),
                       [L(f"return {names[1:-1]} as a tuple", f"верните {names[1:-1]} кортежем")])
     return got
 
@@ -241,9 +243,11 @@ def test_bn_forward_vectorized(student, rng):
     # about 0.2 s (measured), far above 25 times the reference plus 20 ms
     x = batch(rng, 100_000, 1)
     gamma, beta = params(rng, 1)
-    _, ref_s = checks.cpu_time_of(ref.batchnorm_forward, x, gamma, beta)
-    _, student_s = student.cpu_time("batchnorm_forward", x, gamma, beta)
-    checks.vectorized(student_s, ref_s,
+    (want, _), ref_s = checks.cpu_time_of(ref.batchnorm_forward, x, gamma, beta)
+    got, student_s = student.cpu_time("batchnorm_forward", x, gamma, beta)
+    what = L("batchnorm_forward", "batchnorm_forward")
+    out, _ = parts(got, 2, what, "(out, cache)")
+    checks.vectorized(student_s, ref_s, got=out, want=want, like=x, kind="batchnorm",
                       what=L("batchnorm_forward on 100000 samples",
                              "batchnorm_forward на 100000 объектах"),
                       hint=HINT_VECTORIZED)
@@ -477,10 +481,17 @@ def test_bn_backward_vectorized(student, rng):
     gamma, beta = params(rng, 1)
     dout = rng.normal(size=x.shape)
     _, ref_cache = ref.batchnorm_forward(x, gamma, beta)
-    _, ref_s = checks.cpu_time_of(ref.batchnorm_backward, dout, ref_cache)
+    wants, ref_s = checks.cpu_time_of(ref.batchnorm_backward, dout, ref_cache)
     _, cache = forward(student, x, gamma, beta)
-    _, student_s = student.cpu_time("batchnorm_backward", dout, cache)
-    checks.vectorized(student_s, ref_s,
+    got, student_s = student.cpu_time("batchnorm_backward", dout, cache)
+
+    def verify(got):  # the timed call's three gradients
+        what = L("batchnorm_backward on 100000 samples", "batchnorm_backward на 100000 объектах")
+        grads = parts(got, 3, what, "(dx, dgamma, dbeta)")
+        for name, g, want in zip(("dx", "dgamma", "dbeta"), grads, wants):
+            checks.close(g, want, like=x, kind="batchnorm", what=what + L(f" ({name})", f" ({name})"))
+
+    checks.vectorized(student_s, ref_s, got=got, verify=verify,
                       what=L("batchnorm_backward on 100000 samples",
                              "batchnorm_backward на 100000 объектах"),
                       hint=L("sum over the batch with .sum(axis=0) and broadcast: no Python loop "

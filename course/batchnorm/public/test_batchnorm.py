@@ -22,7 +22,9 @@ def torch_case():
 
 def parts(got, n, fn, names):
     if not (isinstance(got, (tuple, list)) and len(got) == n):
-        raise Failure(L(f"{fn}: expected a tuple {names}", f"{fn}: ожидался кортеж {names}"))
+        got_ = checks.received(got)
+        raise Failure(L(f"{fn}: expected a tuple {names}, got {got_.en}",
+                        f"{fn}: ожидался кортеж {names}, получено: {got_.ru}"))
     return got
 
 

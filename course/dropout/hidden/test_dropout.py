@@ -264,15 +264,27 @@ def test_dropout_vectorized(student, seed):
     # Measured in the jail on a loaded 2-core machine, in units of the loop below after the
     # cost of moving the data: the corpus's vectorized variants (rng.choice masks the slowest,
     # a loop over the 60 rows included) take at most 0.35, loops over the elements 2.7 to 6.
-    x = _nonzero_x(np.random.default_rng([seed, 0]), (60, 5000), np.float32)
+    # two timed calls on other values each: the fastest one's output must be a dropout of its
+    # own x (every value 0 or x/(1 − p), a fraction p dropped), so neither zeros nor an answer
+    # stored by the first call pass
+    xs = [_nonzero_x(np.random.default_rng([seed, 0, k]), (60, 5000), np.float32) for k in range(2)]
+    x = xs[0]
     what = L("dropout_forward on a 60×5000 batch", "dropout_forward на батче 60×5000")
     overhead = checks.transfer_seconds(x) + 0.003  # + the fixed cost of a call
     _, ref_s = checks.cpu_time_of(ref.dropout_forward, x, 0.3, np.random.default_rng(1))
-    got, student_s = checks.best_cpu_time(student, "dropout_forward", x.copy(), 0.3,
-                                          np.random.default_rng([seed, 1]), repeat=2)
-    _out(got, x, what)
+    got, student_s, i = checks.fastest_of(student, "dropout_forward", [
+        (xk.copy(), 0.3, np.random.default_rng([seed, 1, k])) for k, xk in enumerate(xs)])
+
+    def verify(got):
+        out = _out(got, xs[i], what)
+        _check_values(out, xs[i], 0.3, what)
+        lo, hi = stats.binomial_band(out.size, 0.3)
+        checks.between(float(np.count_nonzero(out == 0)) / out.size, lo / out.size,
+                       hi / out.size, what=what, hint=DROP_HINT,
+                       name=L("the fraction of dropped units", "доля выключенных нейронов"))
+
     checks.faster_than_loop(student_s, _loop_seconds(x, 0.3), what, fraction=1.0,
-                            overhead_s=overhead, ref_s=ref_s)
+                            overhead_s=overhead, ref_s=ref_s, got=got, verify=verify)
 
 
 # ----------------------------------------------------------------------------- evaluation mode

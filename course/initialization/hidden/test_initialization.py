@@ -373,6 +373,22 @@ def test_init_vectorized(student, seed):
         what = L(f"{fn} on a {fan_in}×{fan_out} matrix", f"{fn} на матрице {fan_in}×{fan_out}")
         rng = np.random.default_rng(seed)
         _, ref_s = checks.cpu_time_of(getattr(ref, fn), fan_in, fan_out, rng)
-        got, student_s = checks.best_cpu_time(student, fn, fan_in, fan_out, rng, repeat=2)
-        checks.array(got, what)
-        checks.vectorized(student_s, ref_s, what, ratio=20, overhead_s=overhead)
+        # two timed calls, each with a generator of its own: the fastest one's matrix must
+        # have the right variance and come from its generator (a stored matrix leaves it as
+        # it was), so neither zeros nor the first call's answer pass
+        rngs = [np.random.default_rng([seed, k]) for k in range(2)]
+        got, student_s, i = checks.fastest_of(student, fn, [(fan_in, fan_out, r) for r in rngs])
+
+        def verify(got, fn=fn, i=i, what=what):
+            w = _weights(got, fan_in, fan_out, what)
+            scale = SCALE[fn](fan_in, fan_out, 1.0)
+            variance = scale**2 / 3.0 if fn.endswith("uniform") else scale**2
+            lo, hi = stats.chi2_ratio_band(w.size)  # wider than needed for a uniform: no false alarm
+            checks.between(float(np.mean(w * w)) / variance, lo, hi, what=what,
+                           name=L("mean(W²) / variance", "mean(W²) / дисперсия"))
+            if rngs[i].bit_generator.state == np.random.default_rng([seed, i]).bit_generator.state:
+                raise Failure(what + L(": the matrix did not come from rng (rng was not used)",
+                                       ": матрица получена не из rng (rng не использован)"))
+
+        checks.vectorized(student_s, ref_s, what, ratio=20, overhead_s=overhead, got=got,
+                          verify=verify)

@@ -41,7 +41,9 @@ def f64(*arrays):
 def parts(got, n, fn, names):
     """A result that must be a tuple of ``n`` (``(out, cache)``, ``(dx, dW, db)``...)."""
     if not (isinstance(got, (tuple, list)) and len(got) == n):
-        raise Failure(L(f"{fn}: expected a tuple {names}", f"{fn}: ожидался кортеж {names}"),
+        got_ = checks.received(got)
+        raise Failure(L(f"{fn}: expected a tuple {names}, got {got_.en}",
+                        f"{fn}: ожидался кортеж {names}, получено: {got_.ru}"),
                       [L(f"return {names[1:-1]} as a tuple", f"верните {names[1:-1]} кортежем")])
     return got
 
@@ -286,9 +288,10 @@ def test_linear_vectorized(student, rng):
     ru: linear_forward векторизована по объектам (без цикла Python по N)"""
     # a loop over 1e5 rows costs ~0.2 s (measured); x @ W + b about a millisecond
     x, W, b = layer(rng, 100_000, 3, 2)
-    _, ref_s = checks.cpu_time_of(ref.linear_forward, x, W, b)
-    _, student_s = student.cpu_time("linear_forward", x, W, b)
-    checks.vectorized(student_s, ref_s,
+    (want, _), ref_s = checks.cpu_time_of(ref.linear_forward, x, W, b)
+    got, student_s = student.cpu_time("linear_forward", x, W, b)
+    out, _ = parts(got, 2, "linear_forward", "(out, cache)")
+    checks.vectorized(student_s, ref_s, got=out, want=want, like=x, kind="linear",
                       what=L("linear_forward on 100000 samples", "linear_forward на 100000 объектах"),
                       hint=timing_hint("x @ W + b", "x @ W + b"))
 
@@ -375,9 +378,9 @@ def test_softmax_vectorized(student, rng):
     """softmax is vectorized over the rows (no Python loop over N)
     ru: softmax векторизован по строкам (без цикла Python по N)"""
     z = rng.normal(size=(100_000, 3))
-    _, ref_s = checks.cpu_time_of(ref.softmax, z)
-    _, student_s = student.cpu_time("softmax", z)
-    checks.vectorized(student_s, ref_s,
+    want, ref_s = checks.cpu_time_of(ref.softmax, z)
+    got, student_s = student.cpu_time("softmax", z)
+    checks.vectorized(student_s, ref_s, got=got, want=want, like=z, kind="linear",
                       what=L("softmax on 100000 rows", "softmax на 100000 строках"),
                       hint=timing_hint("np.exp and the row sums (axis=1, keepdims=True)",
                                        "np.exp и суммы по строкам (axis=1, keepdims=True)"))
@@ -509,10 +512,17 @@ def test_ce_vectorized(student, rng):
     # correct variants (logits[range(N), y] converts the range element by element): CPU time
     # cannot tell those apart, and this test does not try
     logits, y = rng.normal(size=(100_000, 3)), labels(rng, 100_000, 3)
-    _, ref_s = checks.cpu_time_of(ref.cross_entropy, logits, y)
-    _, student_s = student.cpu_time("cross_entropy", logits, y)
-    checks.vectorized(student_s, ref_s,
-                      what=L("cross_entropy on 100000 samples", "cross_entropy на 100000 объектах"),
+    (want_loss, want), ref_s = checks.cpu_time_of(ref.cross_entropy, logits, y)
+    got, student_s = student.cpu_time("cross_entropy", logits, y)
+    what = L("cross_entropy on 100000 samples", "cross_entropy на 100000 объектах")
+
+    def verify(got):  # the timed call's loss and dlogits
+        loss, dlogits = parts(got, 2, "cross_entropy", "(loss, dlogits)")
+        checks.close(loss, want_loss, like=logits, kind="loss", what=what + L(" (loss)", " (loss)"))
+        checks.close(dlogits, want, like=logits, kind="linear",
+                     what=what + L(" (dlogits)", " (dlogits)"))
+
+    checks.vectorized(student_s, ref_s, got=got, verify=verify, what=what,
                       hint=timing_hint("pick the true-class logits with logits[np.arange(N), y]",
                                        "выбирайте логиты верных классов через logits[np.arange(N), y]"))
 

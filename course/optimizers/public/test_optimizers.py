@@ -17,8 +17,9 @@ y = np.array([1.0, 2.0, 3.0, 0.5])
 
 def two(got, what):
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
-        raise Failure(what + L(": expected a tuple of two values",
-                               ": ожидался кортеж из двух значений"))
+        got_ = checks.received(got)
+        raise Failure(what + L(f": expected a tuple of two values, got {got_.en}",
+                               f": ожидался кортеж из двух значений, получено: {got_.ru}"))
     return got
 
 
