@@ -69,6 +69,7 @@ def load_course(root: Path | None = None) -> Course:
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    _known_keys(raw, path)
 
     def get(table: str, key: str, kind: type, default: object) -> object:
         value = raw.get(table, {}).get(key, default)
@@ -134,3 +135,19 @@ def _lang(value: object, path: Path) -> str:
     if value not in LANGS:
         raise ConfigError(f"{path}: [course] lang must be one of {', '.join(LANGS)}, not {value!r}")
     return str(value)
+
+
+# every key the grader reads: any other is a typo or a setting nothing uses, and an error
+_TABLES = {"course": {"name", "seed", "lang"}, "topics": None, "limits": None, "quiz": None}  # None: its parser checks
+
+
+def _known_keys(raw: dict[str, Any], path: Path) -> None:
+    for table, value in raw.items():
+        if table not in _TABLES:
+            raise ConfigError(f"{path}: unknown table [{table}]; known: {', '.join(f'[{t}]' for t in _TABLES)}")
+        keys = _TABLES[table]
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: [{table}] must be a table, not {value!r}")
+        if keys is not None and set(value) - keys:
+            unknown = ", ".join(sorted(set(value) - keys))
+            raise ConfigError(f"{path}: [{table}] unknown key(s) {unknown}; known: {', '.join(sorted(keys))}")

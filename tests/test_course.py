@@ -34,8 +34,10 @@ def test_no_topics_table_means_every_topic_of_the_contract(tmp_path: Path) -> No
      ("[topics.dropout]\nmax_points = 0\n", "max_points must be a positive number"),
      ("[topics]\ndropout = 3\n", "[topics.dropout] must be a table"),
      ("[topics.convolutions]\n", "unknown topic(s) convolutions"),
-     ("[course]\nlang = 'fr'\n", "[course] lang must be one of ru, en")],
-    ids=["weight", "zero-points", "not-a-table", "unknown-topic", "lang"],
+     ("[course]\nlang = 'fr'\n", "[course] lang must be one of ru, en"),
+     ("[course]\nsede = 1\n", "[course] unknown key(s) sede"),
+     ("[limit]\ncall_seconds = 3\n", "unknown table [limit]")],
+    ids=["weight", "zero-points", "not-a-table", "unknown-topic", "lang", "course-key", "table"],
 )  # fmt: skip
 def test_a_bad_topics_table_names_the_file_and_key(tmp_path: Path, toml: str, needle: str) -> None:
     with pytest.raises(ConfigError) as error:
