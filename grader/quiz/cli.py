@@ -57,7 +57,10 @@ def quiz() -> None:
 
 
 def _read_students(path: Path) -> list[str]:
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text; save the list of students as UTF-8") from None
     rows = csv.reader(io.StringIO(text))
     students = []
     for row in rows:

@@ -96,6 +96,8 @@ def read_responses(path: str | Path, banks: Mapping[str, Bank], topic: str | Non
         text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise UsageError(f"{path}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text; export the responses as UTF-8 (CSV UTF-8)") from None
     is_json = path.suffix.lower() == ".json" or text.lstrip()[:1] in ("[", "{")
     rows = _rows_json(text, str(path)) if is_json else _rows_csv(text, str(path))
     out = []

@@ -137,3 +137,24 @@ def test_the_olx_export_is_named_after_the_course(tmp_path):
         policy = json.loads(archive.extractfile(name).read())  # type: ignore[union-attr]
     (settings,) = policy.values()
     assert settings["display_name"] == load_course(ROOT).name
+
+
+def test_files_that_are_not_utf8_are_one_clear_error(tmp_path):
+    """A responses file, a students list or a bank saved in another encoding: exit 2, the file
+    named and what to do, never the grader's internal error (exit 3)."""
+    latin1 = "student,question,answer\nJosé,elu_negative_value,1\n".encode("latin-1")
+    (tmp_path / "responses.csv").write_bytes(latin1)
+    (tmp_path / "students.csv").write_bytes("José\n".encode("latin-1"))
+    course = tmp_path / "course"
+    shutil.copytree(COURSE / "activations", course / "activations", ignore=shutil.ignore_patterns("hidden", "public"))
+    shutil.copy(COURSE / "course.toml", course / "course.toml")
+    bank = course / "activations" / "quiz.yaml"
+    bank.write_bytes(bank.read_text(encoding="utf-8").encode("cp1251", errors="replace"))
+    runs = {
+        "responses.csv": run("grade", str(tmp_path / "responses.csv")),
+        "students.csv": run("render", "activations", "--students", str(tmp_path / "students.csv"), "--out", str(tmp_path)),
+        "quiz.yaml": CliRunner().invoke(quiz, ["render", "activations", "--student", "x", "--course", str(course)]),
+    }
+    for name, r in runs.items():
+        assert r.exit_code == 2, (name, r.output)
+        assert name in r.output and "UTF-8" in r.output, (name, r.output)
