@@ -192,6 +192,39 @@ RANGE = L(": wrong range of values", ": неверный диапазон зна
 VARIANCE = L(": wrong variance", ": неверная дисперсия")
 
 
+# ----------------------------------------------------------------------------- every initializer
+INITIALIZERS = ("xavier_uniform", "xavier_normal", "he_uniform", "he_normal")
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("fn", INITIALIZERS)
+def test_leaves_global_random_state(student, seed, fn):
+    """{fn} draws only from rng: NumPy's and Python's global random states stay as they were
+    ru: {fn} берёт случайность только из rng: глобальные генераторы NumPy и Python не меняются"""
+    # the first tests of the suite, so each makes the job's first call of its function:
+    # np.random.seed(0) inside it changes the global state only where it was not seed(0)'s
+    # already (a worker starts from the zygote's entropy-seeded state, which no constant seed
+    # gives back)
+    call = getattr(student, fn)
+    checks.leaves_global_random(student, lambda: call(30, 20, np.random.default_rng([seed, 1])),
+                                L(fn, fn))
+
+
+@pytest.mark.points(1)
+def test_xavier_gain_zero(student, seed):
+    """xavier_uniform and xavier_normal with gain = 0 give all zeros
+    ru: xavier_uniform и xavier_normal при gain = 0 дают одни нули"""
+    for k, fn in enumerate(("xavier_uniform", "xavier_normal")):
+        what = L(f"{fn} with gain = 0", f"{fn} при gain = 0")
+        got = getattr(student, fn)(30, 20, np.random.default_rng([seed, 2 + k]), gain=0.0)
+        w = _weights(got, 30, 20, what)  # its shape is the shape tests' business
+        checks.close(w, np.zeros(w.shape), like=np.float64, what=what,
+                     hint=L("use gain as given (`gain or 1.0` turns 0 into 1): a = 0 or σ = 0 "
+                            "makes every weight 0",
+                            "используйте gain как есть (`gain or 1.0` превращает 0 в 1): при "
+                            "a = 0 или σ = 0 все веса равны 0"))
+
+
 # ----------------------------------------------------------------------------- xavier_uniform
 @pytest.mark.points(1)
 def test_xavier_uniform_shape(student):
