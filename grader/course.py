@@ -86,18 +86,24 @@ def load_course(root: Path | None = None) -> Course:
     for key, value in raw.get("limits", {}).items():
         if key not in limit_fields:
             raise ConfigError(f"{path}: [limits] unknown key {key!r}; known: {', '.join(limit_fields)}")
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"{path}: [limits] {key} must be a positive number, not {value!r}")
-        limit_values[key] = int(value) if limit_fields[key] == "int" else float(value)
+        limit_values[key] = _limit(value, limit_fields[key] == "int", f"{path}: [limits] {key}")
     for key, kind in limit_fields.items():  # DLGRADE_LIMIT_CALL_SECONDS=2 and the like
         env_value = os.environ.get(f"DLGRADE_LIMIT_{key.upper()}")
         if env_value:
+            name = f"DLGRADE_LIMIT_{key.upper()}={env_value!r}"
             try:
-                limit_values[key] = int(env_value) if kind == "int" else float(env_value)
+                number: object = int(env_value) if kind == "int" else float(env_value)
             except ValueError:
-                raise ConfigError(f"DLGRADE_LIMIT_{key.upper()}={env_value!r} is not a number") from None
+                number = env_value
+            limit_values[key] = _limit(number, kind == "int", name)
 
-    seed = int(os.environ.get("DLGRADE_SEED") or str(get("course", "seed", int, 0)))
+    file_seed = get("course", "seed", int, 0)
+    seed = file_seed if isinstance(file_seed, int) else 0  # get() checked it is one
+    if env_seed := os.environ.get("DLGRADE_SEED"):
+        try:
+            seed = int(env_seed)
+        except ValueError:
+            raise ConfigError(f"DLGRADE_SEED={env_seed!r} is not an integer") from None
     return Course(
         root=root,
         name=str(get("course", "name", str, "course")),
@@ -151,3 +157,13 @@ def _known_keys(raw: dict[str, Any], path: Path) -> None:
         if keys is not None and set(value) - keys:
             unknown = ", ".join(sorted(set(value) - keys))
             raise ConfigError(f"{path}: [{table}] unknown key(s) {unknown}; known: {', '.join(sorted(keys))}")
+
+
+def _limit(value: object, integer: bool, where: str) -> int | float:
+    """A limit from the file or the environment: a positive number, an integer for counts and
+    sizes (a fraction is an error, never rounded away)."""
+    if integer and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+        raise ConfigError(f"{where} must be a positive integer, not {value!r}")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < float("inf"):
+        raise ConfigError(f"{where} must be a positive number, not {value!r}")
+    return value if integer else float(value)

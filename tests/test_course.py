@@ -43,3 +43,27 @@ def test_a_bad_topics_table_names_the_file_and_key(tmp_path: Path, toml: str, ne
     with pytest.raises(ConfigError) as error:
         course_with(tmp_path, toml)
     assert "course.toml" in str(error.value) and needle in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "name,value,needle",
+    [("DLGRADE_SEED", "abc", "DLGRADE_SEED='abc' is not an integer"),
+     ("DLGRADE_LIMIT_CALL_SECONDS", "0", "DLGRADE_LIMIT_CALL_SECONDS='0' must be a positive number"),
+     ("DLGRADE_LIMIT_PROCESSES", "2.5", "DLGRADE_LIMIT_PROCESSES='2.5' must be a positive integer"),
+     ("DLGRADE_LIMIT_MEMORY_BYTES", "nan", "DLGRADE_LIMIT_MEMORY_BYTES='nan' must be a positive integer")],
+    ids=["seed", "zero-limit", "fractional-count", "nan"],
+)  # fmt: skip
+def test_a_bad_environment_override_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, needle: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        course_with(tmp_path, "[course]\nseed = 1\n")
+    assert needle in str(error.value)
+
+
+def test_the_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DLGRADE_SEED", "7")
+    monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "2.5")
+    course = course_with(tmp_path, "[course]\nseed = 1\n[limits]\ncall_seconds = 10\n")
+    assert course.seed == 7 and course.limits.call_seconds == 2.5
