@@ -5,7 +5,6 @@ outside it, distinct choices, exactly one correct choice where one is due)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -16,14 +15,10 @@ from grader.quiz import seeds
 from grader.quiz.model import Choice, Item, Mistake, NumericKey, Option, Pair, fixed, format_number
 from grader.quiz.params import draw_params
 from grader.quiz.specs import Bank, MistakeSpec, QuestionSpec
-from grader.quiz.templates import Expr, Text
+from grader.quiz.templates import Expr, render
 from grader.text import L
 
 TRUE, FALSE = L("True", "Верно"), L("False", "Неверно")  # the two choices of a true/false item
-
-
-def _render(t: Text, lang: str, ctx: Mapping[str, Any]) -> str:
-    return t[lang].render(ctx)
 
 
 def _float(value: Any, what: str) -> float:
@@ -87,7 +82,7 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
             atol=q.atol,
             rtol=q.rtol,
             decimals=q.decimals,
-            mistakes=tuple(Mistake(m.id, mv, _render(m.feedback, lang, ctx) if m.feedback else "") for m, mv in mistakes),
+            mistakes=tuple(Mistake(m.id, mv, render(m.feedback, lang, ctx) if m.feedback else "") for m, mv in mistakes),
         )
         item["numeric"] = numeric
     elif q.type == "truefalse":
@@ -109,9 +104,9 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
         item["answers"] = q.answers[lang]
         ctx["answer"] = q.answers[lang][0]
     elif q.type == "matching":
-        pairs = tuple(Pair(p.id, p.public_id, _render(p.left, lang, ctx), _render(p.right, lang, ctx)) for p in q.pairs)
+        pairs = tuple(Pair(p.id, p.public_id, render(p.left, lang, ctx), render(p.right, lang, ctx)) for p in q.pairs)
         options = [Option(p.id, s.option_id, p.right) for p, s in zip(pairs, q.pairs)]
-        options += [Option(e.id, e.option_id, _render(e.right, lang, ctx)) for e in q.extras]
+        options += [Option(e.id, e.option_id, render(e.right, lang, ctx)) for e in q.extras]
         for o in options:
             if "$" in o.text:
                 raise ValueError(
@@ -123,9 +118,9 @@ def _instantiate(bank: Bank, q: QuestionSpec, seed: int, lang: str) -> Item:
         options.sort(key=lambda o: seeds.hash_int("order", seed, o.id))
         item["pairs"], item["options"] = pairs, tuple(options)
         item["policy"] = q.policy
-    item["title"] = _render(q.title, lang, ctx)
-    item["text"] = _render(q.text, lang, ctx)
-    item["feedback"] = _render(q.feedback, lang, ctx) if q.feedback else ""
+    item["title"] = render(q.title, lang, ctx)
+    item["text"] = render(q.text, lang, ctx)
+    item["feedback"] = render(q.feedback, lang, ctx) if q.feedback else ""
     return Item(**item)
 
 
@@ -176,16 +171,14 @@ def _render_choices(q: QuestionSpec, seed: int, lang: str, ctx: dict[str, Any], 
         correct = c.correct if isinstance(c.correct, bool) else c.correct(cctx)
         if not isinstance(correct, (bool, np.bool_)):
             raise ValueError(f"choice {c.id!r}: correct is {correct!r}, not a bool")
-        text = _render(c.text, lang, cctx) if c.text is not None else f"${fixed(values[c.id], decimals)}$"
+        text = render(c.text, lang, cctx) if c.text is not None else f"${fixed(values[c.id], decimals)}$"
         credit = 1.0 if correct else (c.credit or 0.0)
-        out.append(Choice(c.id, c.public_id, text, bool(correct), credit, _render(c.feedback, lang, cctx) if c.feedback else ""))
+        out.append(Choice(c.id, c.public_id, text, bool(correct), credit, render(c.feedback, lang, cctx) if c.feedback else ""))
     n_correct = sum(c.correct for c in out)
     if q.type == "single" and n_correct != 1:
         raise ValueError(f"a single-choice question needs exactly one correct choice, this variant has {n_correct}")
     if q.type == "multi" and n_correct < 1:
         raise ValueError("a multiple-choice question needs at least one correct choice")
-    if q.type == "multi" and n_correct == len(out) and q.policy == "edc":
-        pass  # legal, if unusual: every box is to be ticked
     _check_distinct([(c.id, c.text) for c in out], "choices")
     if q.order == "shuffle":
         out.sort(key=lambda c: seeds.hash_int("order", seed, c.id))
