@@ -35,10 +35,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import Any, NoReturn, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from grader.suite import Failure, Handle, L, StudentRaised
 
@@ -339,8 +340,9 @@ def between(
 
 def cpu_time_of(fn: Callable[..., T], *args: Any, **kw: Any) -> tuple[T, float]:
     """``(result, seconds)``: the reference's CPU time on the trusted side, the best of 3 runs,
-    with ``time.thread_time`` (this thread only) under a limit of one BLAS/OpenMP thread when
-    threadpoolctl is installed, so that it compares with the single-threaded jail."""
+    with ``time.thread_time`` (this thread only) under a limit of one BLAS/OpenMP thread
+    (threadpoolctl, a dependency: never silently skipped), so that it compares with the
+    single-threaded jail."""
     best = math.inf
     result: Any = None
     with _one_thread():
@@ -509,11 +511,7 @@ _LOOP_HINT = L(
 
 
 def _one_thread() -> AbstractContextManager[Any]:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return nullcontext()
-    return threadpool_limits(limits=1)  # type: ignore[no-any-return]
+    return threadpool_limits(limits=1)  # type: ignore[no-any-return]  # threadpoolctl ships no types
 
 
 def _check_what(what: Any) -> None:
