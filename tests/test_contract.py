@@ -100,9 +100,7 @@ def test_module_matches_the_contract(package, topic):
     expected = spec_functions()[topic]
     module = importlib.import_module(f"{package}.{topic}")
     exported = list(getattr(module, "__all__", []))
-    assert sorted(exported) == sorted(expected), (
-        f"{package}.{topic}.__all__ = {exported}; the contract lists {list(expected)}"
-    )
+    assert sorted(exported) == sorted(expected), f"{package}.{topic}.__all__ = {exported}; the contract lists {list(expected)}"
     assert len(set(exported)) == len(exported), f"{package}.{topic}.__all__ has duplicates"
     problems = []
     for name, want in expected.items():
