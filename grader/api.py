@@ -243,6 +243,16 @@ def _job_bound_lines(facts: dict[str, Any], limits: Any, yes: str, no: str) -> l
     return lines
 
 
+_SEAL_LINES = (
+    ("seccomp", "seccomp filter: no new namespaces, ptrace, keyctl, bpf, mount; no signal to the zygote"),
+    ("fresh_keyring", "a fresh session keyring: the grader's keys are not the jail's"),
+    ("zygote_unreachable", "the zygote is out of its workers' reach (not dumpable, not signalled)"),
+    ("private_job_folder", "each job's folder has a random name, made fresh by the zygote"),
+    ("job_file_bounds", "a tmpfs per job: its bytes and files bounded, nothing left for the next job"),
+    ("course_hidden", "nothing of the course or of the installed project is readable in the jail"),
+)
+
+
 def doctor() -> dict[str, Any]:
     """What protections are active here, checked by starting a jail, not assumed."""
     course = load_course()
@@ -268,6 +278,7 @@ def doctor() -> dict[str, Any]:
         f"{limits.processes} processes, {limits.file_bytes >> 20} MiB files, "
         f"{limits.submission_seconds:g} s a submission",
         *_job_bound_lines(facts, limits, yes, no),
+        *(f"{yes if facts[key] else no} {text}" for key, text in _SEAL_LINES),
     ]
     if os.geteuid() != 0 and strong:
         lines.append("note: not root: jail and zygote share a uid in a user namespace")

@@ -365,7 +365,7 @@ class Sandbox:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_read, out_write = os.pipe()
         request = wire.encode({"op": "spawn", "job": self._jobs, "limits": {
-            "rlimits": self.limits.rlimits(self.uid is not None)}})  # fmt: skip
+            "rlimits": self.limits.rlimits(self._nproc_counts_the_job())}})  # fmt: skip
         try:
             self._control.settimeout(30)
             socket.send_fds(self._control, [len(request).to_bytes(4, "big") + request],
@@ -397,6 +397,12 @@ class Sandbox:
                 _kill(host_pid)
                 group = self._unbounded(f"cannot move the job's worker into its cgroup: {error}")
         return Job(self, ours, out_read, host_pid, group)
+
+    def _nproc_counts_the_job(self) -> bool:
+        """RLIMIT_NPROC counts the processes of a uid in one user namespace: the job's own uid
+        (65534), or bubblewrap's user namespace, which holds nothing but the jail; not root
+        and in plain mode, it would count every process of the grader's user."""
+        return self.uid is not None or (self.mode == "bwrap" and os.geteuid() != 0)
 
     def _host_pid(self, jail_pid: int) -> int:
         """The worker's pid as this process sees it: the jail reports its own PID namespace's

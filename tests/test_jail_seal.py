@@ -412,3 +412,94 @@ def test_filter_compiles_the_rules_it_names() -> None:
     for wrong in (0, -5, 1 << 40):  # a pid the filter cannot name would protect nothing
         with pytest.raises(ValueError):
             jailfilter.compile_filter([wrong])
+
+
+FORK = """
+import time
+children = []
+for i in range(2000):  # far more than the job may have
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+OBS = {"forked": len(children)}
+"""
+
+
+@pytest.mark.parametrize("as_user", MODES)
+def test_process_count_is_bounded(as_user: bool, user_ready: str) -> None:
+    # as an ordinary user there is no cgroup here: RLIMIT_NPROC in bubblewrap's user namespace
+    # must hold on its own (it counts the jail's processes only, not the user's)
+    env = {"DLGRADE_LIMIT_PROCESSES": "24"}
+    report, _, _ = _run(as_user, user_ready, {"activations.py": sabotage("elu", finish(FORK))}, env=env)
+    seen = observed(report, "elu")
+    assert seen["forked"] < 24, seen
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the ordinary user is created by root")
+def test_plain_mode_as_an_ordinary_user_says_what_it_lacks(user_ready: str) -> None:
+    if user_ready:
+        pytest.skip(user_ready)
+    body = finish("""
+import importlib
+def _imports(name):
+    try:
+        importlib.import_module(name)
+        return "imported"
+    except ImportError:
+        return "ImportError"
+OBS = {"solutions": _imports("solutions"), "grader": _imports("grader")}
+""")
+    deep = """
+os.chdir(os.environ["HOME"])
+depth = 0
+for i in range(5000):  # no tmpfs per job here: the chain is removed folder by folder
+    os.makedirs("d", exist_ok=True)
+    os.chdir("d")
+    depth += 1
+OBS = {"depth": depth}
+"""
+    chain = sabotage("relu", finish(deep), sabotage("elu", body))
+    files = {"activations.py": chain,
+             "initialization.py": (SOLUTIONS / "initialization.py").read_text(encoding="utf-8")}  # fmt: skip
+    env = {"DLGRADE_JAIL": "plain", "DLGRADE_CGROUPS": "optional", "DLGRADE_LIMIT_CALL_SECONDS": "20"}
+    report, _, seconds = grade(files, topic=None, as_user=True, env=env)
+    facts = report["protections"]
+    assert facts["jail"] == "plain" and facts["course_hidden"] is False
+    assert facts["unprivileged_uid"] is False and facts["job_file_bounds"] is False
+    messages = " ".join(t["message"] for t in lost(report).values())
+    assert '"solutions": "ImportError", "grader": "ImportError"' in messages, messages
+    assert '"depth": 5000' in messages, messages  # the chain was made, and removed without a crash
+    init = report["topics"]["initialization"]
+    assert init["score"] == init["max_score"] > 0
+    assert seconds < 150
+
+
+def test_threads_fork_and_subprocess_still_work() -> None:
+    # the filter denies what no exercise needs, not what ordinary Python does
+    body = """
+import subprocess, threading, multiprocessing.pool
+import numpy as np
+out = subprocess.run(["/bin/echo", "ok"], capture_output=True, text=True).stdout
+assert out == "ok\\n", out
+box = []
+worker = threading.Thread(target=lambda: box.append(np.tanh(x)))
+worker.start()
+worker.join()
+pid = os.fork()
+if pid == 0:
+    os._exit(3)
+assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 3
+with multiprocessing.pool.ThreadPool(2) as pool:
+    assert pool.map(abs, [-1, 2]) == [1, 2]
+return box[0]
+"""
+    report, _, _ = grade({"activations.py": sabotage("tanh", body)})
+    assert not lost(report), lost(report)
