@@ -88,15 +88,106 @@ def test_empty_folder_has_no_modules(tmp_path):
     assert sub.modules == {} and sub.helpers == {} and sub.problems == {}
 
 
-def test_symlinked_file_in_a_folder_is_not_read(tmp_path):
+@pytest.mark.parametrize("link", ["dropout.py", "helper.py", "notes.txt", "deeper/x.py"])
+def test_any_symlink_in_a_folder_is_refused_by_name(tmp_path, link):
+    """A link is never followed, nor silently skipped: the submission is refused, naming it."""
     secret = tmp_path / "secret.py"
     secret.write_text("TOKEN = 'do not read'\n")
-    write(tmp_path / "w", {"activations.py": CODE})
-    os.symlink(secret, tmp_path / "w" / "dropout.py")
-    os.symlink(secret, tmp_path / "w" / "helper.py")
-    sub = load_submission(tmp_path / "w")
-    assert set(sub.modules) == {"activations"}
-    assert sub.helpers == {}
+    write(tmp_path / "w", {"activations.py": CODE, "deeper/ok.txt": ""})
+    os.symlink(secret, tmp_path / "w" / link)
+    with pytest.raises(SubmissionError) as error:
+        load_submission(tmp_path / "w")
+    assert f"w/{link}" in str(error.value) and "link" in str(error.value)
+    assert "do not read" not in str(error.value)
+
+
+def test_symlinked_exercises_folder_is_refused(tmp_path):
+    """The 264/264 attack: exercises/ pointing at the course's solutions/."""
+    solutions = Path(__file__).resolve().parent.parent / "solutions"
+    (tmp_path / "w").mkdir()
+    os.symlink(solutions, tmp_path / "w" / "exercises")
+    with pytest.raises(SubmissionError, match="w/exercises is a symbolic link"):
+        load_submission(tmp_path / "w")
+
+
+def test_symlinked_submission_itself_is_refused(tmp_path):
+    write(tmp_path / "real", {"activations.py": CODE})
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    os.symlink(tmp_path / "real" / "activations.py", tmp_path / "activations.py")
+    for path in (tmp_path / "alias", tmp_path / "activations.py"):
+        with pytest.raises(SubmissionError, match="symbolic link"):
+            load_submission(path)
+
+
+def test_hidden_folders_are_not_looked_into(tmp_path):
+    """A student's .git or .venv (full of links and files) is not part of the submission."""
+    write(tmp_path / "w", {"exercises/activations.py": CODE, ".git/objects/ab": "x", ".venv/lib/a.py": ""})
+    os.symlink("/usr/bin/python3", tmp_path / "w" / ".venv" / "python")
+    assert load_submission(tmp_path / "w").modules == {"activations": CODE}
+
+
+def test_a_fifo_in_a_folder_is_refused_not_read(tmp_path):
+    write(tmp_path / "w", {"exercises/activations.py": CODE})
+    os.mkfifo(tmp_path / "w" / "exercises" / "dropout.py")  # reading it would block forever
+    with pytest.raises(SubmissionError, match="not a regular file"):
+        load_submission(tmp_path / "w")
+
+
+def _timed_refusal(path: Path, needle: str) -> float:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(SubmissionError, match=needle):
+        load_submission(path)
+    return time.perf_counter() - started
+
+
+def test_a_folder_too_large_is_refused_before_reading_it(tmp_path):
+    """400 files of 1 MB: refused from their sizes, fast, long before 400 MB are read."""
+    folder = tmp_path / "w"
+    write(folder, {"activations.py": CODE})
+    for i in range(400):
+        with open(folder / f"blob{i}.py", "wb") as handle:
+            handle.truncate(1_000_000)  # sparse: a size without the bytes
+    assert _timed_refusal(folder, "MiB") < 2.0
+
+
+def test_a_folder_with_too_many_files_is_refused_fast(tmp_path):
+    from grader.submission import MAX_TREE_ENTRIES
+
+    folder = write(tmp_path / "w", {"activations.py": CODE})
+    (folder / "many").mkdir()
+    for i in range(MAX_TREE_ENTRIES + 10):
+        (folder / "many" / str(i)).touch()
+    assert _timed_refusal(folder, f"more than {MAX_TREE_ENTRIES} files") < 2.0
+
+
+def test_a_very_deep_folder_chain_is_refused_fast(tmp_path):
+    folder = write(tmp_path / "w", {"activations.py": CODE})
+    deep = folder
+    for _ in range(300):
+        deep = deep / "d"
+    os.makedirs(deep)
+    assert _timed_refusal(folder, "nested more than") < 2.0
+
+
+def test_too_many_modules_beside_the_exercises_are_refused(tmp_path):
+    from grader.submission import MAX_CODE_FILES
+
+    write(tmp_path / "w", {f"helper{i}.py": "x = 1\n" for i in range(MAX_CODE_FILES + 1)})
+    with pytest.raises(SubmissionError, match=f"more than {MAX_CODE_FILES} .py files"):
+        load_submission(tmp_path / "w")
+
+
+def test_content_hash_ignores_the_name_and_sees_every_byte(tmp_path):
+    one = load_submission(write(tmp_path / "anna", {"exercises/activations.py": CODE}))
+    two = load_submission(write(tmp_path / "boris", {"exercises/activations.py": CODE}))
+    three = load_submission(write(tmp_path / "vera", {"exercises/activations.py": CODE + " "}))
+    four = load_submission(write(tmp_path / "gleb", {"exercises/dropout.py": CODE}))
+    assert len(one.content_sha256) == 64
+    assert one.content_sha256 == two.content_sha256
+    assert len({one.content_sha256, three.content_sha256, four.content_sha256}) == 3
+    assert one.source == str(tmp_path / "anna")
 
 
 def test_file_over_the_size_limit(tmp_path):
@@ -263,6 +354,41 @@ def test_zip_with_corrupted_member_is_a_submission_error(tmp_path, method):
     assert "hw.zip" in str(error.value)
 
 
+def _patched_zip(path: Path, files: dict[str, str], old: bytes, new: bytes) -> Path:
+    """A zip written by zipfile, then ``old`` replaced by ``new`` (same length) everywhere."""
+    make_zip(path, files)
+    data = path.read_bytes()
+    assert len(old) == len(new) and old in data
+    path.write_bytes(data.replace(old, new))
+    return path
+
+
+def test_zip_with_an_encrypted_entry_is_a_submission_error(tmp_path):
+    """zipfile raises RuntimeError("password required") for it: the student's to fix."""
+    path = tmp_path / "hw.zip"
+    make_zip(path, {"hw/activations.py": CODE})
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local and central headers
+        at = data.index(signature) + offset
+        data[at] |= 0x1
+    path.write_bytes(bytes(data))
+    with pytest.raises(SubmissionError, match="encrypted"):
+        load_submission(path)
+
+
+def test_zip_with_a_name_that_is_not_utf8_is_a_submission_error(tmp_path):
+    path = _patched_zip(tmp_path / "hw.zip", {"hw/activations.py": CODE, "hw/é.py": "x = 1\n"},
+                        "é".encode(), b"\xff\xfe")  # fmt: skip
+    with pytest.raises(SubmissionError, match="not valid UTF-8"):
+        load_submission(path)
+
+
+def test_zip_nested_too_deep_is_refused(tmp_path):
+    path = make_zip(tmp_path / "hw.zip", {"hw/activations.py": CODE, "hw/" + "d/" * 40 + "x.txt": ""})
+    with pytest.raises(SubmissionError, match="nested more than"):
+        load_submission(path)
+
+
 # ----------------------------------------------------------------------------- single files
 def test_single_py_named_after_its_topic(tmp_path):
     path = write(tmp_path, {"dropout.py": CODE}) / "dropout.py"
@@ -373,7 +499,15 @@ def test_notebook_without_flags_takes_every_code_cell_without_magics(tmp_path):
     compile(module, "activations.py", "exec")
 
 
-@pytest.mark.parametrize("content", ["not json", "[]", '{"cells": 3}', '{"nbformat": 4}'])
+@pytest.mark.parametrize("content", [
+    "not json", "[]", "3", '"text"', '{"cells": 3}', '{"nbformat": 4}', '{"cells": {"a": 1}}',
+    '{"cells": [3]}', '{"cells": [null]}', '{"cells": [{"cell_type": "code", "source": 3}]}',
+    '{"cells": [{"cell_type": "code", "source": [1, 2]}]}',
+    '{"cells": [{"cell_type": "code", "source": "x = 1", "metadata": []}]}',
+    '{"cells": [{"cell_type": "code", "source": "x = 1", "metadata": {"nbgrader": 1}}]}',
+    '{"cells": [{"source": "x = 1"}]}', "[" * 100_000 + "]" * 100_000,
+    '{"cells": [{"cell_type": "code", "source": "x = \'\\ud800\'"}]}',
+])  # fmt: skip
 def test_unreadable_notebook_is_a_submission_error(tmp_path, content):
     path = write(tmp_path, {"activations.ipynb": content}) / "activations.ipynb"
     with pytest.raises(SubmissionError) as error:
