@@ -1,8 +1,18 @@
-"""Renderers: pure functions of the result model (reports in, text out)."""
+"""Renderers: pure functions of the result model (reports in, text out).
+
+Every text in a report may have come from the submission (an exception's message, a folder's
+name, what it printed): each format escapes it for what it is. Markdown gets every ASCII
+punctuation backslash-escaped and <, >, & as entities, on one line (no fake heading, no closed
+``<details>``); XML drops what XML 1.0 forbids; the terminal gets plain ``Text`` (never rich
+markup) without control characters; Gradescope is told its fields are plain text. Every format
+states the jail and the protections it held and missed (``report.protections``)."""
 
 from __future__ import annotations
 
 import json
+import re
+import string
+from typing import Any
 
 from rich.console import Group
 from rich.table import Table
@@ -30,20 +40,107 @@ def _words(lang: str) -> dict[str, str]:
     return {key: text(lang) for key, text in _WORDS.items()}
 
 
+_PROTECTION_WORDS = {
+    "jail": L("jail", "изоляция"), "held": L("held", "есть"), "missing": L("missing", "нет"),
+    "none": L("none", "ничего"), "memory": L("memory limit", "лимит памяти"),
+    "not_run": L("none (nothing of the submission ran)", "нет (код работы не запускался)"),
+    "weak": L("weaker guarantees: not the strong jail", "защита слабее: не строгая изоляция"),
+}  # fmt: skip
+# the names of the protections grader.sandbox reports; a key not here is shown as it is
+_PROTECTION_NAMES = {
+    "separate_process": L("separate process", "отдельный процесс"),
+    "pid_namespace": L("own PID namespace", "своё пространство PID"),
+    "network": L("no network", "нет сети"),
+    "private_filesystem": L("private file system", "своя файловая система"),
+    "course_hidden": L("course hidden", "курс скрыт"),
+    "unprivileged_uid": L("unprivileged uid", "непривилегированный uid"),
+    "scrubbed_environment": L("scrubbed environment", "чистое окружение"),
+    "orphans_killed": L("no process outlives its job", "ни один процесс не переживает задание"),
+}  # fmt: skip
+MAX_SHOWN = 4000  # characters of one text a report shows; the JSON keeps what the grader kept
+
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# C0/C1 controls but tab, DEL, lone surrogates, and what XML 1.0 forbids besides
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: Any, *, keep_lines: bool = False) -> str:
+    """A student's text made harmless for any output: no control character (a terminal's
+    escape sequences, what XML forbids), no lone surrogate (it would not encode), and, unless
+    ``keep_lines``, on one line (a line break shows as ⏎)."""
+    text = str(text)
+    if len(text) > MAX_SHOWN:
+        text = text[:MAX_SHOWN] + f" […{len(text) - MAX_SHOWN}]"
+    if keep_lines:
+        text = _LINE_BREAKS.sub("\n", text)
+        return "\n".join(_UNSAFE.sub("\ufffd", line) for line in text.split("\n"))
+    return _UNSAFE.sub("\ufffd", _LINE_BREAKS.sub(" ⏎ ", text))
+
+
+_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def md(text: Any) -> str:
+    """Inert inline markdown: one line, every ASCII punctuation escaped, <>& as entities."""
+    return "".join(_MD_ENTITIES.get(c) or ("\\" + c if c in string.punctuation else c) for c in clean(text))
+
+
+def _protection_parts(protections: dict[str, Any], lang: str) -> tuple[str, list[str], list[str], int | None]:
+    def name(key: str) -> str:
+        return _PROTECTION_NAMES[key](lang) if key in _PROTECTION_NAMES else key.replace("_", " ")
+
+    held = [name(k) for k, v in protections.items() if v is True]
+    missing = [name(k) for k, v in protections.items() if v is False]
+    memory = protections.get("memory_limit_bytes")
+    memory = memory if isinstance(memory, int) and not isinstance(memory, bool) else None
+    return str(protections.get("jail", "?")), held, missing, memory
+
+
+def protections_line(report: Report) -> str:
+    """One line: the jail, its memory bound, the protections held and missing."""
+    words = {key: text(report.lang) for key, text in _PROTECTION_WORDS.items()}
+    if not report.protections:
+        return f"{words['jail']}: {words['not_run']}"
+    jail, held, missing, memory = _protection_parts(report.protections, report.lang)
+    line = f"{words['jail']}: {jail}"
+    if jail != "bwrap":
+        line += f" ({words['weak']})"
+    if memory is not None:
+        line += f"; {words['memory']} {memory >> 20} MiB"
+    line += f"; {words['held']}: {', '.join(held) or words['none']}"
+    line += f"; {words['missing']}: {', '.join(missing) or words['none']}"
+    return clean(line)
+
+
 def _num(value: float) -> str:
     return f"{value:g}"
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean_json(value: Any) -> Any:
+    """JSON that also encodes as UTF-8: a lone surrogate would not (json escapes the rest)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_clean_json(k): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_json(v) for v in value]
+    return value
+
+
 def report_json(report: Report) -> str:
-    return json.dumps(report.to_json(), ensure_ascii=False, indent=2)
+    return json.dumps(_clean_json(report.to_json()), ensure_ascii=False, indent=2)
 
 
 def report_text(report: Report) -> Group:
     """One submission: a table per topic, failures with their message and hints."""
     words = _words(report.lang)
     parts: list = [
-        Text(f"{report.submission}: {_num(report.score)} / {_num(report.max_score)}   "
-             f"({words['seed']} {report.seed})", style="bold")
+        Text(f"{clean(report.submission)}: {_num(report.score)} / {_num(report.max_score)}   "
+             f"({words['seed']} {report.seed})", style="bold"),
+        Text(protections_line(report), style="dim" if report.protections.get("jail") == "bwrap" else "yellow"),
     ]  # fmt: skip
     for topic in report.topics:
         parts.append(_topic_table(topic, words))
@@ -55,24 +152,24 @@ def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
              f"[{words[topic.status]}]")  # fmt: skip
     rows: list = [Text(title, style="bold cyan")]
     if topic.message:
-        rows.append(Text("  " + topic.message, style="yellow"))
+        rows.append(Text("  " + clean(topic.message), style="yellow"))
     if topic.tests:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column(words["test"], overflow="fold")
         table.add_column(words["points"], justify="right", no_wrap=True)
         table.add_column(words["outcome"], no_wrap=True)
         for test in topic.tests:
-            table.add_row(Text(test.title), f"{_num(test.points)}/{_num(test.max_points)}",
+            table.add_row(Text(clean(test.title)), f"{_num(test.points)}/{_num(test.max_points)}",
                           Text(words[test.outcome], style=_OUTCOME_STYLE[test.outcome]))  # fmt: skip
         rows.append(table)
         for test in topic.tests:
             if test.outcome != "pass":  # the why, in full, below the table: easier to read
-                why = Text(f"  ✗ {test.title}: ", style=_OUTCOME_STYLE[test.outcome])
-                why.append(test.message, style="default")
+                why = Text(f"  ✗ {clean(test.title)}: ", style=_OUTCOME_STYLE[test.outcome])
+                why.append(clean(test.message), style="default")
                 rows.append(why)
-                rows.extend(Text(f"      → {hint}", style="dim") for hint in test.hints)
+                rows.extend(Text(f"      → {clean(hint)}", style="dim") for hint in test.hints)
     if topic.warnings:
-        rows.append(Text(f"  {words['warnings']}: " + "; ".join(topic.warnings), style="dim"))
+        rows.append(Text(f"  {words['warnings']}: " + "; ".join(map(clean, topic.warnings)), style="dim"))
     return Group(*rows)
 
 
@@ -95,51 +192,67 @@ def batch_table(reports: list[Report], lang: str = "en") -> Table:
             mark = "" if topic.status == "graded" else {"missing": " —", "not_gradable": " !"}[topic.status]
             cells.append(f"{_num(topic.score)}/{_num(topic.max_score)}{mark}")
         # Text(): a student's folder name or message may hold [brackets] rich would eat as markup
-        table.add_row(Text(report.submission), *cells, f"{_num(report.score)}/{_num(report.max_score)}")
+        table.add_row(Text(clean(report.submission)), *cells, f"{_num(report.score)}/{_num(report.max_score)}")
     return table
 
 
 def report_gradescope(report: Report) -> str:
     """Gradescope's results.json: one test per hidden test, titles and messages visible (they
-    never hold hidden data), the seed in the output so a regrade can be replayed."""
+    never hold hidden data), the seed and the jail in the output so a regrade can be replayed.
+    Every field is declared plain text: Gradescope renders markdown or HTML only when asked."""
     tests = [
         {
-            "name": f"{topic.topic}: {test.title}",
+            "name": clean(f"{topic.topic}: {test.title}"),
             "score": test.points,
             "max_score": test.max_points,
             "status": "passed" if test.outcome == "pass" else "failed",
-            "output": "\n".join([test.message, *test.hints]).strip(),
+            "output": clean("\n".join([test.message, *test.hints]).strip(), keep_lines=True),
+            "output_format": "text",
             "tags": [topic.topic, test.outcome],
             "visibility": "visible",
         }
         for topic in report.topics
         for test in topic.tests
     ]
-    notes = [f"{t.topic}: {t.message}" for t in report.topics if t.message]
+    notes = [clean(f"{t.topic}: {t.message}") for t in report.topics if t.message]
     return json.dumps({
         "score": report.score,
         "execution_time": round(report.seconds, 3),
-        "output": "\n".join([f"dlgrade {report.grader_version}, seed {report.seed}", *notes]),
+        "output": "\n".join([f"dlgrade {report.grader_version}, seed {report.seed}", protections_line(report),
+                             *notes]),
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "tests": tests,
     }, ensure_ascii=False, indent=2)  # fmt: skip
 
 
 def report_junit(report: Report) -> str:
-    """JUnit XML, a suite per topic: what CI systems show as test results."""
+    """JUnit XML, a suite per topic: what CI systems show as test results. The jail, its
+    protections, the seed and the content hash are properties of every suite."""
     from xml.sax.saxutils import quoteattr
 
+    jail, held, missing, memory = _protection_parts(report.protections, "en")
+    properties = {"jail": jail if report.protections else "none", "protections_held": ", ".join(held),
+                  "protections_missing": ", ".join(missing), "seed": str(report.seed),
+                  "content_sha256": report.content_sha256}  # fmt: skip
+    if memory is not None:
+        properties["memory_limit_bytes"] = str(memory)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             f"<testsuites name={quoteattr('dlgrade ' + report.submission)} "
+             f"<testsuites name={_attr('dlgrade ' + report.submission)} "
              f'tests="{sum(len(t.tests) for t in report.topics)}" time="{report.seconds:.3f}">']  # fmt: skip
     for topic in report.topics:
         failures = sum(test.outcome == "fail" for test in topic.tests)
         errors = sum(test.outcome in ("error", "not_attempted") for test in topic.tests)
-        lines.append(f"  <testsuite name={quoteattr(topic.topic)} tests=\"{len(topic.tests)}\" "
+        lines.append(f"  <testsuite name={_attr(topic.topic)} tests=\"{len(topic.tests)}\" "
                      f'failures="{failures}" errors="{errors}">')  # fmt: skip
+        lines.append("    <properties>")
+        lines += [f"      <property name={quoteattr(k)} value={_attr(v)}/>" for k, v in properties.items()]
+        lines.append("    </properties>")
         if topic.status != "graded":
             lines.append(f"    <system-out>{_xml_text(topic.status + ': ' + topic.message)}</system-out>")
         for test in topic.tests:
-            head = (f"    <testcase classname={quoteattr(topic.topic)} name={quoteattr(test.title)} "
+            head = (f"    <testcase classname={_attr(topic.topic)} name={_attr(test.title)} "
                     f'time="{test.seconds:.3f}"')  # fmt: skip
             if test.outcome == "pass":
                 lines.append(head + "/>")
@@ -147,7 +260,7 @@ def report_junit(report: Report) -> str:
             tag = "failure" if test.outcome == "fail" else "error"
             detail = "\n".join([test.message, *test.hints])
             lines.append(head + ">")
-            lines.append(f"      <{tag} type={quoteattr(test.outcome)} message={quoteattr(test.message)}>"
+            lines.append(f"      <{tag} type={quoteattr(test.outcome)} message={_attr(test.message)}>"
                          f"{_xml_text(detail)}</{tag}>")  # fmt: skip
             lines.append("    </testcase>")
         lines.append("  </testsuite>")
@@ -155,27 +268,37 @@ def report_junit(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _attr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(clean(text))
+
+
 def _xml_text(text: str) -> str:
     from xml.sax.saxutils import escape
 
-    return escape(text)
+    return escape(clean(text, keep_lines=True))
 
 
 def report_markdown(report: Report) -> str:
-    """Markdown for a GitHub job summary or a pull-request comment."""
+    """Markdown for a GitHub job summary or a pull-request comment. Every text is inert
+    (``md``): a student's message cannot close the <details>, start a heading or add a verdict."""
     words = _words(report.lang)
     out = [f"### dlgrade: {_num(report.score)} / {_num(report.max_score)}",
            "", f"| {words['topic']} | {words['score']} | {words['status']} |", "| --- | ---: | --- |"]  # fmt: skip
-    out += [f"| {t.topic} | {_num(t.score)} / {_num(t.max_score)} | {words[t.status]} |" for t in report.topics]
+    out += [f"| {md(t.topic)} | {_num(t.score)} / {_num(t.max_score)} | {words[t.status]} |" for t in report.topics]
     failing = [(t, x) for t in report.topics for x in t.tests if x.outcome != "pass"]
-    if failing:
+    notes = [t for t in report.topics if t.status != "graded" and t.message]
+    if failing or notes:
         out += ["", "<details><summary>" + words["why"] + "</summary>", ""]
+        out += [f"- **{md(topic.topic)}**: {md(topic.message)}" for topic in notes]
         for topic, test in failing:
-            hint = "".join(f" → {h}" for h in test.hints)
-            out.append(f"- **{topic.topic}**: {test.title} ({words[test.outcome]}): "
-                       f"{test.message}{hint}".replace("|", "\\|"))  # fmt: skip
+            hint = "".join(f" → {md(h)}" for h in test.hints)
+            out.append(f"- **{md(topic.topic)}**: {md(test.title)} ({words[test.outcome]}): {md(test.message)}{hint}")
         out += ["", "</details>"]
-    out += ["", f"<sub>{words['seed']} {report.seed} · dlgrade {report.grader_version}</sub>"]
+    out += ["", f"<sub>{md(protections_line(report))}</sub>", "",
+            f"<sub>{md(report.submission)} · {words['seed']} {report.seed} · "
+            f"dlgrade {md(report.grader_version)}</sub>"]  # fmt: skip
     return "\n".join(out)
 
 

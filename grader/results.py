@@ -78,6 +78,10 @@ class Report:
     topics: tuple[TopicResult, ...]
     protections: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    content_sha256: str = ""  # of the submission's files (grader.submission): the seed's input
+    path: str = ""  # the submission as given (a batch keys its reports by it, never by position)
+    error: str = ""  # why this submission could not be graded (in full or in part)
+    error_kind: str = ""  # "submission": its own fault (unreadable); "internal": the grader's
 
     @property
     def score(self) -> float:
@@ -98,5 +102,7 @@ class Report:
             "lang": self.lang,
             "seconds": round(self.seconds, 3),
             "protections": self.protections,
+            "content_sha256": self.content_sha256,
             "topics": {topic.topic: topic.to_json() for topic in self.topics},
-        }
+        } | ({"path": self.path} if self.path else {}) | (
+            {"error": self.error, "error_kind": self.error_kind} if self.error else {})
