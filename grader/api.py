@@ -11,34 +11,103 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import shutil
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
+from rich.text import Text
 
+from grader import sandbox as jail_launcher
 from grader import stubs
-from grader.course import Course, load_course
-from grader.errors import DlgradeError, UsageError
+from grader.course import Course, load_course, seed_override
+from grader.errors import DlgradeError, JailUnavailable, UsageError
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
 from grader.sandbox import Sandbox, detect_mode
-from grader.submission import load_submission
+from grader.submission import Submission, load_submission
+from grader.suite import L
+
+JAIL_MODES = ("bwrap", "plain")
 
 
-def grade(path: Path, *, topic: str | None = None, seed: int | None = None,
-          lang: str | None = None, course: Course | None = None) -> Report:  # fmt: skip
-    course = course or load_course()
+# ----------------------------------------------------------------------------- which jail
+def jail_choice(option: str | None = None) -> str | None:
+    """What the user asked for: ``--jail``, else DLGRADE_JAIL, else None (nothing asked)."""
+    value, source = (option, "--jail") if option is not None else (os.environ.get("DLGRADE_JAIL"), "DLGRADE_JAIL")
+    if not value:
+        return None
+    if value not in JAIL_MODES:
+        raise UsageError(f"{source} {value!r} is not a jail; choose one of {', '.join(JAIL_MODES)}")
+    return value
+
+
+def strong_jail_usable() -> bool:
+    return shutil.which("bwrap") is not None and jail_launcher._bwrap_works()
+
+
+def grading_jail(option: str | None = None, *, trusted: bool = False) -> tuple[str, str]:
+    """The jail a grade runs in, and a note to print when it is not the strong one. Fails
+    closed: without bubblewrap a grade is refused unless the user opted in to the plain jail,
+    or the code is the course's own (``trusted``: its samples)."""
+    choice = jail_choice(option)
+    if choice == "plain":
+        return "plain", ("note: grading with the plain jail, as asked: student code runs as an ordinary "
+                         "process, without the namespaces and the private file system of bubblewrap")  # fmt: skip
+    if strong_jail_usable():
+        return "bwrap", ""
+    if choice is None and trusted:
+        return "plain", ("note: bubblewrap is not usable here, so the course's own samples (trusted) are "
+                         "graded with the plain jail; any other submission is refused without it: "
+                         "apt-get install bubblewrap, or pass --jail plain")  # fmt: skip
+    asked = " (--jail bwrap / DLGRADE_JAIL=bwrap)" if choice == "bwrap" else ""
+    raise JailUnavailable(
+        f"the strong jail (bubblewrap){asked} is not usable on this machine, so no grade is given: "
+        "install it (apt-get install bubblewrap; not root: allow unprivileged user namespaces) "
+        "or pass --jail plain (DLGRADE_JAIL=plain) to grade with weaker guarantees"
+    )
+
+
+def local_jail() -> str:
+    """The public checks on a student's own machine: whatever jail the machine has."""
+    choice = jail_choice(None)
+    if choice is not None:
+        return choice
+    return "bwrap" if strong_jail_usable() else "plain"
+
+
+# trusted code (the course's samples; a student's own public checks on their machine) runs
+# without the job-wide kernel bounds where the machine has none; a grade of anything else does not
+_TRUSTED_CGROUPS_REQUIRED = False
+
+
+def _course(course: Course | Path | None) -> Course:
+    return course if isinstance(course, Course) else load_course(course)
+
+
+# ----------------------------------------------------------------------------- grading
+def grade(path: Path, *, topic: str | None = None, seed: int | None = None, lang: str | None = None,
+          course: Course | Path | None = None, jail: str | None = None) -> Report:  # fmt: skip
+    """One submission with the hidden suites. A submission that cannot be read is a
+    SubmissionError (exit 2); one that breaks the grader is a DlgradeError (exit 3)."""
+    course = _course(course)
+    seed = seed_override(seed)
+    mode, _ = grading_jail(jail)
     submission = load_submission(path, topic)
     topics = (topic,) if topic else None
-    (report,) = run_session(course, [submission], topics=topics, seed=seed,
-                            lang=lang or course.lang)  # fmt: skip
+    (report,) = run_session(course, [submission], topics=topics, seed=seed, lang=lang or course.lang,
+                            jail_mode=mode)  # fmt: skip
+    if report.error_kind == "internal":
+        raise DlgradeError(f"dlgrade failed internally grading {path} ({report.error}); "
+                           "rerun with DLGRADE_DEBUG=1 for the traceback and report it")  # fmt: skip
     return report
 
 
-def check(path: Path, *, topic: str | None = None, lang: str | None = None) -> Report:
-    course = load_course()
+def check(path: Path, *, topic: str | None = None, lang: str | None = None,
+          course: Course | Path | None = None) -> Report:  # fmt: skip
+    course = _course(course)
     submission = load_submission(path)
     topics = (topic,) if topic else tuple(
         t for t in course.topics_with_suites("public") if t in submission.modules
@@ -46,8 +115,8 @@ def check(path: Path, *, topic: str | None = None, lang: str | None = None) -> R
     if not topics:
         raise UsageError(f"{path}: no exercises/<topic>.py with a public suite found; "
                          "run this in the folder of your work or pass --path")  # fmt: skip
-    (report,) = run_session(course, [submission], topics=topics, kind="public",
-                            lang=lang or course.lang)  # fmt: skip
+    (report,) = run_session(course, [submission], topics=topics, kind="public", lang=lang or course.lang,
+                            jail_mode=local_jail(), cgroups_required=_TRUSTED_CGROUPS_REQUIRED)  # fmt: skip
     return report
 
 
@@ -59,48 +128,70 @@ def sample_paths(course: Course) -> list[Path]:
 
 
 def _grade_chunk(args: tuple) -> list[dict[str, Any]]:
-    """One worker process of a batch: its own sandbox and pytest session."""
-    course, paths, topic, seed, lang = args  # the Course itself: course.toml is read once per batch
-    submissions, unreadable = [], []
+    """One worker process of a batch: its own sandbox and pytest session. Returns one record
+    per path, each carrying its path: whatever one submission does, it gets its own record."""
+    course, paths, topic, seed, lang, mode, cgroups_required = args  # the Course: course.toml read once a batch
+    submissions = []
     for path in paths:
         try:
             submissions.append(load_submission(Path(path), topic))
-        except DlgradeError as error:
-            unreadable.append(_unreadable_report(course, Path(path), str(error), topic, seed, lang))
-    reports = run_session(course, submissions, topics=(topic,) if topic else None, seed=seed,
-                          lang=lang)  # fmt: skip
-    return [r.to_json() for r in reports] + unreadable
+        except DlgradeError as error:  # unreadable: its own fault, said in its record
+            submissions.append(_unreadable(course, Path(path), str(error), "submission", lang))
+        except Exception as error:  # a reader's bug on this file: recorded, the batch goes on
+            why = f"{type(error).__name__}: {error}"
+            submissions.append(_unreadable(course, Path(path), why, "internal", lang))
+    reports = run_session(course, submissions, topics=(topic,) if topic else None, seed=seed, lang=lang,
+                          jail_mode=mode, cgroups_required=cgroups_required)  # fmt: skip
+    records = {report.path: report.to_json() for report in reports}
+    missing = [path for path in paths if path not in records]
+    if missing:  # never guess which report is whose
+        raise DlgradeError(f"no report came back for {', '.join(missing)}")
+    return [records[path] for path in paths]
 
 
-def _unreadable_report(course: Course, path: Path, why: str, topic: str | None, seed: int | None,
-                       lang: str) -> dict[str, Any]:  # fmt: skip
-    topics = tuple(
-        TopicResult(t, "not_gradable", (), 0.0, why)
-        for t in ((topic,) if topic else course.topics)
-    )
-    report = Report(path.name, seed if seed is not None else course.seed, "", lang, topics)
-    return report.to_json() | {"error": why}
+_UNREADABLE = L("the submission could not be read: {why}", "работу не удалось прочитать: {why}")
+
+
+def _unreadable(course: Course, path: Path, why: str, kind: str, lang: str) -> Submission:
+    """A submission that cannot be read, as one whose every topic says why: the session still
+    gives it its record (the topics' maxima, the jail, the seed) under its own path."""
+    from grader.runner import _INTERNAL
+
+    message = _INTERNAL(lang) if kind == "internal" else _UNREADABLE(lang).format(why=why)
+    return Submission(path.name if path.is_dir() else path.stem, {}, problems={t: message for t in course.topics},
+                      source=str(path), error=why, error_kind=kind)  # fmt: skip
 
 
 def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                topic: str | None = None, seed: int | None = None, lang: str | None = None,
-               progress: Console | None = None, chunk: int | None = None) -> list[Report]:  # fmt: skip
+               progress: Console | None = None, chunk: int | None = None,
+               course: Course | Path | None = None, jail: str | None = None) -> list[Report]:  # fmt: skip
     """Grade a batch. Each report is appended to ``out`` (JSON lines) as soon as it is done, so
-    an interrupted batch loses nothing: a rerun with the same ``out`` skips what is there."""
-    course = load_course()
+    an interrupted batch loses nothing: a rerun with the same ``out`` skips what is there.
+    Reports are keyed by path; a submission that cannot be read or breaks the grader gets a
+    record saying why (``error``, ``error_kind``) and the batch goes on. With no paths, the
+    course's own samples are graded: trusted, so the plain jail is allowed where bwrap is not."""
+    course = _course(course)
     lang = lang or course.lang
+    seed = seed_override(seed)
+    console = progress or Console(stderr=True)
+    trusted = not paths
+    mode, note = grading_jail(jail, trusted=trusted)
     if not paths:
         paths = sample_paths(course)
         if not paths:
             raise UsageError("no submissions given and the course has no samples/ folder")
     expanded = _expand(paths, course.topics)
+    if note:
+        console.print(Text(note, style="yellow"))
     done: dict[str, dict] = {}
     if out is not None and out.exists():
         for line in out.read_text(encoding="utf-8").splitlines():
             try:
                 record = json.loads(line)
-                done[record["path"]] = record
-            except (ValueError, KeyError, TypeError):
+                if record.get("error_kind") != "internal":  # the grader's failure: try it again
+                    done[record["path"]] = record
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # a line cut short by the interruption: grade that one again
     todo = [p for p in expanded if str(p) not in done]
     # a chunk pays one session's start (collecting the suites, a zygote): big enough to amortize
@@ -108,21 +199,31 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     chunk = chunk or max(1, min(16, -(-len(todo) // (2 * jobs))))
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     results: dict[str, dict] = {}
+    failure: BaseException | None = None
     sink = out.open("a", encoding="utf-8") if out is not None else None
     if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last line was cut by the interruption: never append to it
+    cgroups_required = _TRUSTED_CGROUPS_REQUIRED if trusted else None  # None: DLGRADE_CGROUPS decides
     try:
-        with Progress(console=progress or Console(stderr=True), transient=True) as bar:
+        with Progress(console=console, transient=True) as bar:
             task = bar.add_task("grading", total=len(todo))
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {
-                    pool.submit(_grade_chunk, (course, [str(p) for p in c], topic, seed, lang)): c
+                futures: dict[Future, list[Path]] = {
+                    pool.submit(_grade_chunk, (course, [str(p) for p in c], topic, seed, lang, mode,
+                                               cgroups_required)): c
                     for c in chunks
                 }  # fmt: skip
                 for future in as_completed(futures):
-                    for path, record in zip(futures[future], future.result()):
-                        record["path"] = str(path)
-                        results[str(path)] = record
+                    try:
+                        records = future.result()
+                    except JailUnavailable:
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        raise  # the machine, not a submission: every other chunk would fail alike
+                    except Exception as error:  # the grader's own failure: keep what the others grade
+                        failure = failure or error
+                        continue
+                    for record in records:
+                        results[record["path"]] = record
                         if sink is not None:
                             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
                             sink.flush()
@@ -130,20 +231,23 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     finally:
         if sink is not None:
             sink.close()
+    if failure is not None:  # after every grade that could be made was saved
+        raise failure
     merged = done | results
     return [_report_from_json(merged[str(p)]) for p in expanded]
 
 
 def _expand(paths: list[Path], topics: tuple[str, ...]) -> list[Path]:
-    """A folder of submissions stands for its entries; a submission folder stands for itself."""
+    """A folder of submissions stands for its entries; a submission folder stands for itself.
+    Each path once, in the order given."""
     found = []
     for path in paths:
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
-        is_submission = (path / "exercises").is_dir() or any((path / f"{t}.py").exists() for t in topics)
-        is_container = path.is_dir() and not is_submission
+        is_submission = (path / "exercises").exists() or any((path / f"{t}.py").exists() for t in topics)
+        is_container = path.is_dir() and not path.is_symlink() and not is_submission
         found.extend(sorted(p for p in path.iterdir() if not p.name.startswith(".")) if is_container else [path])
-    return found
+    return list(dict.fromkeys(found))
 
 
 def _report_from_json(data: dict[str, Any]) -> Report:
@@ -160,15 +264,16 @@ def _report_from_json(data: dict[str, Any]) -> Report:
     )  # fmt: skip
     return Report(data.get("submission", ""), data["seed"], data["grader_version"],
                   data.get("lang", "en"), topics, data.get("protections", {}),
-                  data.get("seconds", 0.0))  # fmt: skip
+                  data.get("seconds", 0.0), data.get("content_sha256", ""), data.get("path", ""),
+                  data.get("error", ""), data.get("error_kind", ""))  # fmt: skip
 
 
-def validate(progress: Console | None = None) -> list[str]:
+def validate(progress: Console | None = None, course: Course | Path | None = None) -> list[str]:
     """Everything that must hold for the course to be gradable, as a list of problems."""
     from grader.quiz import require_extra
 
     require_extra("dlgrade validate checks the quiz banks and needs")  # before minutes of grading
-    course = load_course()
+    course = _course(course)
     problems = [f"{path.relative_to(course.root)} is out of sync with its solution; run `dlgrade stubs`"
                 for path in stubs.drifted_stubs(course.root)]  # fmt: skip
     reference = load_submission(course.root / "solutions")
@@ -253,9 +358,9 @@ _SEAL_LINES = (
 )
 
 
-def doctor() -> dict[str, Any]:
+def doctor(course: Course | Path | None = None) -> dict[str, Any]:
     """What protections are active here, checked by starting a jail, not assumed."""
-    course = load_course()
+    course = _course(course)
     mode = detect_mode()
     with Sandbox(course.limits, mode, cgroups_required=False) as sandbox:
         job = sandbox.spawn()

@@ -31,7 +31,15 @@ def _console() -> Console:
 
 
 topic_option = click.option("--topic", type=click.Choice(TOPICS), help="Grade only this topic.")
-seed_option = click.option("--seed", type=int, help="Replay or vary a run (default: the course's).")
+seed_option = click.option("--seed", type=int, help="Replay or vary a run (default: derived from the "
+                           "course's secret and the submission's content; DLGRADE_SEED).")  # fmt: skip
+course_option = click.option("--course", type=click.Path(path_type=Path, file_okay=False),
+                             help="The course: the folder holding course/course.toml (default: "
+                             "DLGRADE_COURSE, else the checkout dlgrade is installed from; never the "
+                             "current folder).")  # fmt: skip
+jail_option = click.option("--jail", type=click.Choice(api.JAIL_MODES), help="bwrap (the default: "
+                           "refuses to grade where bubblewrap is not usable) or plain (weaker, opt-in); "
+                           "overrides DLGRADE_JAIL.")  # fmt: skip
 lang_option = click.option("--lang", type=click.Choice(LANGS), help="Language of messages.")
 debug_option = click.option("--debug", is_flag=True, help="Tracebacks for the grader's own errors.")
 
@@ -67,14 +75,16 @@ def main() -> None:
               "junit: XML for CI; markdown: a GitHub job summary.")  # fmt: skip
 @seed_option
 @lang_option
+@course_option
+@jail_option
 @debug_option
 @handles_errors
 def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang: str | None,
-          debug: bool) -> None:  # fmt: skip
+          course: Path | None, jail: str | None, debug: bool) -> None:  # fmt: skip
     """Grade SUBMISSION (a folder, .zip, .py or .ipynb) with the hidden suites."""
     if debug:
         os.environ["DLGRADE_DEBUG"] = "1"
-    report = api.grade(submission, topic=topic, seed=seed, lang=lang)
+    report = api.grade(submission, topic=topic, seed=seed, lang=lang, course=course, jail=jail)
     if fmt == "text":
         _console().print(report_text(report))
     else:
@@ -90,20 +100,33 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
 @topic_option
 @seed_option
 @lang_option
+@course_option
+@jail_option
 @debug_option
 @handles_errors
 def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | None,
-          seed: int | None, lang: str | None, debug: bool) -> None:  # fmt: skip
+          seed: int | None, lang: str | None, course: Path | None, jail: str | None,
+          debug: bool) -> None:  # fmt: skip
     """Grade many submissions (PATHS, or the folders they contain) and print a table.
 
     With no PATHS, grades the sample submissions shipped with the course."""
     if debug:
         os.environ["DLGRADE_DEBUG"] = "1"
     reports = api.grade_many(list(paths), jobs=jobs, out=out, topic=topic, seed=seed, lang=lang,
-                             progress=err)  # fmt: skip
+                             progress=err, course=course, jail=jail)  # fmt: skip
     console = _console()
     console.print(batch_table(reports, lang or "en"))
     console.print(batch_legend(lang or "en"))
+    unreadable = [r for r in reports if r.error_kind == "submission"]
+    if unreadable:
+        err.print(Text(f"{len(unreadable)} submission(s) could not be read (their rows say why, "
+                       "and so does --out): " + ", ".join(r.path or r.submission for r in unreadable)))  # fmt: skip
+    broken = [r for r in reports if r.error_kind == "internal"]
+    if broken:  # every other grade is made and saved; the grader's own failure still shows
+        click.echo(f"error: dlgrade failed internally on {len(broken)} submission(s) "
+                   f"({', '.join(r.path or r.submission for r in broken)}); their records say so and a "
+                   "rerun with --out grades them again; DLGRADE_DEBUG=1 shows the traceback", err=True)  # fmt: skip
+        sys.exit(3)
 
 
 PUBLIC_ONLY = L(
@@ -119,10 +142,11 @@ PUBLIC_ONLY = L(
 @click.option("--path", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Your work: the folder with exercises/.")  # fmt: skip
 @lang_option
+@course_option
 @handles_errors
-def check(topic: str | None, path: Path, lang: str | None) -> None:
+def check(topic: str | None, path: Path, lang: str | None, course: Path | None) -> None:
     """Run the public checks on your exercises (all topics, or TOPIC)."""
-    report = api.check(path, topic=topic, lang=lang)
+    report = api.check(path, topic=topic, lang=lang, course=course)
     console = _console()
     console.print(report_text(report))
     # say it every time: "all public checks passed" is not the grade (otter's #138 and #383)
@@ -132,10 +156,11 @@ def check(topic: str | None, path: Path, lang: str | None) -> None:
 
 
 @cli.command()
+@course_option
 @handles_errors
-def validate() -> None:
+def validate(course: Path | None) -> None:
     """Check the course: references score full marks, stubs score nothing and are in sync."""
-    problems = api.validate(progress=err)
+    problems = api.validate(progress=err, course=course)
     for problem in problems:
         click.echo(f"✗ {problem}")
     if problems:
@@ -146,10 +171,11 @@ def validate() -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@course_option
 @handles_errors
-def doctor(fmt: str) -> None:
+def doctor(fmt: str, course: Path | None) -> None:
     """Say which protections the jail has on this machine."""
-    facts = api.doctor()
+    facts = api.doctor(course=course)
     if fmt == "json":
         click.echo(json.dumps(facts, indent=2))
         return
@@ -160,13 +186,14 @@ def doctor(fmt: str) -> None:
 
 @cli.command()
 @click.option("--check", "only_check", is_flag=True, help="Fail if exercises/ drifted instead of writing.")
+@course_option
 @handles_errors
-def stubs(only_check: bool) -> None:
+def stubs(only_check: bool, course: Path | None) -> None:
     """Generate exercises/ from the marked regions of solutions/."""
     from grader import stubs as generator
     from grader.course import find_root
 
-    root = find_root()
+    root = find_root(course)
     if only_check:
         drifted = generator.drifted_stubs(root)
         for path in drifted:

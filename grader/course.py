@@ -1,7 +1,11 @@
 """The course: one typed object read once from ``course/course.toml``.
 
-Precedence: CLI options > environment (``DLGRADE_COURSE`` for the root, ``DLGRADE_SEED``) >
-the file > defaults. Errors name the file and the key."""
+Which course: ``--course DIR``, else ``DLGRADE_COURSE``, else the checkout this package was
+installed from. Never the current directory and never anything beside a submission: a student
+who runs ``dlgrade grade .`` in a repository with its own ``course/`` must not choose the suites.
+
+Precedence: CLI options > environment (``DLGRADE_COURSE``, ``DLGRADE_LIMIT_*``) > the file >
+defaults. Errors name the file and the key."""
 
 from __future__ import annotations
 
@@ -43,29 +47,52 @@ class Course:
     def solution(self, topic: str) -> ModuleType:
         import importlib
 
-        return importlib.import_module(f"solutions.{topic}")
+        module = importlib.import_module(f"solutions.{topic}")
+        # the reference must be this course's, never a solutions/ found first on sys.path (the
+        # current directory of a student's repository, say)
+        where = Path(str(getattr(module, "__file__", ""))).resolve().parent
+        if where != (self.root / "solutions").resolve():
+            raise ConfigError(f"solutions.{topic} was imported from {where}, not from this course's "
+                              f"{self.root / 'solutions'}; run dlgrade with --course {self.root}")  # fmt: skip
+        return module
 
 
-def find_root(start: Path | None = None) -> Path:
-    """The course checkout: DLGRADE_COURSE, else the nearest folder above the current one with
-    course/course.toml, else the checkout this package was installed from."""
-    if env := os.environ.get("DLGRADE_COURSE"):
-        return Path(env).resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "course" / "course.toml").is_file():
-            return folder
+def _installed_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def find_root(option: Path | None = None) -> Path:
+    """The course checkout (the folder holding ``course/course.toml``): ``option`` (--course),
+    else DLGRADE_COURSE, else the checkout this package was installed from."""
+    if option is not None:
+        candidate, source = Path(option), "--course"
+    elif env := os.environ.get("DLGRADE_COURSE"):
+        candidate, source = Path(env), "DLGRADE_COURSE"
+    else:
+        installed = _installed_root()
+        if (installed / "course" / "course.toml").is_file():
+            return installed
+        raise ConfigError(
+            "no course found: pass --course DIR (the folder that holds course/course.toml) or set "
+            "DLGRADE_COURSE; this installed dlgrade holds no course of its own"
+        )
+    root = candidate.expanduser().resolve()
+    if root.name == "course" and (root / "course.toml").is_file():
+        root = root.parent  # the course/ folder itself was given
+    if not (root / "course" / "course.toml").is_file():
+        raise ConfigError(f"{source} {candidate}: no course/course.toml there; give the folder that "
+                          "holds course/course.toml")  # fmt: skip
+    return root
+
+
 def load_course(root: Path | None = None) -> Course:
-    root = root or find_root()
+    root = find_root(root)
     path = root / "course" / "course.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: not found; run dlgrade inside a course checkout or set DLGRADE_COURSE"
+            f"{path}: not found; pass --course DIR (the folder that holds course/course.toml)"
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
@@ -97,13 +124,11 @@ def load_course(root: Path | None = None) -> Course:
                 number = env_value
             limit_values[key] = _limit(number, kind == "int", name)
 
-    file_seed = get("course", "seed", int, 0)
-    seed = file_seed if isinstance(file_seed, int) else 0  # get() checked it is one
-    if env_seed := os.environ.get("DLGRADE_SEED"):
-        try:
-            seed = int(env_seed)
-        except ValueError:
-            raise ConfigError(f"DLGRADE_SEED={env_seed!r} is not an integer") from None
+    # the course's secret: every run's seed derives from it and the submission's content;
+    # DLGRADE_SEED is a run's seed, used as given (seed_override), checked here for every command
+    seed = get("course", "seed", int, 0)
+    assert isinstance(seed, int)  # get() checked it
+    seed_override(None)
     return Course(
         root=root,
         name=str(get("course", "name", str, "course")),
@@ -167,3 +192,16 @@ def _limit(value: object, integer: bool, where: str) -> int | float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < float("inf"):
         raise ConfigError(f"{where} must be a positive number, not {value!r}")
     return value if integer else float(value)
+
+
+def seed_override(option: int | None) -> int | None:
+    """The seed a run was told to use (--seed, else DLGRADE_SEED), or None: derive it."""
+    if option is not None:
+        return option
+    text = os.environ.get("DLGRADE_SEED", "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"DLGRADE_SEED={text!r} is not an integer; set it to a whole number or unset it") from None

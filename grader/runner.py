@@ -26,7 +26,7 @@ from _pytest.runner import runtestprotocol
 
 from grader import __version__
 from grader.course import Course
-from grader.errors import ConfigError, DlgradeError
+from grader.errors import ConfigError, DlgradeError, JailUnavailable
 from grader.proxy import StudentModule, TopicJail
 from grader.results import Outcome, Report, TestResult, TopicResult, TopicStatus
 from grader.sandbox import Limits, Sandbox
@@ -80,6 +80,14 @@ def _topic_of(item: pytest.Item) -> str:
     return Path(str(item.path)).parent.parent.name
 
 
+def submission_seed(secret: int, content_sha256: str) -> int:
+    """A submission's seed: the course's secret and the submission's content, hashed. The same
+    code gets the same hidden inputs every time (a regrade reproduces its grade); inputs one
+    submission prints say nothing about another's, whose content differs."""
+    digest = hashlib.sha256(f"dlgrade-seed:{secret}:{content_sha256}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & (2**63 - 1)  # a signed 64-bit int: SQLite, JSON
+
+
 def seed_for(run_seed: int, test_name: str) -> int:
     """A test's seed: stable across runs, machines and Python versions (not hash())."""
     digest = hashlib.sha256(f"{run_seed}:{test_name}".encode()).digest()
@@ -94,7 +102,7 @@ class GradingPlugin:
         course: Course,
         submissions: Iterable[Submission],
         topics: tuple[str, ...],
-        seed: int,
+        seed: int | None,
         lang: str,
         sandbox: Sandbox,
         on_report: Callable[[Report], None],
@@ -103,7 +111,8 @@ class GradingPlugin:
         self.course = course
         self.submissions = submissions
         self.topics = topics
-        self.run_seed = seed
+        self.seed_override = seed  # --seed: used as given for every submission
+        self.run_seed = 0  # the current submission's
         self.lang = lang
         self.sandbox = sandbox
         self.on_report = on_report
@@ -149,20 +158,38 @@ class GradingPlugin:
             by_topic = {topic: [i for i in session.items if infos[i.nodeid].topic == topic]
                         for topic in self.topics}  # fmt: skip
             for submission in self.submissions:
-                started = time.monotonic()
-                deadline = started + self.sandbox.limits.submission_seconds
-                results = tuple(
-                    self._grade_topic(submission, topic, by_topic[topic], infos, deadline)
-                    for topic in self.topics
-                )
-                self.on_report(Report(
-                    submission=submission.name, seed=self.run_seed, grader_version=__version__,
-                    lang=self.lang, topics=results, protections=self.sandbox.protections(),
-                    seconds=time.monotonic() - started,
-                ))  # fmt: skip
+                self.on_report(self._grade_submission(submission, by_topic, infos))
         except BaseException as error:  # surfaces after pytest returns
             self.error = error
         return True
+
+    def _grade_submission(self, submission: Submission, by_topic: dict[str, list[pytest.Item]],
+                          infos: dict[str, TestInfo]) -> Report:  # fmt: skip
+        started = time.monotonic()
+        deadline = started + self.sandbox.limits.submission_seconds
+        self.run_seed = (self.seed_override if self.seed_override is not None
+                         else submission_seed(self.course.seed, submission.content_sha256))  # fmt: skip
+        results, errors = [], []
+        for topic in self.topics:
+            try:
+                results.append(self._grade_topic(submission, topic, by_topic[topic], infos, deadline))
+            except (JailUnavailable, ConfigError, KeyboardInterrupt):
+                raise  # the machine or the course, not this submission: every grade would fail
+            except Exception as error:  # one submission must never end a batch
+                # a bug of the grader that this submission's content triggered: recorded for
+                # this topic, the other topics and submissions go on
+                if self.debug or os.environ.get("DLGRADE_DEBUG"):
+                    traceback.print_exception(error, file=sys.stderr)
+                errors.append(f"{topic}: {type(error).__name__}: {error}")
+                max_score = sum(infos[item.nodeid].points for item in by_topic[topic])
+                results.append(TopicResult(topic, "not_gradable", (), max_score, _INTERNAL(self.lang)))
+        return Report(
+            submission=submission.name, seed=self.run_seed, grader_version=__version__,
+            lang=self.lang, topics=tuple(results), protections=self.sandbox.protections(),
+            seconds=time.monotonic() - started, content_sha256=submission.content_sha256,
+            path=submission.source, error="; ".join(e for e in (submission.error, *errors) if e),
+            error_kind="internal" if errors else submission.error_kind,
+        )  # fmt: skip
 
     # -- one topic
     def _grade_topic(
@@ -261,6 +288,13 @@ class GradingPlugin:
         return "error", text(lang), ()
 
 
+_INTERNAL = L(
+    "the grader could not grade this topic (an internal error, not your fault); tell your instructor",
+    "проверяющая система не смогла проверить эту тему (внутренняя ошибка, не ваша); сообщите "
+    "преподавателю",
+)
+
+
 def _reference_params(fn: Callable) -> list[list[Any]]:
     return [
         [p.name, p.kind.name, p.default is not inspect.Parameter.empty,
@@ -281,11 +315,21 @@ def _same_params(got: list, expected: list) -> bool:
 
 
 def _same_default(got: Any, expected: Any) -> bool:
-    if isinstance(expected, bool) or expected is None:
-        return got is expected or got == expected
-    if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
-        return float(got) == float(expected)
-    return got == expected
+    """The student's default (decoded from the jail: any plain data, an array included) equals
+    the contract's. Never raises: ``w0=np.zeros(2)`` where None is due is a wrong signature."""
+    try:
+        if expected is None:
+            return got is None
+        if isinstance(expected, bool):
+            return got is expected or (type(got) is int and got == int(expected))
+        if isinstance(expected, (int, float)):
+            return isinstance(got, (int, float)) and not isinstance(got, bool) and float(got) == float(expected)
+        if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
+            return (isinstance(got, np.ndarray) and isinstance(expected, np.ndarray)
+                    and got.dtype == expected.dtype and np.array_equal(got, expected))  # fmt: skip
+        return type(got) is type(expected) and bool(got == expected)
+    except Exception:  # a comparison that cannot be made: not the same default
+        return False
 
 
 def _signature_text(name: str, params: list) -> str:
@@ -305,11 +349,13 @@ def run_session(
     kind: str = "hidden",
     limits: Limits | None = None,
     jail_mode: str | None = None,
+    cgroups_required: bool | None = None,
     on_report: Callable[[Report], None] | None = None,
     debug: bool = False,
 ) -> list[Report]:
     """Grade submissions against a kind of suite; returns the reports in order (and hands each
-    to ``on_report`` as soon as it is done, for progress and incremental saving)."""
+    to ``on_report`` as soon as it is done, for progress and incremental saving). Each report
+    carries its submission's ``path``. ``seed`` None: each submission's own (submission_seed)."""
     # hidden: every topic of the course, so a missing suite is a configuration error, not a
     # topic silently left out of max_score; public: whatever suites the course ships
     chosen = topics or (course.topics if kind == "hidden" else course.topics_with_suites(kind))
@@ -324,16 +370,21 @@ def run_session(
         if on_report is not None:
             on_report(report)
 
-    with Sandbox(limits or course.limits, jail_mode, hide=[course.root]) as sandbox:
-        plugin = GradingPlugin(course, submissions, chosen, course.seed if seed is None else seed,
-                               lang, sandbox, keep, debug)  # fmt: skip
+    with Sandbox(limits or course.limits, jail_mode, cgroups_required=cgroups_required,
+                 hide=[course.root]) as sandbox:
+        plugin = GradingPlugin(course, submissions, chosen, seed, lang, sandbox, keep, debug)
         args = [
             "-c", os.devnull, "--rootdir", str(course.root), "--import-mode=importlib",
             "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings", "-qq",
             "--no-header", "-s", *map(str, files),
         ]  # fmt: skip
-        if str(course.root) not in sys.path:
-            sys.path.insert(0, str(course.root))
+        # the references are this course's: its root first, ahead of whatever folder (a
+        # student's repository as the current one) might hold another solutions/
+        root = str(course.root)
+        if sys.path[:1] != [root]:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(root)
+            sys.path.insert(0, root)
         with contextlib.redirect_stdout(sys.stderr):  # stdout belongs to the report
             code = pytest.main(args, plugins=[plugin])
     if plugin.error is not None:

@@ -282,11 +282,45 @@ def test_protections_say_bwrap_when_it_works(full_report):
     assert protections["network"] is True and protections["pid_namespace"] is True
 
 
-def test_default_seed_is_the_course_seed(full_report):
+def test_default_seed_derives_from_the_course_secret_and_the_content(full_report, reference_folder):
+    """Not the fixed course seed (hidden inputs one submission prints would be a lookup table
+    for the next): SHA-256 of the course's secret and the submission's content."""
     import tomllib
 
+    from grader.runner import submission_seed
+    from grader.submission import load_submission
+
     course = tomllib.loads((ROOT / "course" / "course.toml").read_text(encoding="utf-8"))
-    assert full_report["seed"] == course["course"]["seed"]
+    digest = load_submission(reference_folder).content_sha256
+    assert full_report["content_sha256"] == digest
+    assert full_report["seed"] == submission_seed(course["course"]["seed"], digest)
+    assert full_report["seed"] != course["course"]["seed"]
+
+
+def _dropout_variant(folder: Path, extra: str = "") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "dropout.py").write_text(solution_text("dropout") + extra, encoding="utf-8")
+    return folder
+
+
+def test_each_submission_gets_its_own_seed_and_the_same_code_the_same_grade(tmp_path):
+    anna = grade_json(_dropout_variant(tmp_path / "anna"), "--topic", "dropout")
+    boris = grade_json(_dropout_variant(tmp_path / "boris", "\n# my own comment\n"), "--topic", "dropout")
+    twin = grade_json(_dropout_variant(tmp_path / "twin_of_anna"), "--topic", "dropout")
+    assert anna["seed"] != boris["seed"] and anna["content_sha256"] != boris["content_sha256"]
+    assert anna["score"] == boris["score"] == anna["max_score"]
+    assert twin["seed"] == anna["seed"] and twin["content_sha256"] == anna["content_sha256"]
+    unnamed = {"submission": "", "path": ""}
+    assert without_timing(twin) | unnamed == without_timing(anna) | unnamed
+    forced = grade_json(tmp_path / "anna", "--topic", "dropout", "--seed", "5")
+    from_env = grade_json(tmp_path / "boris", "--topic", "dropout", DLGRADE_SEED="5")
+    assert forced["seed"] == from_env["seed"] == 5
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "0x10", "seven"])
+def test_a_seed_that_is_not_an_integer_is_exit_2(tmp_path, value):
+    path = _dropout_variant(tmp_path / "w")
+    assert_usage_error(dlgrade("grade", path, "--topic", "dropout", DLGRADE_SEED=value), "DLGRADE_SEED", value)
 
 
 def test_topic_option_lists_only_that_topic(buggy_activations):
@@ -426,3 +460,141 @@ def test_non_utf8_module_is_not_gradable_with_a_message(tmp_path, full_report):
     assert topic["status"] == "not_gradable" and topic["score"] == 0
     assert "UTF-8" in topic["message"]
     assert topic["max_score"] == full_report["topics"]["activations"]["max_score"]
+
+
+# ----------------------------------------------------------------------------- fail closed
+NO_BWRAP = {"PATH": "/nonexistent"}  # bubblewrap is looked up on PATH: none found
+
+
+@pytest.fixture(scope="module")
+def dropout_work(tmp_path_factory) -> Path:
+    return _dropout_variant(tmp_path_factory.mktemp("jail") / "work")
+
+
+def test_without_bubblewrap_a_grade_is_refused(dropout_work):
+    done = dlgrade("grade", dropout_work, "--topic", "dropout", "--format", "json", **NO_BWRAP)
+    assert_usage_error(done, "bubblewrap", "--jail plain")
+
+
+def test_without_bubblewrap_a_batch_of_submissions_is_refused(dropout_work):
+    assert_usage_error(dlgrade("batch", dropout_work, "--topic", "dropout", **NO_BWRAP), "--jail plain")
+
+
+def test_asking_for_bwrap_where_it_is_missing_is_refused(dropout_work):
+    done = dlgrade("grade", dropout_work, "--topic", "dropout", "--jail", "bwrap", **NO_BWRAP)
+    assert_usage_error(done, "bubblewrap")
+
+
+@pytest.mark.parametrize("how", [["--jail", "plain"], []], ids=["option", "environment"])
+def test_the_plain_jail_is_an_opt_in(dropout_work, how):
+    extra = NO_BWRAP | ({} if how else {"DLGRADE_JAIL": "plain"})
+    report = grade_json(dropout_work, "--topic", "dropout", *how, **extra)
+    assert report["protections"]["jail"] == "plain"
+    assert report["score"] == report["max_score"] > 0
+    text = dlgrade("grade", dropout_work, "--topic", "dropout", *how, "--lang", "en", **extra)
+    assert text.returncode == 0 and "jail: plain (weaker guarantees" in text.stdout, text.stdout
+
+
+@pytest.mark.parametrize("value", ["bogus", "none", "BWRAP"])
+def test_an_unknown_jail_in_the_environment_is_exit_2(dropout_work, value):
+    done = dlgrade("grade", dropout_work, "--topic", "dropout", DLGRADE_JAIL=value)
+    assert_usage_error(done, "DLGRADE_JAIL", value, "bwrap", "plain")
+    assert_usage_error(dlgrade("batch", dropout_work, DLGRADE_JAIL=value), "DLGRADE_JAIL")
+
+
+def test_an_unknown_jail_option_is_exit_2(dropout_work):
+    assert_usage_error(dlgrade("grade", dropout_work, "--jail", "docker"), "--jail", "bwrap", "plain")
+
+
+def test_the_jail_option_wins_over_the_environment(dropout_work):
+    report = grade_json(dropout_work, "--topic", "dropout", "--jail", "plain", DLGRADE_JAIL="bogus")
+    assert report["protections"]["jail"] == "plain"
+    if _bwrap_usable():
+        report = grade_json(dropout_work, "--topic", "dropout", "--jail", "bwrap", DLGRADE_JAIL="plain")
+        assert report["protections"]["jail"] == "bwrap"
+
+
+def test_the_samples_are_graded_plain_without_bubblewrap_and_it_says_so(tmp_path):
+    """The README's first command on a fresh machine: the course's own samples are trusted."""
+    out = tmp_path / "grades.jsonl"
+    done = dlgrade("batch", "--out", out, "--lang", "en", "--jobs", "2", **NO_BWRAP, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "plain jail" in done.stderr and "samples" in done.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert records and all(r["protections"]["jail"] == "plain" for r in records)
+
+
+def test_check_runs_with_what_the_machine_has_and_says_so(tmp_path):
+    work = tmp_path / "work"
+    (work / "exercises").mkdir(parents=True)
+    (work / "exercises" / "dropout.py").write_text(solution_text("dropout"), encoding="utf-8")
+    done = dlgrade("check", "dropout", "--path", work, "--lang", "en", **NO_BWRAP)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sum("jail: plain" in line for line in done.stdout.splitlines()) == 1, done.stdout
+
+
+# ----------------------------------------------------------------------------- which course
+FREE_POINTS = '''import pytest
+
+
+@pytest.mark.points(600)
+def test_free():
+    """free points"""
+'''
+
+
+@pytest.fixture(scope="module")
+def rogue_repository(tmp_path_factory) -> Path:
+    """A student's repository with a course of its own (600 free points) and solutions/ that
+    match their empty code: the grade must come from the real course all the same."""
+    repo = tmp_path_factory.mktemp("rogue") / "repo"
+    (repo / "course" / "dropout" / "hidden").mkdir(parents=True)
+    (repo / "course" / "course.toml").write_text("[course]\nseed = 1\n[topics.dropout]\n", encoding="utf-8")
+    (repo / "course" / "dropout" / "hidden" / "test_dropout.py").write_text(FREE_POINTS, encoding="utf-8")
+    (repo / "solutions").mkdir()
+    (repo / "solutions" / "__init__.py").write_text("", encoding="utf-8")
+    (repo / "solutions" / "dropout.py").write_text("def dropout_forward(*a, **k):\n    pass\n", encoding="utf-8")
+    (repo / "exercises").mkdir()
+    (repo / "exercises" / "dropout.py").write_text("", encoding="utf-8")
+    return repo
+
+
+def _in(folder: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
+    """dlgrade run from ``folder`` (a student's repository), the package from PYTHONPATH."""
+    return subprocess.run([sys.executable, "-m", "grader.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=folder, env=env(PYTHONPATH=str(ROOT), **extra_env), timeout=300)  # fmt: skip
+
+
+def test_the_course_is_never_taken_from_the_current_folder(rogue_repository):
+    done = _in(rogue_repository, "grade", ".", "--topic", "dropout", "--format", "json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    tests = report["topics"]["dropout"]["tests"]
+    assert report["max_score"] != 600 and len(tests) > 1 and report["score"] == 0
+    assert not any(t["name"] == "free" for t in tests)
+
+
+def test_the_course_option_chooses_the_course(rogue_repository, tmp_path):
+    root = _course_copy(tmp_path, (ROOT / "course" / "course.toml").read_text(encoding="utf-8"))
+    done = _in(rogue_repository, "grade", ".", "--topic", "dropout", "--format", "json", "--course", root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["max_score"] != 600
+    assert_usage_error(_in(rogue_repository, "grade", ".", "--course", tmp_path / "nothing_here"),
+                       "--course", "course.toml")  # fmt: skip
+
+
+def test_no_course_found_is_a_clear_error(rogue_repository, tmp_path):
+    """An installed engine without a course of its own, run in a repository that has one."""
+    engine = tmp_path / "site"
+    shutil.copytree(ROOT / "grader", engine / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", ".", "--format", "json"],
+                          capture_output=True, text=True, cwd=rogue_repository,
+                          env=env(PYTHONPATH=str(engine)), timeout=120)  # fmt: skip
+    assert_usage_error(done, "no course found", "--course", "DLGRADE_COURSE")
+
+
+def test_a_symlinked_exercises_folder_is_refused_naming_it(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "exercises").symlink_to(ROOT / "solutions")
+    assert_usage_error(dlgrade("grade", work, "--format", "json"), "exercises", "symbolic link")

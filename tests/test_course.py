@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import load_course
+from grader.course import load_course, seed_override
 from grader.errors import ConfigError
 from grader.submission import TOPICS
 
@@ -66,4 +66,6 @@ def test_the_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("DLGRADE_SEED", "7")
     monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "2.5")
     course = course_with(tmp_path, "[course]\nseed = 1\n[limits]\ncall_seconds = 10\n")
-    assert course.seed == 7 and course.limits.call_seconds == 2.5
+    assert course.limits.call_seconds == 2.5
+    # DLGRADE_SEED is a run's seed, used as given; the file's seed stays the course's secret
+    assert seed_override(None) == 7 and course.seed == 1
