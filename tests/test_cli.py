@@ -22,7 +22,7 @@ from grader.submission import TOPICS
 ROOT = Path(__file__).resolve().parent.parent
 FAST_LIMITS = {"DLGRADE_LIMIT_CALL_SECONDS": "3", "DLGRADE_LIMIT_LOAD_SECONDS": "3"}
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
-TIMING_KEYS = {"seconds"}  # wall-clock fields: the only ones allowed to differ between runs
+TIMING_KEYS = {"seconds", "resources"}  # measurements (time, peak memory): the only fields that may differ between runs
 
 
 def env(**extra: str) -> dict[str, str]:
