@@ -53,3 +53,160 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path: Path) -> None:
     regraded = {r["path"] for r in records}
     assert regraded and not (regraded & kept), "graded again what was already saved"
     assert all(r["score"] == r["max_score"] for r in records)
+
+
+# ----------------------------------------------------------------------------- no submission ends a batch
+DROPOUT = (ROOT / "solutions" / "dropout.py").read_text(encoding="utf-8")
+DROPOUT_BUG = DROPOUT + "\n\ndef dropout_backward(dout, mask, p):\n    return dout * mask\n"  # forgets 1/(1-p)
+
+
+def _zip(path: Path, files: dict[str, str]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+def _folder(path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text, encoding="utf-8")
+    return path
+
+
+def _hostile_class(folder: Path) -> dict[str, str | None]:
+    """Honest and broken submissions, interleaved; the value says why a broken one is broken."""
+    folder.mkdir()
+    _folder(folder / "a_honest", {"exercises/dropout.py": DROPOUT})
+    _folder(folder / "b_too_big", {"exercises/dropout.py": DROPOUT + "#" * (1 << 20)})
+    _folder(folder / "c_buggy", {"dropout.py": DROPOUT_BUG})
+    encrypted = _zip(folder / "d_encrypted.zip", {"hw/exercises/dropout.py": DROPOUT})
+    data = bytearray(encrypted.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        data[data.index(signature) + offset] |= 0x1
+    encrypted.write_bytes(bytes(data))
+    _folder(folder / "e_honest_twin", {"exercises/dropout.py": DROPOUT})  # a's code under another name
+    bad_name = _zip(folder / "f_bad_name.zip", {"hw/dropout.py": DROPOUT, "hw/é.py": "x = 1\n"})
+    bad_name.write_bytes(bad_name.read_bytes().replace("é".encode(), b"\xff\xfe"))
+    (folder / "g_notebook.ipynb").write_text('{"cells": [{"cell_type": "code", "source": 3}]}', encoding="utf-8")
+    # an array default where a bool is due crashed the signature check ("truth value ... ambiguous")
+    _folder(folder / "h_array_default", {"dropout.py": DROPOUT.replace(
+        "def dropout_forward(x, p, rng, train=True)", "def dropout_forward(x, p, rng, train=np.ones(2))")})
+    _folder(folder / "i_link", {"x.txt": ""})
+    (folder / "i_link" / "exercises").symlink_to(ROOT / "solutions")
+    _folder(folder / "j_honest_last", {"dropout.py": DROPOUT + "\n# my notes\n"})
+    return {"a_honest": None, "b_too_big": "larger than", "c_buggy": None, "d_encrypted": "encrypted",
+            "e_honest_twin": None, "f_bad_name": "UTF-8", "g_notebook": "notebook", "h_array_default": None,
+            "i_link": "symbolic link", "j_honest_last": None}  # fmt: skip
+
+
+def test_a_hostile_class_loses_no_honest_grade(tmp_path: Path) -> None:
+    assert "def dropout_forward(x, p, rng, train=True)" in DROPOUT, "update the array-default case"
+    expected = _hostile_class(tmp_path / "class")
+    out = tmp_path / "grades.jsonl"
+    done = batch(str(tmp_path / "class"), "--topic", "dropout", "--out", str(out), "--jobs", "2", "--lang", "en")
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = {Path(r["path"]).name.removesuffix(".zip").removesuffix(".ipynb"): r
+               for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}  # fmt: skip
+    assert set(records) == set(expected)
+    for name, why in expected.items():
+        record = records[name]
+        assert record["submission"] in name, (name, record["submission"])
+        topic = record["topics"]["dropout"]
+        if why is None:
+            continue
+        assert topic["status"] == "not_gradable" and topic["score"] == 0 and topic["max_score"] > 0, name
+        assert record["error_kind"] == "submission" and why in record["error"], (name, record.get("error"))
+        assert why in topic["message"], (name, topic["message"])
+    # every honest one: exactly its solo grade, under its own name
+    for name in ("a_honest", "c_buggy", "e_honest_twin", "h_array_default", "j_honest_last"):
+        solo = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(tmp_path / "class" / name),
+                               "--topic", "dropout", "--format", "json", "--lang", "en"],
+                              capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=300)  # fmt: skip
+        assert solo.returncode == 0, solo.stderr[-2000:]
+        alone, together = json.loads(solo.stdout), records[name]
+        assert (alone["seed"], alone["content_sha256"]) == (together["seed"], together["content_sha256"]), name
+        assert [(t["name"], t["outcome"], t["points"]) for t in alone["topics"]["dropout"]["tests"]] == \
+            [(t["name"], t["outcome"], t["points"]) for t in together["topics"]["dropout"]["tests"]], name  # fmt: skip
+    assert records["a_honest"]["score"] == records["a_honest"]["max_score"] > 0
+    assert 0 < records["c_buggy"]["score"] < records["c_buggy"]["max_score"]
+    assert records["e_honest_twin"]["seed"] == records["a_honest"]["seed"] != records["j_honest_last"]["seed"]
+    array_default = records["h_array_default"]["topics"]["dropout"]
+    assert array_default["status"] == "not_gradable" and "train=True" in array_default["message"]
+    for name in expected:
+        assert name in done.stdout  # a row each in the table
+
+
+def _solo_module(path: Path, text: str = DROPOUT) -> Path:
+    return _folder(path, {"dropout.py": text})
+
+
+def test_a_grader_failure_on_one_submission_keeps_the_others(tmp_path: Path, monkeypatch) -> None:
+    """A bug of the grader that one submission's content triggers: that one is recorded as the
+    grader's failure (tried again on a rerun), every other is graded and saved."""
+    from grader import api, runner
+
+    for name in ("one", "two", "three"):
+        _solo_module(tmp_path / "class" / name, DROPOUT + ("\n# BREAKS THE GRADER\n" if name == "two" else ""))
+    real = runner.GradingPlugin._grade_topic
+
+    def flaky(self, submission, *args, **kwargs):
+        if "BREAKS THE GRADER" in submission.modules.get("dropout", ""):
+            raise RuntimeError("a bug of the grader")
+        return real(self, submission, *args, **kwargs)
+
+    monkeypatch.setattr(runner.GradingPlugin, "_grade_topic", flaky)  # the pool forks: workers see it
+    monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "3")
+    out = tmp_path / "grades.jsonl"
+    reports = api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=1)
+    by_name = {r.submission: r for r in reports}
+    assert by_name["two"].error_kind == "internal" and "a bug of the grader" in by_name["two"].error
+    assert by_name["two"].topics[0].status == "not_gradable"
+    for name in ("one", "three"):
+        assert by_name[name].error == "" and by_name[name].score == by_name[name].max_score > 0
+    saved = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(Path(r["path"]).name for r in saved) == ["one", "three", "two"]
+    # a rerun grades again the one the grader failed on, and only that one
+    monkeypatch.setattr(runner.GradingPlugin, "_grade_topic", real)
+    again = api.grade_many([tmp_path / "class"], jobs=1, out=out, topic="dropout", lang="en")
+    assert {r.submission: r.error_kind for r in again} == {"one": "", "two": "", "three": ""}
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_a_failed_chunk_surfaces_after_the_other_grades_are_saved(tmp_path: Path, monkeypatch) -> None:
+    from grader import api
+
+    for name in ("one", "two", "three"):
+        _solo_module(tmp_path / "class" / name)
+    real = api.run_session
+
+    def broken_for_two(course, submissions, **kwargs):
+        if any(s.name == "two" for s in submissions):
+            raise RuntimeError("the session broke")
+        return real(course, submissions, **kwargs)
+
+    monkeypatch.setattr(api, "run_session", broken_for_two)
+    monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "3")
+    out = tmp_path / "grades.jsonl"
+    import pytest
+
+    with pytest.raises(RuntimeError, match="the session broke"):
+        api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=1)
+    saved = sorted(Path(json.loads(line)["path"]).name for line in out.read_text(encoding="utf-8").splitlines())
+    assert saved == ["one", "three"]
+
+
+def test_the_signature_check_never_raises_on_a_default() -> None:
+    import numpy as np
+
+    from grader.runner import _same_default
+
+    assert _same_default(np.zeros(2), None) is False  # was: "truth value of an array is ambiguous"
+    assert _same_default(np.ones(2), True) is False
+    assert _same_default((np.zeros(2),), (0.0,)) is False
+    assert _same_default(None, None) and _same_default(True, True) and _same_default(1, True)
+    assert _same_default(0.9, 0.9) and _same_default(1, 1.0) and not _same_default(True, 1.0)
+    assert _same_default(np.zeros(2), np.zeros(2)) and not _same_default(np.zeros(2), np.zeros(3))
+    assert _same_default("a", "a") and not _same_default("a", "b")
