@@ -165,7 +165,7 @@ class Sandbox:
         self.uid = JAIL_UID if os.geteuid() == 0 else None  # plain mode too: never root
         self.hide = [Path(folder) for folder in hide]
         self._facts: dict[str, bool] = {}
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._workroot: str | None = None
         self._jobs = 0

@@ -326,7 +326,7 @@ def _load_seccomp(program: bytes) -> None:
     _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
 
 
-def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dict,
+def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dict[str, Any],
             program: bytes) -> None:  # fmt: skip
     try:
         os.setsid()
