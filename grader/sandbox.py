@@ -14,6 +14,7 @@ Two ways to confine, the strongest the machine offers (``dlgrade doctor`` says w
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -299,6 +300,9 @@ class Sandbox:
         args = ["--control-fd", str(control_fd), "--job-bytes", str(self.limits.tmpfs_bytes),
                 "--job-inodes", str(self.limits.job_files)]  # fmt: skip
         if self.uid is None:
+            # the workers have our uid and see our pid: without this, /proc/<grader>/mem
+            # would be theirs to write (no pid namespace here; no seccomp rule sees a write)
+            _set_not_dumpable()
             site = Path(self._workroot) / "site"
             site.mkdir()
             for dest, source in exposed.items():
@@ -310,7 +314,8 @@ class Sandbox:
         args += ["--uid", str(self.uid), "--private-root", self._workroot]
         args += ["--workroot", f"{self._workroot}/work"]
         for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
-            args += ["--scratch", scratch]
+            if not Path(self._workroot).is_relative_to(scratch):  # would hide the jail's own files
+                args += ["--scratch", scratch]
         for dest, source in exposed.items():
             args += ["--expose", f"{dest}={source}"]
         for name in ("site-packages", "dist-packages"):  # inside the stdlib folder just bound
@@ -481,6 +486,12 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _set_not_dumpable() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+        raise JailUnavailable(f"plain mode: cannot protect the grader's memory: {os.strerror(ctypes.get_errno())}")
 
 
 def _plain_hidden(extra: list[Path], keep: list[Path]) -> list[Path]:

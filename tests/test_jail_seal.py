@@ -455,7 +455,9 @@ def _imports(name):
         return "imported"
     except ImportError:
         return "ImportError"
-OBS = {"solutions": _imports("solutions"), "grader": _imports("grader")}
+grader = int([line.split()[1] for line in open(f"/proc/{os.getppid()}/status") if line.startswith("PPid")][0])
+OBS = {"solutions": _imports("solutions"), "grader": _imports("grader"),
+       "grader_mem": _try(lambda: open(f"/proc/{grader}/mem", "r+b").write(b"x"))}
 """)
     deep = """
 os.chdir(os.environ["HOME"])
@@ -476,6 +478,7 @@ OBS = {"depth": depth}
     assert facts["unprivileged_uid"] is False and facts["job_file_bounds"] is False
     messages = " ".join(t["message"] for t in lost(report).values())
     assert '"solutions": "ImportError", "grader": "ImportError"' in messages, messages
+    assert '"grader_mem": "EACCES"' in messages or '"grader_mem": "EPERM"' in messages, messages
     assert '"depth": 5000' in messages, messages  # the chain was made, and removed without a crash
     init = report["topics"]["initialization"]
     assert init["score"] == init["max_score"] > 0

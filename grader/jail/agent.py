@@ -103,7 +103,8 @@ class JobFiles:
 
     def __init__(self, root: str, scratch: list[str], uid: int | None, size: int, inodes: int):
         self.root = root
-        self.scratch = [path for path in scratch if os.path.isdir(path)]
+        self.scratch = [path for path in scratch if os.path.isdir(path)
+                        and os.path.commonpath([path, root]) != path]  # never over our own root
         self.uid = uid
         self.options = f"size={size},nr_inodes={inodes},mode=0755"
         self.mounted: list[str] = []
