@@ -213,7 +213,8 @@ class Sandbox:
         except (OSError, EOFError, KeyError, ValueError, TypeError) as error:
             self.close()
             raise JobDied(f"the jail could not start: {error}", "protocol") from None
-        self._facts = {"seccomp": True, "job_tmpfs": bool(hello.get("job_tmpfs"))}
+        self._facts = {"seccomp": True, "job_tmpfs": bool(hello.get("job_tmpfs")),
+                       "private_view": bool(hello.get("private_view"))}  # fmt: skip
 
     def _open_cgroups(self) -> None:
         """The job-wide bounds, or fail closed: the strong jail without a bound on the memory of
@@ -310,20 +311,16 @@ class Sandbox:
             boot = _BOOT.format(paths=[str(site)])
             return [python, "-I", "-S", "-B", "-c", boot, *args, "--workroot", self._workroot]
         stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
-        exposed["stdlib"] = stdlib  # the interpreter's own may sit under /root, closed to 65534
-        args += ["--uid", str(self.uid), "--private-root", self._workroot]
-        args += ["--workroot", f"{self._workroot}/work"]
+        prefix = Path(sys.base_prefix).resolve()
+        args += ["--uid", str(self.uid), "--private-root", self._workroot, "--open", str(prefix)]
+        args += ["--workroot", f"{self._workroot}/work", "--path", "site"]
         for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
             if not Path(self._workroot).is_relative_to(scratch):  # would hide the jail's own files
                 args += ["--scratch", scratch]
         for dest, source in exposed.items():
             args += ["--expose", f"{dest}={source}"]
-        for name in ("site-packages", "dist-packages"):  # inside the stdlib folder just bound
-            if (stdlib / name).is_dir():
-                args += ["--hide", f"{self._workroot}/stdlib/{name}"]
-        for path in ("site", "stdlib", "stdlib/lib-dynload"):
-            args += ["--path", path]
-        for folder in _plain_hidden(self.hide, keep=[stdlib, Path(python).resolve(), Path(self._workroot)]):
+        keep = [stdlib, prefix, Path(python).resolve(), Path(self._workroot)]
+        for folder in _plain_hidden(self.hide, keep):
             args += ["--hide", str(folder)]
         boot = _BOOT.format(paths=[str(_AGENT_DIR), *map(str, _site_paths())])
         return [python, "-I", "-S", "-B", "-c", boot, *args]
@@ -444,16 +441,16 @@ class Sandbox:
         strong = self.mode == "bwrap"
         layer = self._cgroups
         bound = layer is not None and not self._unbounded_jobs
-        root = os.geteuid() == 0
         job_tmpfs = self._facts.get("job_tmpfs", False)
+        private_view = self._facts.get("private_view", False)  # plain mode as root
         return {
             "jail": self.mode,
             "separate_process": True,
             "pid_namespace": strong,
-            "network": strong,  # True: the jail has no network
+            "network": strong or private_view,  # True: the jail has no network
             "private_filesystem": strong,
             # plain mode: hidden only as root (a mount namespace with the course covered)
-            "course_hidden": strong or (root and job_tmpfs),
+            "course_hidden": strong or private_view,
             "unprivileged_uid": self.uid is not None,
             "scrubbed_environment": True,
             "orphans_killed": True,
@@ -502,6 +499,7 @@ def _plain_hidden(extra: list[Path], keep: list[Path]) -> list[Path]:
     candidates = [*extra, Path(__file__).resolve().parent.parent, Path(sys.prefix)]
     candidates += [Path(entry) for entry in sys.path if entry]
     candidates += [Path(entry) for entry in site.getsitepackages() + [site.getusersitepackages()]]
+    candidates += [stdlib / "site-packages", stdlib / "dist-packages"]  # the base's, under a venv
     found: list[Path] = []
     for folder in candidates:
         try:

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -251,7 +252,10 @@ OBS = {"search": int(found), "secret": secret, "listed": listed}
 
 
 PLANT = """
-import os, glob
+import ctypes, os, glob
+_IPC = ctypes.CDLL(None, use_errno=True)
+_IPC.shmget(0x5EA1, 4096, 0o1000 | 0o666)  # System V objects outlive their process
+_IPC.msgget(0x5EA2, 0o1000 | 0o666)
 for folder in ("/work", "/tmp", "/dev/shm", "/var/tmp", os.getcwd(), os.path.dirname(os.getcwd())):
     for name in ["planted.py", "numpy.py", "sitecustomize.py", "json.py"]:
         try:
@@ -273,14 +277,20 @@ _FOUND = [p for folder in ("/work", "/tmp", "/dev/shm", "/var/tmp", "..")
           for p in _glob.glob(folder + "/*planted*") + _glob.glob(folder + "/*/planted.py")]
 if _FOUND:
     raise SystemExit("a file of an earlier job is here: " + repr(_FOUND))
+import ctypes as _ctypes
+_IPC = _ctypes.CDLL(None, use_errno=True)
+if _IPC.shmget(0x5EA1, 0, 0) != -1 or _IPC.msgget(0x5EA2, 0) != -1:
+    raise SystemExit("an IPC object of an earlier job is here")
 """
 
 
-@pytest.mark.parametrize("as_user", MODES)
-def test_files_left_for_the_next_job_change_nothing(as_user: bool, user_ready: str) -> None:
+@pytest.mark.parametrize("as_user,jail", [pytest.param(False, "bwrap", id="grader-as-root"),
+                                          pytest.param(True, "bwrap", id="grader-as-user"),
+                                          pytest.param(False, "plain", id="plain-as-root")])  # fmt: skip
+def test_files_left_for_the_next_job_change_nothing(as_user: bool, jail: str, user_ready: str) -> None:
     init = (SOLUTIONS / "initialization.py").read_text(encoding="utf-8")
     files = {"activations.py": PLANT + REFERENCE, "initialization.py": CHECK + init}
-    report, _, _ = _run(as_user, user_ready, files, topic=None)
+    report, _, _ = _run(as_user, user_ready, files, topic=None, env={"DLGRADE_JAIL": jail})
     for topic in ("activations", "initialization"):
         result = report["topics"][topic]
         assert result["score"] == result["max_score"] > 0, (topic, result.get("message"), lost(report, topic))
@@ -351,11 +361,24 @@ OBS["no_new_privs"] = [line.split()[1] for line in open("/proc/self/status") if 
     assert seen["no_new_privs"] == "1"
 
 
+def _site_folders() -> list[str]:
+    import site
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    found = [*site.getsitepackages(), str(stdlib / "site-packages"), sysconfig.get_paths()["purelib"]]
+    return sorted({folder for folder in found if Path(folder).is_dir()})
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="plain mode hides the course only when the grader is root")
 def test_plain_mode_as_root_hides_the_course_and_drops_root() -> None:
     hidden = ROOT / "course" / "activations" / "hidden" / "test_activations.py"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
     body = finish(f"""
-import importlib
+import importlib, socket
 def _imports(name):
     try:
         importlib.import_module(name)
@@ -366,15 +389,23 @@ OBS = {{"uid": os.getuid(), "solutions": _imports("solutions"), "grader": _impor
        "course": _imports("course"),
        "hidden": _try(lambda: open({str(hidden)!r}).read()),
        "reference": _try(lambda: open({str(SOLUTIONS / "activations.py")!r}).read()),
-       "listing": _try(lambda: os.listdir({str(ROOT)!r}))}}
+       "listing": _try(lambda: os.listdir({str(ROOT)!r})),
+       "network": _try(lambda: socket.create_connection(("127.0.0.1", {port}), timeout=1)),
+       "site": [_try(lambda: os.listdir(path)) for path in {_site_folders()!r}]}}
 """)
-    report, _, _ = grade({"activations.py": sabotage("elu", body)}, env={"DLGRADE_JAIL": "plain"})
+    try:
+        report, _, _ = grade({"activations.py": sabotage("elu", body)}, env={"DLGRADE_JAIL": "plain"})
+    finally:
+        listener.close()
     assert report["protections"]["jail"] == "plain"
     seen = observed(report, "elu")
     assert seen["uid"] == 65534, seen
     assert seen["solutions"] == seen["grader"] == seen["course"] == "ImportError", seen
     assert seen["hidden"] in ("EACCES", "ENOENT") and seen["reference"] in ("EACCES", "ENOENT"), seen
     assert seen["listing"] in ("EACCES", "ENOENT"), seen
+    assert seen["network"] in ("ENETUNREACH", "ECONNREFUSED"), seen  # a network of its own
+    assert report["protections"]["network"] is True
+    assert set(seen["site"]) <= {"EACCES", "ENOENT"}, seen  # no site-packages: not the venv's, not the base's
     assert report["protections"]["course_hidden"] is True
     assert report["protections"]["unprivileged_uid"] is True
 

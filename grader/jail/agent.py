@@ -52,10 +52,11 @@ _SECUREBITS = 0x01 | 0x02 | 0x20 | 0x40 | 0x80
 KEYCTL_JOIN_SESSION_KEYRING = 1
 _SYSCALLS = {"x86_64": {"keyctl": 250, "capset": 126}, "aarch64": {"keyctl": 219, "capset": 91}}
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUTS = 0x00020000, 0x08000000, 0x40000000, 0x04000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 32, 4096, 16384, 1 << 18)  # fmt: skip
 MNT_DETACH = 2
+MS_MOVE = 8192
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -206,7 +207,9 @@ def zygote(control: socket.socket, uid: int | None, files: JobFiles) -> None:
     _prctl(PR_SET_DUMPABLE, 0)
     for signum in (signal.SIGIO, signal.SIGURG, signal.SIGHUP, signal.SIGTTOU, signal.SIGTTIN):
         signal.signal(signum, signal.SIG_IGN)
-    wire.send(control, wire.encode({"op": "ready", "pid": os.getpid(), "job_tmpfs": files.tmpfs}))
+    hello = {"op": "ready", "pid": os.getpid(), "job_tmpfs": files.tmpfs,
+             "private_view": bool(os.environ.get("DLGRADE_PRIVATE_VIEW"))}  # fmt: skip
+    wire.send(control, wire.encode(hello))
     try:
         setup = wire.decode(wire.recv(control))
     except (OSError, EOFError, wire.WireError):
@@ -289,6 +292,10 @@ def _drop_privileges(uid: int | None) -> None:
     sets zeroed (uid 0 of bubblewrap's user namespace keeps its uid), no_new_privs later."""
     capable = _capabilities("CapEff") != 0
     if capable:
+        # System V shared memory, semaphores and queues outlive the process that made them:
+        # each job gets IPC objects of its own, gone with its last process
+        if _libc.unshare(CLONE_NEWIPC) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWIPC)")
         _prctl(PR_SET_SECUREBITS, _SECUREBITS)
         with open("/proc/sys/kernel/cap_last_cap") as handle:
             last = int(handle.read())
@@ -593,6 +600,7 @@ def main() -> None:
     parser.add_argument("--expose", action="append", default=[], help="DEST=SOURCE, DEST in the root")
     parser.add_argument("--hide", action="append", default=[], help="a folder covered by an empty tmpfs")
     parser.add_argument("--path", action="append", default=[], help="the import path, in the root")
+    parser.add_argument("--open", help="the interpreter's prefix, to make reachable")
     options = parser.parse_args()
     if options.private_root and not os.environ.get("DLGRADE_PRIVATE_VIEW"):
         _enter_private_view(options)  # never returns
@@ -601,14 +609,32 @@ def main() -> None:
     zygote(socket.socket(fileno=options.control_fd), options.uid, files)
 
 
+def _open_the_way(prefix: str, root: str) -> None:
+    """Make the interpreter's own folder reachable by the jail's uid where a folder above it
+    is closed (pyenv under /root, 0700): an empty tmpfs over the closed folder, with only the
+    way down to the interpreter bound back into it. Its paths stay what they are, so modules
+    imported before the jail's uid took over (``encodings``) still find their submodules."""
+    here = "/"
+    for part in os.path.relpath(prefix, "/").split(os.sep)[:-1]:
+        folder = os.path.join(here, part)
+        below = os.path.join(folder, os.path.relpath(prefix, folder).split(os.sep)[0])
+        if not os.stat(folder).st_mode & 0o001:
+            hold = tempfile.mkdtemp(dir=root)
+            _mount(below, hold, None, MS_BIND | MS_REC)
+            _mount("dlgrade-open", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+            os.mkdir(below, 0o755)
+            _mount(hold, below, None, MS_MOVE)
+        here = folder
+
+
 def _enter_private_view(options: argparse.Namespace) -> None:
     """Plain mode as root: a mount namespace of our own, in which the course, the project and
     every site-packages folder are covered by empty tmpfs, and the jail's import path is a
-    folder holding only NumPy, msgpack, the standard library and our three modules (bind
-    mounts made before the covering). Then this program starts again there, importing only
-    from that folder."""
-    if _libc.unshare(CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    folder holding only NumPy, msgpack and our three modules (bind mounts made before the
+    covering), besides the standard library. Then this program starts again there."""
+    # and, while we are at it, no network (a new network namespace has a loopback, down)
+    if _libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)")
     _mount("none", "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks to the machine
     root = options.private_root
     python = os.path.realpath(sys.executable)  # before the covering: a venv's is a symlink
@@ -624,12 +650,14 @@ def _enter_private_view(options: argparse.Namespace) -> None:
         _mount(source, target, None, MS_BIND | MS_REC)
         _mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.makedirs(options.workroot, mode=0o755, exist_ok=True)
+    if options.open:
+        _open_the_way(options.open, root)
     for folder in options.hide:
         if os.path.isdir(folder):
             _mount("dlgrade-hidden", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
                    "size=4k,nr_inodes=2,mode=0")  # fmt: skip
     paths = [os.path.join(root, path) for path in options.path]
-    boot = f"import sys; sys.path[:] = {paths!r}; import agent; agent.main()"
+    boot = f"import sys; sys.path[:0] = {paths!r}; import agent; agent.main()"
     os.environ["DLGRADE_PRIVATE_VIEW"] = "1"
     os.execv(python, [python, "-I", "-S", "-B", "-c", boot, *sys.argv[1:]])
 
