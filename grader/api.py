@@ -374,7 +374,7 @@ def doctor(course: Course | Path | None = None) -> dict[str, Any]:
         f"{yes} separate process per topic; only plain data crosses (msgpack, no pickle)",
         f"{yes if strong else no} own PID namespace: the jail sees no process of the machine",
         f"{yes} no process a job starts outlives it, daemons included (the zygote is their subreaper)",
-        f"{yes if strong else no} no network (own network namespace)",
+        f"{yes if facts['network'] else no} no network (own network namespace)",
         f"{yes if strong else no} private file system: course/ and solutions/ do not exist in the jail",
         f"{yes if facts['unprivileged_uid'] else no} unprivileged uid 65534 in the jail",
         f"{yes} scrubbed environment (no tokens, no variables of the grader)",

@@ -26,10 +26,12 @@ def test_without_bubblewrap_it_still_grades_and_says_what_is_weaker() -> None:
     assert report["topics"]["dropout"]["score"] == report["topics"]["dropout"]["max_score"] > 0
     protections = report["protections"]
     assert protections["jail"] == "plain"
-    assert protections["network"] is False and protections["private_filesystem"] is False
+    # as root, plain mode's zygote takes a network namespace of its own (grader/jail/agent.py)
+    root = os.geteuid() == 0
+    assert protections["network"] is root and protections["private_filesystem"] is False
     doctor = dlgrade("doctor", env=plain)
     assert doctor.returncode == 0
-    assert "weaker guarantees" in doctor.stdout and "✗ no network" in doctor.stdout
+    assert "weaker guarantees" in doctor.stdout and f"{'✓' if root else '✗'} no network" in doctor.stdout
 
 
 def test_with_bubblewrap_the_report_says_so() -> None:
