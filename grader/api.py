@@ -11,72 +11,24 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.text import Text
 
-from grader import sandbox as jail_launcher
 from grader import stubs
 from grader.course import Course, load_course, seed_override
 from grader.errors import DlgradeError, JailUnavailable, UsageError
+from grader.policy import grading_jail, jail_choice, local_jail
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
 from grader.sandbox import Sandbox, detect_mode
 from grader.submission import Submission, load_submission
 from grader.suite import L
-
-JAIL_MODES = ("bwrap", "plain")
-
-
-# ----------------------------------------------------------------------------- which jail
-def jail_choice(option: str | None = None) -> str | None:
-    """What the user asked for: ``--jail``, else DLGRADE_JAIL, else None (nothing asked)."""
-    value, source = (option, "--jail") if option is not None else (os.environ.get("DLGRADE_JAIL"), "DLGRADE_JAIL")
-    if not value:
-        return None
-    if value not in JAIL_MODES:
-        raise UsageError(f"{source} {value!r} is not a jail; choose one of {', '.join(JAIL_MODES)}")
-    return value
-
-
-def strong_jail_usable() -> bool:
-    return shutil.which("bwrap") is not None and jail_launcher._bwrap_works()
-
-
-def grading_jail(option: str | None = None, *, trusted: bool = False) -> tuple[str, str]:
-    """The jail a grade runs in, and a note to print when it is not the strong one. Fails
-    closed: without bubblewrap a grade is refused unless the user opted in to the plain jail,
-    or the code is the course's own (``trusted``: its samples)."""
-    choice = jail_choice(option)
-    if choice == "plain":
-        return "plain", ("note: grading with the plain jail, as asked: student code runs as an ordinary "
-                         "process, without the namespaces and the private file system of bubblewrap")  # fmt: skip
-    if strong_jail_usable():
-        return "bwrap", ""
-    if choice is None and trusted:
-        return "plain", ("note: bubblewrap is not usable here, so the course's own samples (trusted) are "
-                         "graded with the plain jail; any other submission is refused without it: "
-                         "apt-get install bubblewrap, or pass --jail plain")  # fmt: skip
-    asked = " (--jail bwrap / DLGRADE_JAIL=bwrap)" if choice == "bwrap" else ""
-    raise JailUnavailable(
-        f"the strong jail (bubblewrap){asked} is not usable on this machine, so no grade is given: "
-        "install it (apt-get install bubblewrap; not root: allow unprivileged user namespaces) "
-        "or pass --jail plain (DLGRADE_JAIL=plain) to grade with weaker guarantees"
-    )
-
-
-def local_jail() -> str:
-    """The public checks on a student's own machine: whatever jail the machine has."""
-    choice = jail_choice(None)
-    if choice is not None:
-        return choice
-    return "bwrap" if strong_jail_usable() else "plain"
-
 
 # trusted code (the course's samples; a student's own public checks on their machine) runs
 # without the job-wide kernel bounds where the machine has none; a grade of anything else does not
@@ -84,6 +36,7 @@ _TRUSTED_CGROUPS_REQUIRED = False
 
 
 def _course(course: Course | Path | None) -> Course:
+    jail_choice(None)  # a bad DLGRADE_JAIL is an error of every command, never ignored
     return course if isinstance(course, Course) else load_course(course)
 
 
@@ -130,9 +83,12 @@ def sample_paths(course: Course) -> list[Path]:
 def _grade_chunk(args: tuple) -> list[dict[str, Any]]:
     """One worker process of a batch: its own sandbox and pytest session. Returns one record
     per path, each carrying its path: whatever one submission does, it gets its own record."""
-    course, paths, topic, seed, lang, mode, cgroups_required = args  # the Course: course.toml read once a batch
+    course, paths, topic, seed, lang, mode, cgroups_required, dead = args  # the Course: read once a batch
     submissions = []
     for path in paths:
+        if path in dead:  # it killed the grader's worker process: never run again
+            submissions.append(_unreadable(course, Path(path), dead[path], "internal", lang))
+            continue
         try:
             submissions.append(load_submission(Path(path), topic))
         except DlgradeError as error:  # unreadable: its own fault, said in its record
@@ -199,40 +155,61 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     chunk = chunk or max(1, min(16, -(-len(todo) // (2 * jobs))))
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     results: dict[str, dict] = {}
-    failure: BaseException | None = None
+    failures: list[BaseException] = []
     sink = out.open("a", encoding="utf-8") if out is not None else None
     if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last line was cut by the interruption: never append to it
     cgroups_required = _TRUSTED_CGROUPS_REQUIRED if trusted else None  # None: DLGRADE_CGROUPS decides
+
+    def run(chunks: list[list[Path]], workers: int, bar: Progress, task: TaskID,
+            dead: dict[str, str] | None = None) -> list[list[Path]]:  # fmt: skip
+        """Grade chunks in a pool; save each record as it comes; return the chunks whose worker
+        process died (killed, out of memory: a broken pool fails every chunk it still held)."""
+        died = []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures: dict[Future, list[Path]] = {
+                pool.submit(_grade_chunk, (course, [str(p) for p in c], topic, seed, lang, mode,
+                                           cgroups_required, dead or {})): c
+                for c in chunks
+            }  # fmt: skip
+            for future in as_completed(futures):
+                try:
+                    records = future.result()
+                except JailUnavailable:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise  # the machine, not a submission: every other chunk would fail alike
+                except BrokenProcessPool:
+                    died.append(futures[future])
+                    continue
+                except Exception as error:  # the grader's own failure: keep what the others grade
+                    failures.append(error)
+                    continue
+                for record in records:
+                    results[record["path"]] = record
+                    if sink is not None:
+                        sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                        sink.flush()
+                bar.advance(task, len(futures[future]))
+        return died
+
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("grading", total=len(todo))
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures: dict[Future, list[Path]] = {
-                    pool.submit(_grade_chunk, (course, [str(p) for p in c], topic, seed, lang, mode,
-                                               cgroups_required)): c
-                    for c in chunks
-                }  # fmt: skip
-                for future in as_completed(futures):
-                    try:
-                        records = future.result()
-                    except JailUnavailable:
-                        pool.shutdown(wait=True, cancel_futures=True)
-                        raise  # the machine, not a submission: every other chunk would fail alike
-                    except Exception as error:  # the grader's own failure: keep what the others grade
-                        failure = failure or error
-                        continue
-                    for record in records:
-                        results[record["path"]] = record
-                        if sink is not None:
-                            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-                            sink.flush()
-                    bar.advance(task, len(futures[future]))
+            died = run(chunks, jobs, bar, task)
+            # a worker died: which submission killed it is not known, so its chunk and every
+            # other one the pool held are graded again one by one, then alone in a pool each;
+            # one that kills its worker even alone gets a record saying so, and the batch goes on
+            if died:
+                died = run([[p] for c in died for p in c], jobs, bar, task)
+            for (path,) in died:
+                if run([[path]], 1, bar, task):
+                    why = "the grader's worker process died grading this submission (killed or out of memory)"
+                    run([[path]], 1, bar, task, dead={str(path): why})
     finally:
         if sink is not None:
             sink.close()
-    if failure is not None:  # after every grade that could be made was saved
-        raise failure
+    if failures:  # after every grade that could be made was saved
+        raise failures[0]
     merged = done | results
     return [_report_from_json(merged[str(p)]) for p in expanded]
 
@@ -288,8 +265,9 @@ def validate(progress: Console | None = None, course: Course | Path | None = Non
             continue
         if progress:
             progress.print(f"[dim]grading solutions/ and exercises/ with the {kind} suites…[/dim]")
+        # the course's own code: the strong jail where there is one, else the plain one
         ref_report, stub_report = run_session(course, [reference, stub], topics=topics, kind=kind,
-                                              lang="en")  # fmt: skip
+                                              lang="en", jail_mode=local_jail())  # fmt: skip
         if kind == "hidden":
             hidden_max = {topic.topic: topic.max_score for topic in ref_report.topics}
         for topic in ref_report.topics:

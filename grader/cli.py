@@ -14,6 +14,7 @@ from rich.text import Text
 
 from grader import __version__, api
 from grader.command import handles_errors
+from grader.policy import JAIL_MODES
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.submission import TOPICS
@@ -37,7 +38,7 @@ course_option = click.option("--course", type=click.Path(path_type=Path, file_ok
                              help="The course: the folder holding course/course.toml (default: "
                              "DLGRADE_COURSE, else the checkout dlgrade is installed from; never the "
                              "current folder).")  # fmt: skip
-jail_option = click.option("--jail", type=click.Choice(api.JAIL_MODES), help="bwrap (the default: "
+jail_option = click.option("--jail", type=click.Choice(JAIL_MODES), help="bwrap (the default: "
                            "refuses to grade where bubblewrap is not usable) or plain (weaker, opt-in); "
                            "overrides DLGRADE_JAIL.")  # fmt: skip
 lang_option = click.option("--lang", type=click.Choice(LANGS), help="Language of messages.")

@@ -27,6 +27,7 @@ from _pytest.runner import runtestprotocol
 from grader import __version__
 from grader.course import Course
 from grader.errors import ConfigError, DlgradeError, JailUnavailable
+from grader.policy import grading_jail
 from grader.proxy import StudentModule, TopicJail
 from grader.results import Outcome, Report, TestResult, TopicResult, TopicStatus
 from grader.sandbox import Limits, Sandbox
@@ -370,6 +371,9 @@ def run_session(
         if on_report is not None:
             on_report(report)
 
+    # no mode given: the policy's, which fails closed (JailUnavailable without bubblewrap unless
+    # DLGRADE_JAIL=plain), never the sandbox's silent fallback to the plain jail
+    jail_mode = jail_mode or grading_jail(None)[0]
     with Sandbox(limits or course.limits, jail_mode, cgroups_required=cgroups_required,
                  hide=[course.root]) as sandbox:
         plugin = GradingPlugin(course, submissions, chosen, seed, lang, sandbox, keep, debug)

@@ -210,3 +210,57 @@ def test_the_signature_check_never_raises_on_a_default() -> None:
     assert _same_default(0.9, 0.9) and _same_default(1, 1.0) and not _same_default(True, 1.0)
     assert _same_default(np.zeros(2), np.zeros(2)) and not _same_default(np.zeros(2), np.zeros(3))
     assert _same_default("a", "a") and not _same_default("a", "b")
+
+
+def test_a_submission_that_kills_its_grading_process_loses_only_its_own_grade(tmp_path: Path, monkeypatch) -> None:
+    """The grader's worker process dies (as under the OOM killer) while grading one submission:
+    a broken pool fails every chunk it held, so they are graded again, one by one; the culprit
+    gets a record saying so, every other submission its grade."""
+    import os
+
+    from grader import api, runner
+
+    names = ["a", "b", "c_killer", "d", "e"]
+    for name in names:
+        _solo_module(tmp_path / "class" / name, DROPOUT + ("\n# KILLS THE GRADER\n" if name == "c_killer" else ""))
+    real = runner.GradingPlugin._grade_topic
+
+    def deadly(self, submission, *args, **kwargs):
+        if "KILLS THE GRADER" in submission.modules.get("dropout", ""):
+            os._exit(137)
+        return real(self, submission, *args, **kwargs)
+
+    monkeypatch.setattr(runner.GradingPlugin, "_grade_topic", deadly)  # the pool forks: workers see it
+    monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "3")
+    out = tmp_path / "grades.jsonl"
+    reports = api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=3)
+    by_name = {r.submission: r for r in reports}
+    assert list(by_name) == names
+    assert by_name["c_killer"].error_kind == "internal" and "worker process died" in by_name["c_killer"].error
+    for name in names:
+        if name != "c_killer":
+            assert by_name[name].error == "" and by_name[name].score == by_name[name].max_score > 0, name
+    saved = {Path(json.loads(line)["path"]).name for line in out.read_text(encoding="utf-8").splitlines()}
+    assert saved == set(names)
+
+
+def test_the_engine_fails_closed_when_no_jail_is_named(tmp_path: Path, monkeypatch) -> None:
+    """run_session without a jail mode (a later command, a script): the policy's choice, never
+    the sandbox's silent fallback to the plain jail."""
+    import pytest
+
+    from grader import policy
+    from grader.course import load_course
+    from grader.errors import JailUnavailable
+    from grader.runner import run_session
+    from grader.submission import load_submission
+
+    monkeypatch.setattr(policy, "strong_jail_usable", lambda: False)
+    monkeypatch.delenv("DLGRADE_JAIL", raising=False)
+    course = load_course(ROOT)
+    submission = load_submission(_solo_module(tmp_path / "w"), "dropout")
+    with pytest.raises(JailUnavailable, match="--jail plain"):
+        run_session(course, [submission], topics=("dropout",))
+    monkeypatch.setenv("DLGRADE_JAIL", "plain")
+    (report,) = run_session(course, [submission], topics=("dropout",))
+    assert report.protections["jail"] == "plain" and report.score == report.max_score > 0

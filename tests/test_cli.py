@@ -616,3 +616,44 @@ def test_a_symlinked_exercises_folder_is_refused_naming_it(tmp_path):
     work.mkdir()
     (work / "exercises").symlink_to(ROOT / "solutions")
     assert_usage_error(dlgrade("grade", work, "--format", "json"), "exercises", "symbolic link")
+
+
+@pytest.mark.parametrize("command", [["check", "dropout"], ["validate"], ["doctor"], ["batch"]])
+def test_a_bad_jail_variable_is_exit_2_for_every_command(command):
+    assert_usage_error(dlgrade(*command, DLGRADE_JAIL="bwarp"), "DLGRADE_JAIL", "bwarp")
+
+
+def test_a_broken_submission_is_a_report_or_one_error_line_never_exit_3(tmp_path):
+    """Each shape that once crashed the grader (exit 3) on its own: now a report (exit 0) that
+    says what to fix, or one error line (exit 2) when it cannot be read at all."""
+    import zipfile
+
+    encrypted = tmp_path / "encrypted.zip"
+    with zipfile.ZipFile(encrypted, "w") as archive:
+        archive.writestr("hw/dropout.py", solution_text("dropout"))
+    data = bytearray(encrypted.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        data[data.index(signature) + offset] |= 0x1
+    encrypted.write_bytes(bytes(data))
+    bad_name = tmp_path / "bad_name.zip"
+    with zipfile.ZipFile(bad_name, "w") as archive:
+        archive.writestr("hw/dropout.py", solution_text("dropout"))
+        archive.writestr("hw/é.py", "x = 1\n")
+    bad_name.write_bytes(bad_name.read_bytes().replace("é".encode(), b"\xff\xfe"))
+    notebooks = []
+    for i, text in enumerate(["nope", "[1]", '{"cells": 1}', '{"cells": [1]}',
+                              '{"cells": [{"cell_type": "code", "source": [1]}]}',
+                              '{"cells": [{"cell_type": "code", "source": "", "metadata": 1}]}']):  # fmt: skip
+        notebooks.append(tmp_path / f"nb{i}.ipynb")
+        notebooks[-1].write_text(text, encoding="utf-8")
+    for path in (encrypted, bad_name, *notebooks):
+        assert_usage_error(dlgrade("grade", path, "--topic", "dropout", "--format", "json"), path.name)
+    array_default = tmp_path / "optimizers.py"
+    text = solution_text("optimizers")
+    assert "def fit_gd(X, y, lr, n_steps, w0=None)" in text, "update this test: fit_gd's signature changed"
+    array_default.write_text(text.replace("def fit_gd(X, y, lr, n_steps, w0=None)",
+                                          "def fit_gd(X, y, lr, n_steps, w0=np.zeros(2))"), encoding="utf-8")  # fmt: skip
+    report = grade_json(array_default, "--lang", "en")
+    topic = report["topics"]["optimizers"]
+    assert topic["status"] == "not_gradable" and "fit_gd(X, y, lr, n_steps, w0=None)" in topic["message"]
+    assert 0 < topic["score"] < topic["max_score"]
