@@ -210,6 +210,24 @@ def test_leaves_global_random_state(student, seed, fn):
                                 L(fn, fn))
 
 
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("fn", INITIALIZERS)
+def test_float64_outputs(student, seed, fn):
+    """{fn} returns a float64 array
+    ru: {fn} возвращает массив float64"""
+    what = L(f"{fn}: the dtype of the weights", f"{fn}: тип весов")
+    got = checks.array(getattr(student, fn)(30, 20, np.random.default_rng([seed, 3])), what)
+    if got.dtype != np.float64:
+        raise Failure(what + L(f": returned {got.dtype}, expected float64 (the contract's dtype "
+                               "of the weights)",
+                               f": возвращён {got.dtype}, ожидался float64 (тип весов по "
+                               "контракту)"),
+                      (L("draw in float64 (rng.uniform, rng.normal and rng.random give float64 "
+                         "unless told otherwise) and do not cast the result",
+                         "выбирайте во float64 (rng.uniform, rng.normal и rng.random дают "
+                         "float64, если не указать иное) и не приводите тип результата"),))
+
+
 @pytest.mark.points(1)
 def test_xavier_gain_zero(student, seed):
     """xavier_uniform and xavier_normal with gain = 0 give all zeros
@@ -412,7 +430,7 @@ def test_init_vectorized(student, seed):
         rngs = [np.random.default_rng([seed, k]) for k in range(2)]
         got, student_s, i = checks.fastest_of(student, fn, [(fan_in, fan_out, r) for r in rngs])
 
-        def verify(got, fn=fn, i=i, what=what):
+        def verify(got, fn=fn, i=i, what=what, rngs=rngs):
             w = _weights(got, fan_in, fan_out, what)
             scale = SCALE[fn](fan_in, fan_out, 1.0)
             variance = scale**2 / 3.0 if fn.endswith("uniform") else scale**2

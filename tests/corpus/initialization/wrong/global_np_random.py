@@ -1,4 +1,4 @@
-# expect-only: lose *_uses_rng leaves_global_random_state.*
+# expect-only: lose *_uses_rng leaves_global_random_state.* init_vectorized
 """The legacy global np.random instead of the rng argument (right distributions, wrong source)."""
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect-only: lose *_uses_rng
+# expect-only: lose *_uses_rng init_vectorized
 """A generator of its own with a fixed seed: reproducible, but blind to the rng it is given."""
 import numpy as np
 
