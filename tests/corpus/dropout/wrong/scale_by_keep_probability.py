@@ -1,4 +1,4 @@
-# expect-only: lose dropout_kept_values_scaled dropout_float32 dropout_backward_uses_forward_mask
+# expect-only: lose dropout_kept_values_scaled dropout_float32 dropout_backward_uses_forward_mask dropout_vectorized
 """The kept units multiplied by 1 - p instead of divided by it."""
 import numpy as np
 
