@@ -503,6 +503,26 @@ def test_ce_edge_shapes(student, rng):
 
 
 @pytest.mark.points(1)
+def test_softmax_ce_noncontiguous(student, rng):
+    """softmax and cross_entropy work on transposed and strided arrays
+    ru: softmax и cross_entropy работают с транспонированными массивами и срезами с шагом"""
+    z = (rng.normal(size=(5, 7)) * 3.0).T  # (7, 5), Fortran-ordered
+    logits = (rng.normal(size=(6, 10)) * 2.0)[:, ::2]  # (6, 5), every other column
+    y = labels(rng, 12, 5)[::2].astype(np.int32)  # every other label, int32
+    what = L(" on transposed / strided arrays", " на транспонированных массивах / срезах с шагом")
+    want_softmax = ref.softmax(z.copy())
+    want_loss, want_grad = ref.cross_entropy(logits.copy(), y.astype(np.int64))
+    checks.close(student.softmax(z), want_softmax, like=z, kind="linear",
+                 what=L("softmax", "softmax") + what, hint=HINT_STABLE)
+    loss, dlogits = ce(student, logits, y)
+    loss = checks.scalar(loss, what=L("cross_entropy (loss)", "cross_entropy (потери)") + what)
+    checks.close(loss, want_loss, like=logits, kind="loss",
+                 what=L("cross_entropy (loss)", "cross_entropy (потери)") + what)
+    checks.close(dlogits, want_grad, like=logits, kind="linear",
+                 what=L("cross_entropy (dlogits)", "cross_entropy (dlogits)") + what)
+
+
+@pytest.mark.points(1)
 def test_ce_vectorized(student, rng):
     """cross_entropy is vectorized over the samples (no Python loop over N)
     ru: cross_entropy векторизована по объектам (без цикла Python по N)"""
