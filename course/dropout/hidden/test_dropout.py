@@ -468,18 +468,22 @@ def test_dropout_noncontiguous_inputs(student, seed):
     # compared with the student's own results on contiguous copies from the same rng state,
     # so a bug of the mask or the scale costs its own tests, and this one a layout dependence
     rng = np.random.default_rng([seed, 50])
-    views = [("transposed (Fortran-ordered)", _nonzero_x(rng, (60, 40)).T),
-             ("every other column", _nonzero_x(rng, (40, 120))[:, ::2])]
+    # (kind, base, view of a base): each call gets its view of a fresh copy of the base, so a
+    # submission that writes into x (its own test catches that) changes nothing here
+    views = [("transposed (Fortran-ordered)", _nonzero_x(rng, (60, 40)), lambda a: a.T),
+             ("every other column", _nonzero_x(rng, (40, 120)), lambda a: a[:, ::2])]
     hint = L("compute with whole-array operations (x * mask) and return a new array: "
              "x.reshape(-1), x.ravel() and np.copy(x) of such an array are copies or keep its "
              "memory order",
              "вычисляйте операциями над целыми массивами (x * mask) и возвращайте новый массив: "
              "x.reshape(-1), x.ravel() и np.copy(x) для такого массива — копии либо сохраняют "
              "его порядок в памяти")
-    for k, (kind, x) in enumerate(views):
+    for k, (kind, base, view) in enumerate(views):
+        x = view(base)
         dout = np.random.default_rng([seed, 51 + k]).standard_normal(x.shape[::-1]).T
         results = []
-        for x_, dout_ in ((np.ascontiguousarray(x), np.ascontiguousarray(dout)), (x.copy("K"), dout)):
+        for x_, dout_ in ((np.ascontiguousarray(x), np.ascontiguousarray(dout)),
+                          (view(base.copy()), dout.copy("K"))):
             what = L(f"dropout_forward on a {kind} view, p = 0.3",
                      f"dropout_forward на представлении ({kind}), p = 0.3")
             out, cache = _pair(student.dropout_forward(x_, 0.3, np.random.default_rng([seed, 52])),
