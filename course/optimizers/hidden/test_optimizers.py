@@ -300,22 +300,32 @@ def test_loss_grad_edge_shapes(student, rng):
 def test_steps_noncontiguous_inputs(student, rng):
     """least_squares_loss_grad, gd_step and momentum_step work on transposed and strided arrays
     ru: least_squares_loss_grad, gd_step и momentum_step работают с транспонированными массивами и срезами с шагом"""
-    X = rng.normal(size=(4, 11)).T  # (11, 4), Fortran-ordered
-    y = rng.normal(size=22)[::2]
-    w, grad, velocity = (rng.normal(size=8)[::-2] for _ in range(3))  # (4,), reversed, strided
+    bases = [rng.normal(size=(4, 11)), rng.normal(size=22)] + [rng.normal(size=8) for _ in range(3)]
+
+    def arrays():
+        """X (11, 4) Fortran-ordered, y and w, grad, velocity strided and reversed: views of
+        fresh copies (copies() would hand the student C-ordered arrays), so a write into them
+        changes nothing here"""
+        X, y, w, grad, velocity = (b.copy() for b in bases)
+        return X.T, y[::2], w[::-2], grad[::-2], velocity[::-2]
+
+    X, y, w, grad, velocity = arrays()
     what = L("on transposed / strided arrays", "на транспонированных массивах / срезах с шагом")
-    got = pair(student.least_squares_loss_grad(*copies((w, X, y))), what, "(loss, grad)")
+    X_, y_, w_, _, _ = arrays()
+    got = pair(student.least_squares_loss_grad(w_, X_, y_), what, "(loss, grad)")
     for part, g, want in zip(("loss", "gradient"), got, ref.least_squares_loss_grad(w, X, y)):
         checks.close(g, want, like=X, kind="linear",
                      what=L(f"least_squares_loss_grad ({part}) ", f"least_squares_loss_grad ({part}) ") + what)
-    checks.close(student.gd_step(*copies((w, grad, 0.1))), ref.gd_step(w, grad, 0.1), like=w,
+    _, _, w_, grad_, _ = arrays()
+    checks.close(student.gd_step(w_, grad_, 0.1), ref.gd_step(w, grad, 0.1), like=w,
                  kind="trajectory", what=L("gd_step ", "gd_step ") + what)
-    got = momentum_call(student, w, grad, velocity, 0.1, momentum=0.8)
+    _, _, w_, grad_, velocity_ = arrays()
+    got = pair(student.momentum_step(w_, grad_, velocity_, 0.1, momentum=0.8), what,
+               "(new_w, new_velocity)")
     for part, g, want in zip(("w", "velocity"), got,
                              ref.momentum_step(w, grad, velocity, 0.1, momentum=0.8)):
         checks.close(g, want, like=w, kind="trajectory",
                      what=L(f"momentum_step ({part}) ", f"momentum_step ({part}) ") + what)
-
 
 # ---------------------------------------------------------------- momentum_step
 
