@@ -114,16 +114,36 @@ def test_symlinked_module(tmp_path: Path) -> None:
         assert init["score"] == init["max_score"] > 0
 
 
+def test_package_of_the_same_name(tmp_path: Path) -> None:
+    """ATTACK: beside the stub activations.py, a package activations/ whose __init__.py is the
+    reference, and an initialization/ package holding the reference with no module at all,
+    hoping the jail imports the package, or the grader reads it as the module.
+    SAFE GRADER: a topic is its <topic>.py file: activations scores as the stubs, and
+    initialization is missing (or refused), never the package's grade."""
+    folder = write(tmp_path / "submission", {
+        "activations.py": STUB, "activations/__init__.py": REFERENCE["activations"],
+        "initialization/__init__.py": REFERENCE["initialization"],
+    })  # fmt: skip
+    stubs = assert_safe(grade(write(tmp_path / "stubs", {"activations.py": STUB}), watch=[tmp_path]))
+    run = grade(folder, watch=[tmp_path])
+    if run.code == 2:
+        assert_refused(run)
+        return
+    report = assert_safe(run)
+    assert report["topics"]["activations"]["score"] == stubs["topics"]["activations"]["score"]
+    assert report["topics"]["initialization"]["score"] == 0
+
+
 # ----------------------------------------------------------------------------- fail closed
 def _path_without_bwrap(tmp_path: Path) -> str:
-    """A PATH with the usual tools but no bwrap: a fresh machine without bubblewrap."""
+    """A PATH with every program of /usr/bin and /bin but bwrap: a fresh machine without
+    bubblewrap."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("sh", "true", "id", "cat", "env", "keyctl", "sleep", "python3"):
-        found = shutil.which(tool)
-        if found:
-            (bin_dir / tool).symlink_to(found)
-    assert not (bin_dir / "bwrap").exists()
+    for folder in (Path("/usr/local/bin"), Path("/usr/bin"), Path("/bin")):
+        for program in folder.iterdir():
+            if program.name != "bwrap" and not (bin_dir / program.name).exists():
+                (bin_dir / program.name).symlink_to(program)
     return str(bin_dir)
 
 
@@ -161,7 +181,7 @@ def test_four_hundred_megabyte_folder(tmp_path: Path) -> None:
         for i in range(400):
             (folder / f"helper_{i:03d}.py").write_bytes(filler)
         started = time.monotonic()
-        run = grade(folder, timeout=40)
+        run = grade(folder, timeout=25)
         seconds = time.monotonic() - started
         assert_refused(run, "size", "large", "mb", "mib", "files", "bytes")
         assert seconds < 20, f"refusing took {seconds:.0f} s"
@@ -279,10 +299,11 @@ def test_batch_keeps_every_grade_with_its_submission(tmp_path: Path) -> None:
     write(folder / "h_array_default", {"activations.py": REFERENCE["activations"] +
                                        "\n\ndef elu(x, alpha=np.zeros(2)):\n    return x\n"})  # fmt: skip
     solo = {}
-    for name in ("a_full", "d_no_relu", "j_no_tanh"):
+    for name in ("d_no_relu", "j_no_tanh"):
         report = assert_safe(grade(folder / name, "--topic", "activations", watch=[tmp_path]))
         solo[name] = topic_scores(report)
-    solo["g_full"] = solo["a_full"]
+    full = {"activations": (solo["d_no_relu"]["activations"][1],) * 2}  # the reference: every point
+    solo["a_full"] = solo["g_full"] = full
     records = _batch(folder, "--jobs", "2", "--topic", "activations", tmp_path=tmp_path)
     expected = {p.name for p in folder.iterdir()}
     assert set(records) == expected, f"missing from the batch: {expected - set(records)}"
@@ -325,7 +346,9 @@ def test_batch_leaves_nothing_for_the_next_submission(tmp_path: Path) -> None:
     write(folder / "a_donor", {"activations.py": REFERENCE["activations"] + STASH})
     write(folder / "b_taker", {"activations.py": STUB + TAKE})
     write(folder / "c_other", {"activations.py": REFERENCE["activations"]})
-    solo = topic_scores(assert_safe(grade(folder / "b_taker", "--topic", "activations", watch=[tmp_path])))
     records = _batch(folder, "--jobs", "1", "--topic", "activations", tmp_path=tmp_path)
-    assert topic_scores(records["b_taker"]) == solo, "the taker got the donor's grade"
+    taker = records["b_taker"]["topics"]["activations"]
+    assert taker["tests"] and {t["outcome"] for t in taker["tests"]} == {"not_attempted"}, (
+        "the taker got more than its stubs' grade")
+    assert records["c_other"]["score"] == records["a_donor"]["score"] == records["a_donor"]["max_score"]
 
