@@ -209,7 +209,8 @@ def run_grader(args: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None 
         code, stdout, stderr = done.returncode, done.stdout, done.stderr
     except subprocess.TimeoutExpired as expired:
         code = -1
-        stdout = (expired.stdout or b"").decode("utf-8", "replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        stdout = expired.stdout or ""
+        stdout = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else stdout
         stderr = f"[redteam] the grade did not return within {timeout:g} s"
     seconds = time.monotonic() - started
     # keyctl's own notice, not the grader's

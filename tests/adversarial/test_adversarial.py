@@ -287,8 +287,9 @@ def test_cannot_write_outside_the_jail(tmp_path: Path) -> None:
 
     targets = [Path(numpy.__file__).parent / "evil_dlgrade.py", ROOT / "course" / "evil_dlgrade.py",
                ROOT / "solutions" / "evil_dlgrade.py", Path(sys.prefix) / "evil_dlgrade.py"]  # fmt: skip
-    attack = "import os\nimport numpy\nfor where in {!r} + [os.path.join(os.path.dirname(numpy.__file__), 'evil2.py')]:\n" \
-             "    try:\n        open(where, 'w').write('owned')\n    except OSError:\n        pass\n".format([str(t) for t in targets])  # fmt: skip
+    where = [str(t) for t in targets]
+    attack = (f"import os\nimport numpy\nfor where in {where!r} + [os.path.join(os.path.dirname(numpy.__file__), 'evil2.py')]:\n"
+              "    try:\n        open(where, 'w').write('owned')\n    except OSError:\n        pass\n")  # fmt: skip
     report, _, _ = grade(tmp_path, {"activations.py": attack + SOLUTION})
     assert report["score"] == report["max_score"]
     for target in targets + [Path(numpy.__file__).parent / "evil2.py"]:

@@ -21,7 +21,6 @@ from harness import (
     assert_no_leak,
     assert_no_survivor,
     assert_refused,
-    assert_report,
     assert_safe,
     grade,
     run_grader,
@@ -208,11 +207,11 @@ def _non_utf8_zip(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("activations.py", REFERENCE["activations"])
         archive.writestr("naïve_helper.py", "X = 1\n")
-    data = bytearray(path.read_bytes())
-    name = "naïve_helper.py".encode("utf-8")
+    data = path.read_bytes()
+    name = "naïve_helper.py".encode()
     bad = b"na\xff\xfeve_helper.py"[: len(name)].ljust(len(name), b"_")
-    data = bytearray(bytes(data).replace(name, bad))
-    return path if path.write_bytes(bytes(data)) else path
+    path.write_bytes(bytes(data).replace(name, bad))
+    return path
 
 
 NOTEBOOKS = {
