@@ -20,6 +20,7 @@ jail, in a subprocess) and check the verdict a safe grader owes every attack:
 from __future__ import annotations
 
 import atexit
+import fnmatch
 import json
 import os
 import re
@@ -298,25 +299,27 @@ def assert_safe(run: Run) -> dict:
     return report
 
 
-ACTIVATIONS = ("sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu",
-               "leaky_relu_grad", "elu", "elu_grad")  # fmt: skip
+FUNCTIONS = {topic: tuple(name for name in re.findall(r"^def (\w+)\(", REFERENCE[topic], flags=re.M)
+                         if not name.startswith("_")) for topic in TOPICS}  # fmt: skip
+ACTIVATIONS = FUNCTIONS["activations"]
 
 
-def function_of(test_name: str) -> str:
-    """The function a hidden activations test is about: its parameter (``vectorized[elu]``),
-    else the longest function name the test's name starts with (``relu_grad_at_zero``)."""
+def function_of(test_name: str, functions: tuple[str, ...] = ACTIVATIONS) -> str:
+    """The function a hidden test is about: its parameter (``vectorized[elu]``), else the
+    longest function name the test's name starts with (``relu_grad_at_zero``: relu_grad)."""
     if "[" in test_name:
         return test_name[test_name.index("[") + 1 : -1]
-    starts = [fn for fn in ACTIVATIONS if test_name == fn or test_name.startswith(fn + "_")]
+    starts = [fn for fn in functions if test_name == fn or test_name.startswith(fn + "_")]
     return max(starts, key=len) if starts else ""
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the marks must be. ``must``: tests that must lose points; ``may``: functions whose
-    tests may lose points (the attacked one); ``no_fail``: functions whose tests may be lost to
-    an error (the worker killed) but never fail on values (a wrong value is the attack's signal
-    that it got through). Every other test of every graded topic scores in full."""
+    """What the marks must be. ``must``: tests that must lose points; ``may``: functions (or
+    test-name patterns, ``bn_backward_*``) whose tests may lose points (the attacked one);
+    ``no_fail``: functions whose tests may be lost to an error (the worker killed) but never
+    fail on values (a wrong value is the attack's signal that it got through). Every other
+    test of every graded topic scores in full."""
 
     must: tuple[str, ...] = ()
     may: tuple[str, ...] = ()
@@ -330,35 +333,39 @@ class Verdict:
             {"must": must, "may": may, "nofail": no_fail}[kind].append(what)
         return cls(tuple(must), tuple(may), tuple(no_fail))
 
-    def check(self, report: dict, topics: tuple[str, ...] = ("activations", "initialization")) -> None:
-        allowed = set(self.may) | set(self.no_fail) | {function_of(name) for name in self.must}
-        for topic in topics:
+    def check(self, report: dict, attacked: str = "activations", honest: str = "initialization") -> None:
+        functions = FUNCTIONS[attacked]
+        allowed = set(self.may) | set(self.no_fail) | {function_of(name, functions) for name in self.must}
+        for topic in (attacked, honest):
             data = report["topics"][topic]
             assert data["status"] != "missing", f"{topic}: not graded"
             tests = {t["name"]: t for t in data["tests"]}
             assert tests, f"{topic}: no test ran ({data['status']}: {data['message']})"
             for name in self.must:
-                if topic == "activations":
+                if topic == attacked:
                     assert name in tests, f"no test {name}"
                     assert tests[name]["points"] < tests[name]["max_points"], f"{name} kept its points: the attack paid"
             for name, test in tests.items():
-                fn = function_of(name) if topic == "activations" else ""
+                fn = function_of(name, functions) if topic == attacked else ""
                 if fn in self.no_fail:
                     assert test["outcome"] != "fail", f"{name} failed on values: the attack got through ({test['message']})"
-                if test["points"] < test["max_points"] and fn not in allowed:
+                if test["points"] < test["max_points"] and fn not in allowed \
+                        and not (topic == attacked and any(fnmatch.fnmatchcase(name, p) for p in self.may)):
                     raise AssertionError(f"{topic}.{name} is honest but lost points: {test['outcome']}: {test['message']}")
 
 
 # ----------------------------------------------------------------------------- module attacks
 @dataclass(frozen=True)
 class Attack:
-    """One file of ``modules/``: appended to the reference activations (so every function it
-    does not redefine is exactly the reference) and submitted as ``activations.py`` beside the
-    reference ``initialization.py``, the honest topic graded after it (it fails if the attack
-    broke the jail for the jobs that follow)."""
+    """One file of ``modules/``: appended to the reference of its topic (``TOPIC:``, by default
+    activations; every function it does not redefine is exactly the reference) and submitted
+    as ``<topic>.py`` beside the reference of an honest topic (initialization, or activations
+    for an attack on initialization), graded after it: it fails if the attack broke the jail
+    for the jobs that follow."""
 
     name: str
     path: Path
+    topic: str
     title: str
     safe: str
     verdict: Verdict
@@ -369,23 +376,27 @@ class Attack:
     def load(cls, path: Path) -> Attack:
         text = path.read_text(encoding="utf-8")
         header = {}
-        for key in ("ATTACK", "SAFE GRADER", "VERDICT", "MODES", "FORMATS"):
+        for key in ("ATTACK", "SAFE GRADER", "VERDICT", "MODES", "FORMATS", "TOPIC"):
             match = re.search(rf"^# {key}:(.*(?:\n#   .*)*)", text, flags=re.M)
             header[key] = " ".join(part.strip(" #") for part in match.group(1).splitlines()) if match else ""
         assert header["ATTACK"] and header["SAFE GRADER"], f"{path.name}: the header must name the attack and the safe behaviour"
-        return cls(path.stem, path, header["ATTACK"].strip(), header["SAFE GRADER"].strip(),
-                   Verdict.parse(header["VERDICT"]), tuple(header["MODES"].split()) or ("bwrap",),
+        return cls(path.stem, path, header["TOPIC"].strip() or "activations", header["ATTACK"].strip(),
+                   header["SAFE GRADER"].strip(), Verdict.parse(header["VERDICT"]), tuple(header["MODES"].split()) or ("bwrap",),
                    tuple(header["FORMATS"].split()) or ("json",))  # fmt: skip
 
     def source(self, marker: str) -> str:
         body = self.path.read_text(encoding="utf-8")
         body = body.replace("@MARKER@", marker).replace("@MEMORY_LIMIT@", str(MEMORY_LIMIT))
-        return REFERENCE["activations"] + "\n\n# ---- the attack ----\n" + body
+        return REFERENCE[self.topic] + "\n\n# ---- the attack ----\n" + body
+
+    @property
+    def honest_topic(self) -> str:
+        return "initialization" if self.topic != "initialization" else "activations"
 
     def submission(self, folder: Path, marker: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "activations.py").write_text(self.source(marker), encoding="utf-8")
-        (folder / "initialization.py").write_text(REFERENCE["initialization"], encoding="utf-8")
+        (folder / f"{self.topic}.py").write_text(self.source(marker), encoding="utf-8")
+        (folder / f"{self.honest_topic}.py").write_text(REFERENCE[self.honest_topic], encoding="utf-8")
         return folder
 
 

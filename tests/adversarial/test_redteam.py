@@ -30,6 +30,12 @@ PENDING: dict[tuple[str, str], str] = {
     ("memory_five_children", "bwrap"): "box: a job-wide memory bound (cgroup); RLIMIT_AS is per process",
     ("raise_hidden_inputs", "bwrap"): "wire: a student's exception text reaches the report verbatim, "
     "hidden input values included",
+    ("global_random_probe_patched", "bwrap"): "suites: leaves_global_random_state grants points on the word "
+    "of a probe that runs in the jail (patched, it hides np.random.seed)",
+    ("mirror_into_reference_inputs", "bwrap"): "suites: bn_two_layers_alternate computes the reference after "
+    "the call from the dout the student received (the proxy mirrors in-place writes into it)",
+    ("mirror_into_reference_inputs_linear", "bwrap"): "suites: linear_two_layers_alternate computes the "
+    "reference after the call from the dout the student received (the proxy mirrors in-place writes)",
 }
 
 
@@ -80,7 +86,7 @@ def test_attack(attack: Attack, mode: str, tmp_path: Path) -> None:
     run = grade(folder, env=env, watch=[tmp_path], marker=marker)
     report = assert_safe(run)
     assert report["protections"]["jail"] == mode
-    attack.verdict.check(report)
+    attack.verdict.check(report, attack.topic, attack.honest_topic)
     held = held_bytes(report)
     assert held <= MEMORY_LIMIT + MEMORY_MARGIN, f"the job's processes held {held >> 20} MiB at once"
     leaked = _leaked_inputs(run.output)

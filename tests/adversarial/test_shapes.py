@@ -12,12 +12,14 @@ import shutil
 import struct
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 from harness import (
     REFERENCE,
     ROOT,
+    assert_bounded,
     assert_no_leak,
     assert_no_survivor,
     assert_refused,
@@ -31,7 +33,9 @@ pytestmark = pytest.mark.slow
 STUB = (ROOT / "exercises" / "activations.py").read_text(encoding="utf-8")
 
 # (test id) -> whose fix is pending; see the table in README.md
-PENDING: dict[str, str] = {}
+PENDING: dict[str, str] = {
+    "zip_bomb_whose_headers_lie": "gate: a zip entry is read whole, whatever its header says (565 MiB for 256)",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -212,6 +216,32 @@ def _non_utf8_zip(path: Path) -> Path:
     bad = b"na\xff\xfeve_helper.py"[: len(name)].ljust(len(name), b"_")
     path.write_bytes(bytes(data).replace(name, bad))
     return path
+
+
+def _zip_bomb(path: Path, unpacked: int = 256 << 20) -> Path:
+    """A zip of one entry whose headers say 100 bytes while its deflate stream unpacks to
+    ``unpacked`` bytes (zeros: 256 MiB deflate to a quarter of a MiB)."""
+    name, data = b"activations.py", b"\0" * unpacked
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stream = packer.compress(data) + packer.flush()
+    crc = zlib.crc32(data)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(stream), 100, len(name), 0) + name
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(stream), 100, len(name),
+                          0, 0, 0, 0, 0, 0) + name  # fmt: skip
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(stream), 0)
+    path.write_bytes(local + stream + central + end)
+    return path
+
+
+def test_zip_bomb_whose_headers_lie(tmp_path: Path) -> None:
+    """ATTACK: a quarter-MiB zip whose one entry claims 100 bytes and unpacks to 256 MiB (a
+    32 MiB zip would unpack to 32 GiB): the size checks read the headers, the reader then
+    decompresses the whole stream into the grader's memory.
+    SAFE GRADER: an entry is read with a bound (at most its cap + 1 bytes, whatever its header
+    says): refused with one clear error line, the grader's own memory stays small."""
+    run = grade(_zip_bomb(tmp_path / "activations.zip"), "--topic", "activations", watch=[tmp_path])
+    assert_refused(run)
+    assert_bounded(run)
 
 
 NOTEBOOKS = {
