@@ -100,6 +100,10 @@ def test_attack(attack: Attack, mode: str, tmp_path: Path) -> None:
         if fmt == "markdown":
             problems = _markdown_problems(rendered.stdout)
             assert not problems, problems
+        if fmt == "text":
+            controls = sorted({hex(ord(c)) for c in rendered.stdout if ord(c) < 32 and c not in "\n\t"})
+            assert not controls, f"control characters of the student's reached the terminal: {controls}"
+            assert "[bold green]ZQXFAKE" in rendered.stdout, "the student's text was interpreted as markup"
         if fmt == "junit":
             tree = ElementTree.fromstring(rendered.stdout)  # well-formed
             names = [case.get("name") for case in tree.iter("testcase")]

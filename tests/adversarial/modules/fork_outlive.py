@@ -5,6 +5,7 @@
 #   or the job's cgroup): nothing carrying the marker is alive a second after the grade
 #   returns, and the honest functions score in full.
 # VERDICT:
+# MODES: bwrap plain
 import os as _os
 import signal as _signal
 import time as _time

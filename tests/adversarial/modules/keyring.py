@@ -4,6 +4,7 @@
 # SAFE GRADER: the jail gets a fresh, empty session keyring and cannot call keyctl (seccomp):
 #   nothing of the grader's keys is printed; the honest functions score in full.
 # VERDICT:
+# MODES: bwrap plain
 import ctypes as _ctypes
 import subprocess as _subprocess
 

@@ -4,6 +4,7 @@
 # SAFE GRADER: a seccomp filter denies new user namespaces (and mount): every attempt fails.
 #   elu returns wrong values if any attempt succeeded, so it may error but never fail.
 # VERDICT: nofail:elu
+# MODES: bwrap plain
 _honest_elu = elu  # the reference's elu, defined above this file in the submission
 import ctypes as _ctypes
 import os as _os

@@ -1,10 +1,12 @@
 # ATTACK: reach the zygote that forks every job. On its first call, elu opens
 #   /proc/<zygote>/mem for writing, tries ptrace (attach and seize), process_vm_writev, writes
-#   to every /proc/<zygote>/fd/*, and sends SIGSTOP then SIGKILL to the zygote and to pid 1.
+#   to every /proc/<zygote>/fd/*, and sends SIGSTOP then SIGKILL to the zygote and to pid 1
+#   (where pid 1 is the jail's own init).
 # SAFE GRADER: the zygote is out of the workers' reach (another uid, not dumpable, seccomp):
 #   every attempt fails, the zygote keeps forking, the honest topic after this one scores in
 #   full. elu returns wrong values if any attempt succeeded, so it may error but never fail.
 # VERDICT: nofail:elu
+# MODES: bwrap plain
 _honest_elu = elu  # the reference's elu, defined above this file in the submission
 import ctypes as _ctypes
 import os as _os
@@ -46,7 +48,13 @@ def _attack():
                 pass
     except OSError:
         pass
-    for target in (zygote, 1):
+    targets = [zygote]
+    try:  # pid 1 only where it is the jail's own (bubblewrap's init), never a machine's init
+        if b"bwrap" in open("/proc/1/cmdline", "rb").read():
+            targets.append(1)
+    except OSError:
+        pass
+    for target in targets:
         for signum in (_signal.SIGSTOP, _signal.SIGKILL):
             try:
                 _os.kill(target, signum)
