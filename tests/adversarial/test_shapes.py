@@ -137,6 +137,21 @@ def test_package_of_the_same_name(tmp_path: Path) -> None:
     assert report["topics"]["initialization"]["score"] == 0
 
 
+def test_inputs_printed_by_a_classmate_are_useless(tmp_path: Path) -> None:
+    """ATTACK: a lookup table. One student's correct submission learns the hidden inputs of a
+    run (with a fixed default seed they are the same for everyone); a second student submits a
+    table of those inputs and their answers.
+    SAFE GRADER: the hidden inputs' seed depends on the submission's content (and a course
+    secret): the same code regraded gets the same seed and grade; any other code, another seed."""
+    seeds = {}
+    for name, extra in (("first", ""), ("second", "\n# another student's file\n"), ("again", "")):
+        folder = write(tmp_path / name, {"activations.py": REFERENCE["activations"] + extra})
+        report = assert_safe(grade(folder, "--topic", "activations", watch=[tmp_path]))
+        seeds[name] = (report["seed"], report["score"])
+    assert seeds["first"] == seeds["again"], "the same code did not get the same seed and grade"
+    assert seeds["first"][0] != seeds["second"][0], "two submissions share the hidden inputs' seed"
+
+
 # ----------------------------------------------------------------------------- fail closed
 def _path_without_bwrap(tmp_path: Path) -> str:
     """A PATH with every program of /usr/bin and /bin but bwrap: a fresh machine without
