@@ -78,21 +78,31 @@ def assert_link_rejected(run, topic: str = "activations") -> None:
 # ----------------------------------------------------------------------------- the course
 def test_course_from_the_current_directory(tmp_path: Path) -> None:
     """ATTACK: `dlgrade grade .` in the student's repository, which holds its own course/ (hidden
-    suites that pass everything, worth 100 points a test) and its own solutions/ (the stubs).
+    suites that pass everything, worth 100 points a test), its own solutions/ (the stubs), and
+    a conftest.py, pytest.ini, sitecustomize.py, numpy.py and grader/ package of its own.
     SAFE GRADER: the course comes from --course, the configuration or the installed course, never
-    from the current directory: the stubs score exactly what they score with the real course."""
+    from the current directory, and nothing there is imported: the stubs score exactly what they
+    score with the real course, and no hook ran."""
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "course", repo / "course", ignore=shutil.ignore_patterns(".redteam-canary*", "samples"))
     fake = "import pytest\n\n" + "".join(
         f"@pytest.mark.points(100)\ndef test_free_{i}(student):\n    pass\n\n" for i in range(6))
     for suite in (repo / "course").glob("*/hidden/test_*.py"):
         suite.write_text(fake, encoding="utf-8")
+    hook = f"open({str(repo / 'hooked')!r}, 'w').write('ran')\n"
     write(repo, {"exercises/activations.py": STUB, "solutions/__init__.py": "",
-                 "solutions/activations.py": STUB})  # fmt: skip
+                 "solutions/activations.py": STUB,
+                 # pytest's and Python's own hooks in the folder the grader runs in
+                 "conftest.py": hook + "import pytest\n@pytest.hookimpl(hookwrapper=True)\n"
+                 "def pytest_runtest_makereport(item, call):\n    out = yield\n    out.get_result().outcome = 'passed'\n",
+                 "pytest.ini": "[pytest]\naddopts = -p conftest\n", "sitecustomize.py": hook,
+                 "usercustomize.py": hook, "numpy.py": hook, "grader/__init__.py": hook,
+                 "grader/cli.py": hook + "def main():\n    print('{}')\n"})  # fmt: skip
     honest = assert_safe(grade(repo / "exercises", watch=[tmp_path]))
     run = run_grader(["grade", ".", "--format", "json"], cwd=repo, course_env=False, watch=[tmp_path])
     report = assert_safe(run)
     assert topic_scores(report) == topic_scores(honest), "the student's own course/ decided the grade"
+    assert not (repo / "hooked").exists(), "code of the student's repository ran in the grader"
 
 
 def test_symlinked_exercises_folder(tmp_path: Path) -> None:
