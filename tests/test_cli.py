@@ -525,8 +525,11 @@ def test_an_unknown_jail_option_is_exit_2(dropout_work):
 
 
 def test_the_jail_option_wins_over_the_environment(dropout_work):
-    report = grade_json(dropout_work, "--topic", "dropout", "--jail", "plain", DLGRADE_JAIL="bogus")
+    report = grade_json(dropout_work, "--topic", "dropout", "--jail", "plain", DLGRADE_JAIL="bwrap")
     assert report["protections"]["jail"] == "plain"
+    # an unknown value is rejected wherever it is, even under an option that would win
+    done = dlgrade("grade", dropout_work, "--topic", "dropout", "--jail", "plain", DLGRADE_JAIL="bogus")
+    assert_usage_error(done, "DLGRADE_JAIL", "bogus")
     if _bwrap_usable():
         report = grade_json(dropout_work, "--topic", "dropout", "--jail", "bwrap", DLGRADE_JAIL="plain")
         assert report["protections"]["jail"] == "bwrap"
@@ -657,3 +660,11 @@ def test_a_broken_submission_is_a_report_or_one_error_line_never_exit_3(tmp_path
     topic = report["topics"]["optimizers"]
     assert topic["status"] == "not_gradable" and "fit_gd(X, y, lr, n_steps, w0=None)" in topic["message"]
     assert 0 < topic["score"] < topic["max_score"]
+
+
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_a_jail_without_its_job_wide_bounds_is_exit_2_batch_included(dropout_work, command):
+    """The sandbox refuses the strong jail without cgroups (JailUnavailable): in a batch too it
+    is the machine's error, one line and exit 2, never a per-submission record."""
+    done = dlgrade(command, dropout_work, "--topic", "dropout", DLGRADE_CGROUP_ROOT="/nonexistent")
+    assert_usage_error(done, "job-wide memory bound")
