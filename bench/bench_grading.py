@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.course import load_course  # noqa: E402
-from grader.sandbox import Sandbox  # noqa: E402
 from grader.runner import run_session, seed_for  # noqa: E402
+from grader.sandbox import Sandbox  # noqa: E402
 from grader.submission import load_submission  # noqa: E402
 
 

@@ -50,8 +50,10 @@ def main() -> None:
     load = time.perf_counter() - t
     students = [f"student{i:05d}" for i in range(args.students)]
     n_items = sum(len(student_quiz(b, "x", config.lang, config).items) for b in banks.values())
-    print(f"banks: {', '.join(banks)}; {n_items} questions per student; "
-          f"{args.students} students; loading and checking the banks: {load:.2f} s")
+    print(
+        f"banks: {', '.join(banks)}; {n_items} questions per student; "
+        f"{args.students} students; loading and checking the banks: {load:.2f} s"
+    )
     print(f"{'output':<10}{'first run s':>13}{'median s':>11}{'per student ms':>16}{'MB':>8}")
     for fmt in ("variants", "md", "html", "json"):
         markup.to_html.cache_clear()
@@ -62,8 +64,7 @@ def main() -> None:
             size = run(students, banks, config, fmt)
             times.append(time.perf_counter() - t)
         med = statistics.median(times)
-        print(f"{fmt:<10}{times[0]:>13.2f}{med:>11.2f}{med / args.students * 1000:>16.2f}"
-              f"{size / 1e6:>8.1f}")
+        print(f"{fmt:<10}{times[0]:>13.2f}{med:>11.2f}{med / args.students * 1000:>16.2f}{size / 1e6:>8.1f}")
 
 
 if __name__ == "__main__":

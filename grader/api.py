@@ -1,10 +1,10 @@
 """The programmatic API; the CLI is a thin layer over it.
 
-    grade(path) -> Report             one submission, hidden suites
-    grade_many(paths) -> [Report]     a batch, in parallel, resumable
-    check(path) -> Report             a student's exercises/ against the public suites
-    validate() -> [problem]           the course checks itself
-    doctor() -> facts                 which protections the jail has here
+grade(path) -> Report             one submission, hidden suites
+grade_many(paths) -> [Report]     a batch, in parallel, resumable
+check(path) -> Report             a student's exercises/ against the public suites
+validate() -> [problem]           the course checks itself
+doctor() -> facts                 which protections the jail has here
 """
 
 from __future__ import annotations
@@ -62,9 +62,7 @@ def check(path: Path, *, topic: str | None = None, lang: str | None = None,
           course: Course | Path | None = None) -> Report:  # fmt: skip
     course = _course(course)
     submission = load_submission(path)
-    topics = (topic,) if topic else tuple(
-        t for t in course.topics_with_suites("public") if t in submission.modules
-    )
+    topics = (topic,) if topic else tuple(t for t in course.topics_with_suites("public") if t in submission.modules)
     if not topics:
         raise UsageError(f"{path}: no exercises/<topic>.py with a public suite found; "
                          "run this in the folder of your work or pass --path")  # fmt: skip
@@ -153,7 +151,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     # a chunk pays one session's start (collecting the suites, a zygote): big enough to amortize
     # that, small enough to keep every worker busy and to save progress often
     chunk = chunk or max(1, min(16, -(-len(todo) // (2 * jobs))))
-    chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
+    chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
     results: dict[str, dict] = {}
     failures: list[BaseException] = []
     sink = out.open("a", encoding="utf-8") if out is not None else None

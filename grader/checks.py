@@ -119,8 +119,7 @@ def shape(got: Any, expected_shape: Sequence[int], what: L, hint: Hint = None) -
             what,
             L(
                 f"returned shape {_shape_text(result.shape)}, expected {_shape_text(expected)}",
-                f"возвращён массив формы {_shape_text(result.shape)}, "
-                f"ожидалась форма {_shape_text(expected)}",
+                f"возвращён массив формы {_shape_text(result.shape)}, ожидалась форма {_shape_text(expected)}",
             ),
             hint,
         )
@@ -190,12 +189,7 @@ def close(
     finite_want = np.isfinite(want_arr)
     zero_one = bool(np.all((want_arr == 0) | (want_arr == 1)))
     _check_numeric(got_arr, zero_one=zero_one, what=what, hint=hint)
-    if (
-        not zero_one
-        and got_arr.dtype.kind == "f"
-        and got_arr.dtype.itemsize < 8
-        and not _is_single(like)
-    ):
+    if not zero_one and got_arr.dtype.kind == "f" and got_arr.dtype.itemsize < 8 and not _is_single(like):
         _fail(
             what,
             L(
@@ -230,16 +224,11 @@ def unchanged(before: Any, after: Any, what: L, hint: Hint = None) -> None:
     if hint is None:
         hint = L(
             "do not write into the input: build a new array (np.where, x * mask) or copy it first",
-            "не изменяйте входной массив: создайте новый (np.where, x * mask) или сначала "
-            "скопируйте его (x.copy())",
+            "не изменяйте входной массив: создайте новый (np.where, x * mask) или сначала скопируйте его (x.copy())",
         )
     if not _equal(before, after):
         problem = L("the function modified its input array", "функция изменила входной массив")
-        if (
-            isinstance(before, np.ndarray)
-            and isinstance(after, np.ndarray)
-            and before.shape == after.shape
-        ):
+        if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and before.shape == after.shape:
             n = int(np.count_nonzero(~_elementwise_equal(before, after)))
             if n:  # else only the dtype changed
                 problem += L(
@@ -267,9 +256,7 @@ def raises(exc_info_or_callable: Any, type_name: str, what: L, hint: Hint = None
             _fail(what, problem, hint)
     error = getattr(error, "value", error)  # pytest's ExceptionInfo
     if not isinstance(error, StudentRaised):
-        raise TypeError(
-            f"raises() wants a callable, an ExceptionInfo or StudentRaised, not {error!r}"
-        )
+        raise TypeError(f"raises() wants a callable, an ExceptionInfo or StudentRaised, not {error!r}")
     if not error.is_a(type_name):
         name = error.type_names[0] if error.type_names else "an exception"
         _fail(
@@ -353,9 +340,7 @@ def cpu_time_of(fn: Callable[..., T], *args: Any, **kw: Any) -> tuple[T, float]:
     return result, best
 
 
-def best_cpu_time(
-    student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any
-) -> tuple[Any, float]:
+def best_cpu_time(student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any) -> tuple[Any, float]:
     """``(result, seconds)`` of the fastest of ``repeat`` calls of ``student.cpu_time(fn, ...)``
     (the first call into a fresh worker pays for page faults of its new buffers): the result is
     that call's, so the timing check verifies the very call whose time counts. The calls get
@@ -395,8 +380,15 @@ def transfer_seconds(*arrays: np.ndarray) -> float:
 
 
 def _timed_result(
-    got: Any, want: Any, verify: Callable[[Any], None] | None, what: L, hint: Hint, like: Any,
-    kind: str, rtol: float | None, atol: float | None,
+    got: Any,
+    want: Any,
+    verify: Callable[[Any], None] | None,
+    what: L,
+    hint: Hint,
+    like: Any,
+    kind: str,
+    rtol: float | None,
+    atol: float | None,
 ) -> None:
     """The timed call's result is right: a time is only worth something for a right answer
     (a fast ``np.zeros_like(x)`` for large inputs is no vectorized version)."""
@@ -494,8 +486,7 @@ def faster_than_loop(
 
 
 _TIMED_HINT = L(
-    "this was the timed call: its result must be right too (a fast wrong answer is not a "
-    "vectorized version)",
+    "this was the timed call: its result must be right too (a fast wrong answer is not a vectorized version)",
     "это вызов, время которого измерялось: его результат тоже должен быть верным (быстрый "
     "неверный ответ — не векторизованная версия)",
 )
@@ -516,9 +507,7 @@ def _one_thread() -> AbstractContextManager[Any]:
 
 def _check_what(what: Any) -> None:
     if not isinstance(what, L):
-        raise TypeError(
-            f"a check's `what` must be grader.suite.L(en, ru), not {type(what).__name__}"
-        )
+        raise TypeError(f"a check's `what` must be grader.suite.L(en, ru), not {type(what).__name__}")
 
 
 def _hints(hint: Hint) -> tuple[L, ...]:
@@ -548,9 +537,7 @@ def _is_single(like: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating, np.bool_)) and not isinstance(
-        value, bool
-    )
+    return isinstance(value, (int, float, np.integer, np.floating, np.bool_)) and not isinstance(value, bool)
 
 
 def received(got: Any) -> L:
@@ -583,7 +570,7 @@ def _items(n: int) -> str:
 
 
 def _describe_type(got: Any, expected: L) -> L:
-    """"returned <what got is>, <expected>"; ``expected`` is a whole phrase in each language
+    """ "returned <what got is>, <expected>"; ``expected`` is a whole phrase in each language
     ("expected a NumPy array" / "ожидался массив NumPy")."""
     if got is None:
         return L(
@@ -655,24 +642,15 @@ def _elementwise_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _equal(a: Any, b: Any) -> bool:
     """Exact equality of plain data: arrays by shape, dtype and values (NaN == NaN)."""
     if isinstance(a, Handle) or isinstance(b, Handle):
-        raise TypeError(
-            "cannot compare Handles by value; compare what the student returns for them"
-        )
+        raise TypeError("cannot compare Handles by value; compare what the student returns for them")
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
             return False
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(_elementwise_equal(a, b)))
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return (
-            type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-        )
+        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) or isinstance(b, dict):
-        return (
-            isinstance(a, dict)
-            and isinstance(b, dict)
-            and a.keys() == b.keys()
-            and all(_equal(a[k], b[k]) for k in a)
-        )
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     return bool(a == b)

@@ -91,9 +91,7 @@ def load_course(root: Path | None = None) -> Course:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: not found; pass --course DIR (the folder that holds course/course.toml)"
-        ) from None
+        raise ConfigError(f"{path}: not found; pass --course DIR (the folder that holds course/course.toml)") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     _known_keys(raw, path)

@@ -176,10 +176,8 @@ class TopicJail:
         hidden = self.output_total - len(self.output)
         if hidden > 0:
             note = L(
-                f"[{hidden} bytes printed during the tests are not shown: they could contain "
-                "the test inputs]",
-                f"[{hidden} байт, напечатанных во время тестов, не показаны: в них могут быть "
-                "входные данные тестов]",
+                f"[{hidden} bytes printed during the tests are not shown: they could contain the test inputs]",
+                f"[{hidden} байт, напечатанных во время тестов, не показаны: в них могут быть входные данные тестов]",
             )
             text = f"{text}\n{note(lang)}" if text else note(lang)
         return text
@@ -292,9 +290,7 @@ class StudentModule:
             _advance(rngs, reply["rngs"])
             return reply["result"], seconds
         if "missing" in reply:
-            raise MissingFunction(
-                L(f"the module has no function {fn}()", f"в модуле нет функции {fn}()")
-            )
+            raise MissingFunction(L(f"the module has no function {fn}()", f"в модуле нет функции {fn}()"))
         if "raised" in reply:
             raise _raised(fn, reply["raised"])
         if "lost_handle" in reply:
@@ -368,8 +364,10 @@ def _call_warnings(texts: list[str]) -> list[str]:
             shown.append(text)
         else:
             category = text.split(":", 1)[0][:60]
-            shown.append(f"{category} (message not shown: it could contain the test inputs / "
-                         "текст не показан: в нём могут быть входные данные тестов)")
+            shown.append(
+                f"{category} (message not shown: it could contain the test inputs / "
+                "текст не показан: в нём могут быть входные данные тестов)"
+            )
     return shown
 
 
@@ -407,8 +405,7 @@ def _import_problem(topic: str, info: dict) -> LoadProblem:
         )
     return LoadProblem(
         L(
-            f"importing {topic}.py failed with {text}; the module must import with only NumPy "
-            "and the standard library",
+            f"importing {topic}.py failed with {text}; the module must import with only NumPy and the standard library",
             f"импорт {topic}.py завершился ошибкой {text}; модуль должен импортироваться, "
             "используя только NumPy и стандартную библиотеку",
         ),

@@ -92,17 +92,20 @@ class Report:
         return sum(topic.max_score for topic in self.topics)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "submission": self.submission,
-            "score": self.score,
-            "max_score": self.max_score,
-            "seed": self.seed,
-            "grader_version": self.grader_version,
-            "lang": self.lang,
-            "seconds": round(self.seconds, 3),
-            "protections": self.protections,
-            "content_sha256": self.content_sha256,
-            "topics": {topic.topic: topic.to_json() for topic in self.topics},
-        } | ({"path": self.path} if self.path else {}) | (
-            {"error": self.error, "error_kind": self.error_kind} if self.error else {})
+        return (
+            {
+                "schema_version": SCHEMA_VERSION,
+                "submission": self.submission,
+                "score": self.score,
+                "max_score": self.max_score,
+                "seed": self.seed,
+                "grader_version": self.grader_version,
+                "lang": self.lang,
+                "seconds": round(self.seconds, 3),
+                "protections": self.protections,
+                "content_sha256": self.content_sha256,
+                "topics": {topic.topic: topic.to_json() for topic in self.topics},
+            }
+            | ({"path": self.path} if self.path else {})
+            | ({"error": self.error, "error_kind": self.error_kind} if self.error else {})
+        )

@@ -279,10 +279,8 @@ class GradingPlugin:
             return "fail", text(lang), ()
         # anything else is the grader's own fault, never the student's: say so plainly
         text = L(
-            "the grader could not run this test (an internal error, not your fault); "
-            "tell your instructor",
-            "проверяющая система не смогла выполнить этот тест (внутренняя ошибка, не ваша); "
-            "сообщите преподавателю",
+            "the grader could not run this test (an internal error, not your fault); tell your instructor",
+            "проверяющая система не смогла выполнить этот тест (внутренняя ошибка, не ваша); сообщите преподавателю",
         )
         if error is not None and os.environ.get("DLGRADE_DEBUG"):
             traceback.print_exception(error, file=sys.stderr)
@@ -291,8 +289,7 @@ class GradingPlugin:
 
 _INTERNAL = L(
     "the grader could not grade this topic (an internal error, not your fault); tell your instructor",
-    "проверяющая система не смогла проверить эту тему (внутренняя ошибка, не ваша); сообщите "
-    "преподавателю",
+    "проверяющая система не смогла проверить эту тему (внутренняя ошибка, не ваша); сообщите преподавателю",
 )
 
 
@@ -374,8 +371,7 @@ def run_session(
     # no mode given: the policy's, which fails closed (JailUnavailable without bubblewrap unless
     # DLGRADE_JAIL=plain), never the sandbox's silent fallback to the plain jail
     jail_mode = jail_mode or grading_jail(None)[0]
-    with Sandbox(limits or course.limits, jail_mode, cgroups_required=cgroups_required,
-                 hide=[course.root]) as sandbox:
+    with Sandbox(limits or course.limits, jail_mode, cgroups_required=cgroups_required, hide=[course.root]) as sandbox:
         plugin = GradingPlugin(course, submissions, chosen, seed, lang, sandbox, keep, debug)
         args = [
             "-c", os.devnull, "--rootdir", str(course.root), "--import-mode=importlib",

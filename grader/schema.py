@@ -180,8 +180,12 @@ REPLIES: dict[str, Check] = {
         ("functions", record(functions=dict_of(text(200), SIGNATURE, 2000), warnings=WARNINGS)),
     ),
     "call": variants(
-        ("result", record(result=anything, inputs=dict_of(arg_key, array, 1000),
-                          rngs=dict_of(arg_key, generator, 1000), warnings=WARNINGS)),  # fmt: skip
+        (
+            "result",
+            record(
+                result=anything, inputs=dict_of(arg_key, array, 1000), rngs=dict_of(arg_key, generator, 1000), warnings=WARNINGS
+            ),
+        ),  # fmt: skip
         ("raised", record(raised=ERROR, warnings=WARNINGS)),
         ("missing", record(missing=text(200))),
         ("lost_handle", record(lost_handle=literal(True))),

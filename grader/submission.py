@@ -63,10 +63,7 @@ def load_submission(path: Path, topic: str | None = None) -> Submission:
     if suffix in (".py", ".ipynb"):
         chosen = topic or path.stem
         if chosen not in TOPICS:
-            raise UsageError(
-                f"{path.name}: cannot tell its topic from the name; add --topic with one of "
-                f"{', '.join(TOPICS)}"
-            )
+            raise UsageError(f"{path.name}: cannot tell its topic from the name; add --topic with one of {', '.join(TOPICS)}")
         if suffix == ".ipynb":
             text = _notebook_code(_read_bytes(path, MAX_NOTEBOOK_BYTES), path.name)
             if len(text) > MAX_FILE_BYTES:

@@ -224,7 +224,7 @@ def minibatch_indices(n_samples, batch_size, rng, shuffle=True):
     """
     ### BEGIN SOLUTION
     order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
-    return [order[start:start + batch_size] for start in range(0, n_samples, batch_size)]
+    return [order[start : start + batch_size] for start in range(0, n_samples, batch_size)]
     ### END SOLUTION
 
 

@@ -21,9 +21,7 @@ PAIRS = {
 }
 # parameter values: the default (None), and the ones the hidden suite uses
 PARAMS = {None: [None], "negative_slope": [None, 0.2, 2.0], "alpha": [None, 0.7, 2.0]}
-CASES = [
-    (name, value) for name, (_, _, _, param) in PAIRS.items() for value in PARAMS[param]
-]
+CASES = [(name, value) for name, (_, _, _, param) in PAIRS.items() for value in PARAMS[param]]
 # testing-numerics.md §6.1; torch computes float32 in float32, the reference may too
 TOL = {np.float64: dict(rtol=1e-12, atol=1e-15), np.float32: dict(rtol=1e-5, atol=1e-6)}
 
@@ -81,8 +79,7 @@ def test_derivative_at_exactly_zero_is_autograds(name, value):
         _, want = _torch(name, x, value)
         got = PAIRS[name][1](x, **_kw(name, value))
         assert np.array_equal(got, want), (name, value, zero, got, want)
-    expected = {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0, "leaky_relu": value or 0.01,
-                "elu": value or 1.0}[name]
+    expected = {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0, "leaky_relu": value or 0.01, "elu": value or 1.0}[name]
     assert PAIRS[name][1](np.zeros(1), **_kw(name, value))[0] == expected
 
 

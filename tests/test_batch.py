@@ -92,8 +92,14 @@ def _hostile_class(folder: Path) -> dict[str, str | None]:
     bad_name.write_bytes(bad_name.read_bytes().replace("é".encode(), b"\xff\xfe"))
     (folder / "g_notebook.ipynb").write_text('{"cells": [{"cell_type": "code", "source": 3}]}', encoding="utf-8")
     # an array default where a bool is due crashed the signature check ("truth value ... ambiguous")
-    _folder(folder / "h_array_default", {"dropout.py": DROPOUT.replace(
-        "def dropout_forward(x, p, rng, train=True)", "def dropout_forward(x, p, rng, train=np.ones(2))")})
+    _folder(
+        folder / "h_array_default",
+        {
+            "dropout.py": DROPOUT.replace(
+                "def dropout_forward(x, p, rng, train=True)", "def dropout_forward(x, p, rng, train=np.ones(2))"
+            )
+        },
+    )
     _folder(folder / "i_link", {"x.txt": ""})
     (folder / "i_link" / "exercises").symlink_to(ROOT / "solutions")
     _folder(folder / "j_honest_last", {"dropout.py": DROPOUT + "\n# my notes\n"})

@@ -155,8 +155,8 @@ def test_close_wrong_special_value():
 
 
 @pytest.mark.parametrize(
-    "got", [np.ones((8, 8), dtype=np.int64), np.ones((8, 8), dtype=complex),
-            np.ones((8, 8), dtype=object), np.ones((8, 8), dtype=bool)]
+    "got",
+    [np.ones((8, 8), dtype=np.int64), np.ones((8, 8), dtype=complex), np.ones((8, 8), dtype=object), np.ones((8, 8), dtype=bool)],
 )
 def test_close_wrong_dtype(got):
     want = np.full((8, 8), 0.5)

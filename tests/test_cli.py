@@ -95,13 +95,13 @@ def reference_folder(tmp_path_factory) -> Path:
     return folder
 
 
-ELU_BUG = '''
+ELU_BUG = """
 
 def elu(x, alpha=1.0):
     # forgets the -1: alpha * e^x for x <= 0
     x = np.asarray(x)
     return np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +141,7 @@ def broken_run(tmp_path_factory) -> tuple[dict, int]:
         solution_text("initialization") + f"\n\ndel {MISSING_FN}\n", encoding="utf-8"
     )
     (folder / "exercises" / "batchnorm.py").write_text(
-        solution_text("batchnorm")
-        + "\n\n_reference_forward = batchnorm_forward\n\n\n"
+        solution_text("batchnorm") + "\n\n_reference_forward = batchnorm_forward\n\n\n"
         "def batchnorm_forward(x, gamma, beta, epsilon=1e-5):\n"
         "    return _reference_forward(x, gamma, beta, epsilon)\n",
         encoding="utf-8",
@@ -261,12 +260,9 @@ def test_report_lists_all_six_topics_without_topic_option(full_report):
     listed = list(full_report["topics"])
     without_suite = [t for t in TOPICS if not has_suite(t)]
     assert set(listed) == set(TOPICS), (
-        f"the report lists {listed}; the spec says all six without --topic "
-        f"(topics without a hidden suite here: {without_suite})"
+        f"the report lists {listed}; the spec says all six without --topic (topics without a hidden suite here: {without_suite})"
     )
-    assert full_report["max_score"] == pytest.approx(
-        sum(full_report["topics"][t]["max_score"] for t in TOPICS)
-    )
+    assert full_report["max_score"] == pytest.approx(sum(full_report["topics"][t]["max_score"] for t in TOPICS))
 
 
 def test_references_score_full_marks(full_report):

@@ -26,18 +26,14 @@ CORPUS = Path(__file__).parent / "corpus"
 
 
 def _cases() -> list[tuple[str, Path]]:
-    return [
-        (topic, path)
-        for topic in TOPICS
-        for path in sorted((CORPUS / topic).glob("*/*.py"))
-    ]
+    return [(topic, path) for topic in TOPICS for path in sorted((CORPUS / topic).glob("*/*.py"))]
 
 
 def parse_expectation(path: Path) -> tuple[str, list[str]]:
     first = path.read_text(encoding="utf-8").splitlines()[0].strip()
     for prefix, kind in (("# expect-only:", "only"), ("# expect:", "lose")):
         if first.startswith(prefix):
-            words = first[len(prefix):].replace(",", " ").split()
+            words = first[len(prefix) :].replace(",", " ").split()
             if words == ["full"]:
                 return "full", []
             if words and words[0] == "lose" and len(words) > 1:
@@ -72,9 +68,7 @@ def _matchable(name: str) -> str:
     return name.replace("[", ".").rstrip("]")
 
 
-@pytest.mark.parametrize(
-    "topic,path", _cases(), ids=[f"{t}/{p.parent.name}/{p.stem}" for t, p in _cases()]
-)
+@pytest.mark.parametrize("topic,path", _cases(), ids=[f"{t}/{p.parent.name}/{p.stem}" for t, p in _cases()])
 def test_corpus_file(topic: str, path: Path, graded: Graded) -> None:
     kind, patterns = parse_expectation(path)
     assert (path.parent.name == "correct") == (kind == "full"), f"{path}: folder and expectation disagree"
@@ -90,9 +84,7 @@ def test_corpus_file(topic: str, path: Path, graded: Graded) -> None:
     for pattern in patterns:
         matching = fnmatch.filter(names, pattern)
         assert matching, f"pattern {pattern!r} names no test of {topic}"
-        assert any(name in lost for name in matching), (
-            f"none of {matching} lost points; lost: {sorted(lost)}"
-        )
+        assert any(name in lost for name in matching), f"none of {matching} lost points; lost: {sorted(lost)}"
     if kind == "only":
         extra = [n for n in lost if not any(fnmatch.fnmatch(n, p) for p in patterns)]
         assert not extra, f"tests outside the declared bug lost points: {extra}"

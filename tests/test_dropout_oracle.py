@@ -165,8 +165,9 @@ def test_reference_keeps_inputs_and_draws_only_from_rng():
 def _binomial_logpmf(n, p):
     k = torch.arange(n + 1, dtype=torch.float64)
     n_t = torch.tensor(float(n), dtype=torch.float64)
-    return (torch.lgamma(n_t + 1) - torch.lgamma(k + 1) - torch.lgamma(n_t - k + 1)
-            + k * math.log(p) + (n_t - k) * math.log1p(-p)).numpy()
+    return (
+        torch.lgamma(n_t + 1) - torch.lgamma(k + 1) - torch.lgamma(n_t - k + 1) + k * math.log(p) + (n_t - k) * math.log1p(-p)
+    ).numpy()
 
 
 @pytest.mark.parametrize("p", SUITE.PS)

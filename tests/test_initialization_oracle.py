@@ -42,14 +42,14 @@ def _torch_weight(init, fan_in, fan_out, seed, **kw):
 
 
 TORCH = {
-    "xavier_uniform": lambda fi, fo, seed, gain: _torch_weight(
-        torch.nn.init.xavier_uniform_, fi, fo, seed, gain=gain),
-    "xavier_normal": lambda fi, fo, seed, gain: _torch_weight(
-        torch.nn.init.xavier_normal_, fi, fo, seed, gain=gain),
+    "xavier_uniform": lambda fi, fo, seed, gain: _torch_weight(torch.nn.init.xavier_uniform_, fi, fo, seed, gain=gain),
+    "xavier_normal": lambda fi, fo, seed, gain: _torch_weight(torch.nn.init.xavier_normal_, fi, fo, seed, gain=gain),
     "he_uniform": lambda fi, fo, seed, gain: _torch_weight(
-        torch.nn.init.kaiming_uniform_, fi, fo, seed, mode="fan_in", nonlinearity="relu"),
+        torch.nn.init.kaiming_uniform_, fi, fo, seed, mode="fan_in", nonlinearity="relu"
+    ),
     "he_normal": lambda fi, fo, seed, gain: _torch_weight(
-        torch.nn.init.kaiming_normal_, fi, fo, seed, mode="fan_in", nonlinearity="relu"),
+        torch.nn.init.kaiming_normal_, fi, fo, seed, mode="fan_in", nonlinearity="relu"
+    ),
 }
 
 
@@ -75,18 +75,12 @@ def _bound(name, fan_in, fan_out, gain):
 def _two_sample_ks_pvalue(a, b):
     a, b = np.sort(np.ravel(a)), np.sort(np.ravel(b))
     grid = np.concatenate([a, b])
-    d = np.max(np.abs(np.searchsorted(a, grid, side="right") / a.size
-                      - np.searchsorted(b, grid, side="right") / b.size))
+    d = np.max(np.abs(np.searchsorted(a, grid, side="right") / a.size - np.searchsorted(b, grid, side="right") / b.size))
     n = a.size * b.size / (a.size + b.size)
     return stats.kolmogorov_sf((math.sqrt(n) + 0.12 + 0.11 / math.sqrt(n)) * d)
 
 
-CASES = [
-    (name, fans, gain)
-    for name in TORCH
-    for fans in FANS
-    for gain in (GAINS if name.startswith("xavier") else [1.0])
-]
+CASES = [(name, fans, gain) for name in TORCH for fans in FANS for gain in (GAINS if name.startswith("xavier") else [1.0])]
 
 
 def test_torch_weight_layout_is_the_transpose():
@@ -145,8 +139,7 @@ def test_a_wrong_fan_does_not_match_torch(name):
     if name.endswith("uniform"):
         wrong = rng.uniform(-scale, scale, (fan_in, fan_out))
     else:
-        wrong = rng.normal(0.0, scale / math.sqrt(3.0) if name.startswith("xavier") else scale,
-                           (fan_in, fan_out))
+        wrong = rng.normal(0.0, scale / math.sqrt(3.0) if name.startswith("xavier") else scale, (fan_in, fan_out))
     assert _two_sample_ks_pvalue(wrong, theirs) < 1e-20
 
 

@@ -15,9 +15,15 @@ def run(*command: str) -> subprocess.CompletedProcess:
                           timeout=300)  # fmt: skip
 
 
-def test_ruff_finds_nothing_in_the_grader() -> None:
-    done = run("ruff", "check", "grader")
+def test_ruff_finds_nothing_in_the_project() -> None:
+    done = run("ruff", "check", ".")  # exclusions: pyproject.toml [tool.ruff]
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_project_is_formatted() -> None:
+    """One formatter for everyone (``ruff format``): a diff is about what changed, never style."""
+    done = run("ruff", "format", "--check", ".")
+    assert done.returncode == 0, "run `ruff format .`\n" + done.stdout + done.stderr
 
 
 def test_mypy_finds_nothing_in_the_grader() -> None:

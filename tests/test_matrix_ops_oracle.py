@@ -79,8 +79,7 @@ def test_softmax_float32_extremes_stay_finite():
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("n,c,scale,gap", [(5, 4, 1.0, 0.0), (1, 3, 2.0, 0.0), (8, 10, 3.0, 1000.0),
-                                           (6, 2, 1e4, 0.0)])
+@pytest.mark.parametrize("n,c,scale,gap", [(5, 4, 1.0, 0.0), (1, 3, 2.0, 0.0), (8, 10, 3.0, 1000.0), (6, 2, 1e4, 0.0)])
 def test_cross_entropy_matches_torch_and_autograd(n, c, scale, gap):
     rng = np.random.default_rng(n * c)
     logits = rng.standard_normal((n, c)) * scale
@@ -184,8 +183,7 @@ def test_suite_callables_match_their_torch_twins():
     a = rng.normal(size=(24, 24))
     want = _autograd(lambda t: t.reshape(-1) @ _t(a) @ t.reshape(-1) / 2, x)
     np.testing.assert_allclose(callables.quadratic_form(a, x), float(x.reshape(-1) @ a @ x.reshape(-1) / 2))
-    np.testing.assert_allclose(ref.numerical_gradient(lambda v: callables.quadratic_form(a, v), x), want,
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ref.numerical_gradient(lambda v: callables.quadratic_form(a, v), x), want, rtol=1e-6, atol=1e-8)
 
     data, b, y = rng.normal(size=(5, 4)), rng.normal(size=3), np.array([0, 2, 1, 1, 2])
     W = rng.normal(size=(4, 3))

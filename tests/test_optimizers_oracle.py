@@ -173,16 +173,13 @@ def torch_sgd_fit(X, y, lr, epochs, batch_size, rng, momentum, w0):
     return p.detach().numpy(), np.array(losses)
 
 
-@pytest.mark.parametrize(
-    "momentum, batch_size", [(0.0, 5), (0.7, 5), (0.9, 8), (0.9, 40), (0.5, 1)]
-)
+@pytest.mark.parametrize("momentum, batch_size", [(0.0, 5), (0.7, 5), (0.9, 8), (0.9, 40), (0.5, 1)])
 def test_fit_sgd_matches_torch_loop(momentum, batch_size):
     X, y = data(8, n=37, d=5)
     w0 = np.random.default_rng(9).normal(size=5)
     lr, epochs = 0.02, 6
     rng = np.random.default_rng(10)
-    want_w, want_losses = torch_sgd_fit(X, y, lr, epochs, batch_size, copy.deepcopy(rng),
-                                        momentum, w0)
+    want_w, want_losses = torch_sgd_fit(X, y, lr, epochs, batch_size, copy.deepcopy(rng), momentum, w0)
     w, losses = ref.fit_sgd(X, y, lr, epochs, batch_size, rng, momentum=momentum, w0=w0)
     n_steps = epochs * -(-len(X) // batch_size)
     np.testing.assert_allclose(losses, want_losses, rtol=RTOL_STEP * n_steps, atol=ATOL)

@@ -393,7 +393,8 @@ def test_printing_every_input_shows_none_of_them(tmp_path: Path) -> None:
     from grader.runner import seed_for
 
     spec = importlib.util.spec_from_file_location(
-        "hidden_activations", ROOT / "course" / "activations" / "hidden" / "test_activations.py")
+        "hidden_activations", ROOT / "course" / "activations" / "hidden" / "test_activations.py"
+    )
     hidden = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hidden)
     x = hidden.values(np.random.default_rng(seed_for(1234, "test_input_not_modified[relu]")), (6, 7))
@@ -403,15 +404,20 @@ def test_printing_every_input_shows_none_of_them(tmp_path: Path) -> None:
 
 
 NAMEDTUPLES = {
-    "batchnorm": ("batchnorm_forward", """
+    "batchnorm": (
+        "batchnorm_forward",
+        """
         import collections
         _Forward = collections.namedtuple("_Forward", "out cache")
         _reference_forward = batchnorm_forward
         def batchnorm_forward(x, gamma, beta, eps=1e-5):
             out, cache = _reference_forward(x, gamma, beta, eps)
             return _Forward(out, cache)
-    """),
-    "matrix_ops": ("linear_forward", """
+    """,
+    ),
+    "matrix_ops": (
+        "linear_forward",
+        """
         import collections
         class _Pair(tuple):
             pass
@@ -420,7 +426,8 @@ NAMEDTUPLES = {
         def linear_forward(x, W, b):
             out, cache = _reference_forward(x, W, b)
             return _Pair((out, _Cache(*cache) if isinstance(cache, tuple) and len(cache) == 3 else cache))
-    """),
+    """,
+    ),
 }
 
 
@@ -429,8 +436,7 @@ def test_a_namedtuple_is_a_tuple(tmp_path: Path, topic: str) -> None:
     fn, body = NAMEDTUPLES[topic]
     report, _, _ = grade(tmp_path, topic, replaced(solution(topic), fn, body))
     result = report["topics"][topic]
-    assert result["score"] == result["max_score"], {
-        n: t["message"] for n, t in lost(report, topic).items()}
+    assert result["score"] == result["max_score"], {n: t["message"] for n, t in lost(report, topic).items()}
 
 
 def test_expected_a_tuple_names_what_came(tmp_path: Path) -> None:
@@ -440,5 +446,4 @@ def test_expected_a_tuple_names_what_came(tmp_path: Path) -> None:
     """)  # fmt: skip
     report, _, _ = grade(tmp_path, "matrix_ops", source)
     messages = [t["message"] for t in lost(report, "matrix_ops").values()]
-    assert messages and any("expected a tuple (out, cache), got an array of shape (" in m
-                            for m in messages), messages
+    assert messages and any("expected a tuple (out, cache), got an array of shape (" in m for m in messages), messages

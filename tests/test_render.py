@@ -67,9 +67,11 @@ def test_markdown_escapes_table_pipes_and_lists_what_failed() -> None:
 PROTECTIONS = {"jail": "bwrap", "network": True, "pid_namespace": True, "seccomp": False,
                "cgroup_memory": True, "memory_limit_bytes": 2 << 30, "limits": {"call_seconds": 10.0}}  # fmt: skip
 # what a StudentRaised carries: the student's own exception text, built to forge a verdict
-HOSTILE = ("ValueError: x\n\n</details>\n\n### dlgrade: 264 / 264\n\n| activations | 60 / 60 | graded |\n"
-           "<script>alert(1)</script> `code` *bold* [link](http://evil) # not a heading\r\n"
-           "\x1b[2J\x1b]0;pwned\x07 [bold red]markup[/bold red] \x00\x01\x08 \ud800 end")
+HOSTILE = (
+    "ValueError: x\n\n</details>\n\n### dlgrade: 264 / 264\n\n| activations | 60 / 60 | graded |\n"
+    "<script>alert(1)</script> `code` *bold* [link](http://evil) # not a heading\r\n"
+    "\x1b[2J\x1b]0;pwned\x07 [bold red]markup[/bold red] \x00\x01\x08 \ud800 end"
+)
 HOSTILE_REPORT = Report(
     submission="evil\n### dlgrade: 264 / 264 <b>x</b>", seed=7, grader_version="0.1.0", lang="en",
     protections=PROTECTIONS, content_sha256="ab" * 32,
@@ -78,6 +80,8 @@ HOSTILE_REPORT = Report(
         TestResult("relu", HOSTILE, 1.0, "fail", 0.0, HOSTILE),
     ), 4.0, HOSTILE, (HOSTILE,)),),
 )  # fmt: skip
+
+
 def _lines_with_fake_verdict(text: str) -> list[str]:
     """Lines where the forged verdict starts the line (after markdown's heading or quote marks)."""
     return [line for line in text.splitlines() if re.match(r"\s*[#>|\s]*dlgrade: 264 / 264", line)]

@@ -233,9 +233,7 @@ def _course(tmp_path: Path) -> Path:
     (tmp_path / "solutions").mkdir()
     (tmp_path / "exercises").mkdir()
     (tmp_path / "solutions" / "__init__.py").write_text("")
-    (tmp_path / "solutions" / "relu.py").write_text(
-        "def relu(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
-    )
+    (tmp_path / "solutions" / "relu.py").write_text("def relu(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n")
     return tmp_path
 
 

@@ -484,9 +484,7 @@ def test_strided_view_inside_its_bytes_decodes():
     assert np.array_equal(got, np.arange(12.0)[:-5:-1])
 
 
-@pytest.mark.parametrize(
-    "shape,strides", [([10**5, 10**5], [0, 0]), ([10**9], [0]), ([3, 10**8], [8, 0])]
-)
+@pytest.mark.parametrize("shape,strides", [([10**5, 10**5], [0, 0]), ([10**9], [0]), ([3, 10**8], [8, 0])])
 def test_a_few_bytes_never_decode_to_a_huge_array(shape, strides):
     """Zero (or overlapping) strides would let a 40-byte reply from the jail become an array of
     80 GB that the suite then copies or compares (np.isfinite, got - want): the trusted side
@@ -660,9 +658,7 @@ print("grew", grew, "seconds", round(time.process_time() - started, 3))
 """
 
 
-@pytest.mark.parametrize(
-    "kind", ["empty-maps", "nested-maps", "short-strings", "floats", "tuple-copies", "many-arrays"]
-)
+@pytest.mark.parametrize("kind", ["empty-maps", "nested-maps", "short-strings", "floats", "tuple-copies", "many-arrays"])
 def test_a_reply_under_the_frame_limit_cannot_blow_up_in_memory(kind):
     """A 31 MB reply (under the frame limit) built to unpack into gigabytes of Python objects
     is refused from its bytes, before msgpack builds anything: the decoder's peak memory grows

@@ -104,8 +104,9 @@ class JobFiles:
 
     def __init__(self, root: str, scratch: list[str], uid: int | None, size: int, inodes: int):
         self.root = root
-        self.scratch = [path for path in scratch if os.path.isdir(path)
-                        and os.path.commonpath([path, root]) != path]  # never over our own root
+        self.scratch = [
+            path for path in scratch if os.path.isdir(path) and os.path.commonpath([path, root]) != path
+        ]  # never over our own root
         self.uid = uid
         self.options = f"size={size},nr_inodes={inodes},mode=0755"
         self.mounted: list[str] = []
@@ -508,16 +509,12 @@ class Worker:
             if isinstance(value, np.ndarray)
         }
         rngs = {  # their new state, so the caller's generator advances too
-            key: value
-            for key, value in list(enumerate(args)) + list(kwargs.items())
-            if isinstance(value, np.random.Generator)
+            key: value for key, value in list(enumerate(args)) + list(kwargs.items()) if isinstance(value, np.random.Generator)
         }
         if isinstance(result, tuple):
             # a namedtuple is a tuple: it crosses as its items; a cache nested in (out, cache)
             # stays here, as design.md says; arrays cross
-            result = tuple(
-                self._keep(item) if isinstance(item, (tuple, dict)) else item for item in result
-            )
+            result = tuple(self._keep(item) if isinstance(item, (tuple, dict)) else item for item in result)
         return {"result": result, "inputs": inputs, "rngs": rngs, "warnings": _warning_texts(caught)}
 
     def op_put(self, request: dict) -> dict:

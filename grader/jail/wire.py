@@ -371,9 +371,7 @@ def decode(data: bytes, bounds: Bounds = REPLY) -> Any:
         raise WireError(f"unknown extension type {code}")
 
     def _unpack(payload: bytes) -> Any:
-        return msgpack.unpackb(
-            payload, ext_hook=ext_hook, raw=False, strict_map_key=False, use_list=True, **limits
-        )
+        return msgpack.unpackb(payload, ext_hook=ext_hook, raw=False, strict_map_key=False, use_list=True, **limits)
 
     try:
         value = _unpack(data)

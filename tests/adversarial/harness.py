@@ -265,12 +265,14 @@ def assert_no_survivor(run: Run) -> None:
 def assert_bounded(run: Run) -> None:
     if run.grader_peak_rss is not None:
         assert run.grader_peak_rss <= GRADER_RSS_BOUND, (
-            f"the grader's own peak RSS was {run.grader_peak_rss >> 20} MiB (bound {GRADER_RSS_BOUND >> 20} MiB)")
+            f"the grader's own peak RSS was {run.grader_peak_rss >> 20} MiB (bound {GRADER_RSS_BOUND >> 20} MiB)"
+        )
     for name, topic in ((run.report or {}).get("topics") or {}).items():
         peak = (topic.get("resources") or {}).get("peak_memory_bytes")
         if peak is not None:
             assert peak <= MEMORY_LIMIT + MEMORY_MARGIN, (
-                f"{name}: the job's peak memory was {peak >> 20} MiB, over its {MEMORY_LIMIT >> 20} MiB limit")
+                f"{name}: the job's peak memory was {peak >> 20} MiB, over its {MEMORY_LIMIT >> 20} MiB limit"
+            )
 
 
 def assert_report(run: Run) -> dict:
@@ -349,8 +351,11 @@ class Verdict:
                 fn = function_of(name, functions) if topic == attacked else ""
                 if fn in self.no_fail:
                     assert test["outcome"] != "fail", f"{name} failed on values: the attack got through ({test['message']})"
-                if test["points"] < test["max_points"] and fn not in allowed \
-                        and not (topic == attacked and any(fnmatch.fnmatchcase(name, p) for p in self.may)):
+                if (
+                    test["points"] < test["max_points"]
+                    and fn not in allowed
+                    and not (topic == attacked and any(fnmatch.fnmatchcase(name, p) for p in self.may))
+                ):
                     raise AssertionError(f"{topic}.{name} is honest but lost points: {test['outcome']}: {test['message']}")
 
 

@@ -253,8 +253,10 @@ class Evil:
 
 def test_printing_200_megabytes(tmp_path: Path) -> None:
     # the first call floods; later ones (the vectorization test among them) are honest relu
-    body = ("import sys\nif not FLOODED:\n    FLOODED.append(1)\n"
-            "    sys.stdout.write('x' * 200_000_000)\n    sys.stdout.flush()\nreturn x * (x > 0)")
+    body = (
+        "import sys\nif not FLOODED:\n    FLOODED.append(1)\n"
+        "    sys.stdout.write('x' * 200_000_000)\n    sys.stdout.flush()\nreturn x * (x > 0)"
+    )
     report, output, seconds = grade(tmp_path, {"activations.py": "FLOODED = []\n" + sabotage("relu", body)})
     assert report["score"] == report["max_score"]  # printing costs nothing but time
     assert len(output) < 2_000_000

@@ -85,8 +85,7 @@ def test_course_from_the_current_directory(tmp_path: Path) -> None:
     score with the real course, and no hook ran."""
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "course", repo / "course", ignore=shutil.ignore_patterns(".redteam-canary*", "samples"))
-    fake = "import pytest\n\n" + "".join(
-        f"@pytest.mark.points(100)\ndef test_free_{i}(student):\n    pass\n\n" for i in range(6))
+    fake = "import pytest\n\n" + "".join(f"@pytest.mark.points(100)\ndef test_free_{i}(student):\n    pass\n\n" for i in range(6))
     for suite in (repo / "course").glob("*/hidden/test_*.py"):
         suite.write_text(fake, encoding="utf-8")
     hook = f"open({str(repo / 'hooked')!r}, 'w').write('ran')\n"
@@ -403,6 +402,6 @@ def test_batch_leaves_nothing_for_the_next_submission(tmp_path: Path) -> None:
     records = _batch(folder, "--jobs", "1", "--topic", "activations", tmp_path=tmp_path)
     taker = records["b_taker"]["topics"]["activations"]
     assert taker["tests"] and {t["outcome"] for t in taker["tests"]} == {"not_attempted"}, (
-        "the taker got more than its stubs' grade")
+        "the taker got more than its stubs' grade"
+    )
     assert records["c_other"]["score"] == records["a_donor"]["score"] == records["a_donor"]["max_score"]
-

@@ -161,9 +161,13 @@ def grade(topic: str, chunk: list[tuple[Mutant, str]], workdir: Path, quiet: boo
         mutant.lost = tuple(t.name for t in result.tests if t.points < t.max_points)[:3]
         if not quiet:
             mark = "killed  " if mutant.killed else "SURVIVED"
-            print(f"[{topic} {mutant.index + 1:4d} {time.monotonic() - started:6.0f}s] {mark} "
-                  f"{result.score:g}/{result.max_score:g} line {mutant.line} "
-                  f"{mutant.operator.split('/')[-1]}: {mutant.after[:60]}", file=sys.stderr, flush=True)
+            print(
+                f"[{topic} {mutant.index + 1:4d} {time.monotonic() - started:6.0f}s] {mark} "
+                f"{result.score:g}/{result.max_score:g} line {mutant.line} "
+                f"{mutant.operator.split('/')[-1]}: {mutant.after[:60]}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     submissions = (load_submission(path, topic) for path in paths)
     run_session(course, submissions, topics=(topic,), lang="en", on_report=record)
@@ -197,6 +201,7 @@ def run_topic(topic: str, limit: int | None, jobs: int) -> tuple[list[Mutant], f
 
 def write_results(results: dict) -> None:
     """results.json with one mutant a line, so that a re-run's diff reads line by line."""
+
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -272,14 +277,18 @@ def render(results: dict, entries: list[dict]) -> str:
         killed_all += killed
         equivalent_all += equivalent
         survivors += alive
-        out.append(f"| {topic} | {len(mutants)} | {killed} | {len(alive)} | {equivalent} | {missing} "
-                   f"| {score:.1%} | {results[topic]['seconds'] / 60:.1f} min |")
+        out.append(
+            f"| {topic} | {len(mutants)} | {killed} | {len(alive)} | {equivalent} | {missing} "
+            f"| {score:.1%} | {results[topic]['seconds'] / 60:.1f} min |"
+        )
     if total:
         denominator = total - equivalent_all
         seconds = sum(results[t]["seconds"] for t in TOPICS if t in results)
-        out.append(f"| **all** | {total} | {killed_all} | {total - killed_all} | {equivalent_all} "
-                   f"| {total - killed_all - equivalent_all} | **{killed_all / denominator:.1%}** "
-                   f"| {seconds / 60:.1f} min |")
+        out.append(
+            f"| **all** | {total} | {killed_all} | {total - killed_all} | {equivalent_all} "
+            f"| {total - killed_all - equivalent_all} | **{killed_all / denominator:.1%}** "
+            f"| {seconds / 60:.1f} min |"
+        )
     stale = [e for e in entries if id(e) not in used]
     out += ["", "## Survivors", ""]
     if not survivors:
@@ -305,12 +314,13 @@ def render(results: dict, entries: list[dict]) -> str:
                 "| ---: | ---: | --- | --- | ---: | --- | --- |"]  # fmt: skip
         for m in results[topic]["mutants"]:
             mutant = Mutant(**{**m, "lost": tuple(m["lost"])})
-            state = "killed" if mutant.killed else (
-                "equivalent" if verdict(mutant, entries) else "**missing test**")
+            state = "killed" if mutant.killed else ("equivalent" if verdict(mutant, entries) else "**missing test**")
             after = mutant.after.replace("|", "\\|")
-            out.append(f"| {mutant.index + 1} | {mutant.line} | {mutant.operator.split('/')[-1]} "
-                       f"| `{after}` | {mutant.score:g}/{mutant.max_score:g} | {state} "
-                       f"| {', '.join(mutant.lost)} |")
+            out.append(
+                f"| {mutant.index + 1} | {mutant.line} | {mutant.operator.split('/')[-1]} "
+                f"| `{after}` | {mutant.score:g}/{mutant.max_score:g} | {state} "
+                f"| {', '.join(mutant.lost)} |"
+            )
         out += ["", "</details>", ""]
     return "\n".join(out).rstrip() + "\n"
 
@@ -333,9 +343,12 @@ def main() -> int:
             killed = sum(m.killed for m in graded)
             alive = [m for m in graded if not m.killed]
             missing = [m for m in alive if verdict(m, entries) is None]
-            print(f"{topic}: {len(graded)} mutants, {killed} killed, {len(alive)} survived "
-                  f"({len(alive) - len(missing)} equivalent, {len(missing)} missing tests) "
-                  f"in {seconds:.0f} s", flush=True)
+            print(
+                f"{topic}: {len(graded)} mutants, {killed} killed, {len(alive)} survived "
+                f"({len(alive) - len(missing)} equivalent, {len(missing)} missing tests) "
+                f"in {seconds:.0f} s",
+                flush=True,
+            )
             for m in missing:
                 print(f"  line {m.line} {m.operator.split('/')[-1]}: {m.before}  ->  {m.after}", flush=True)
             if args.limit is None:

@@ -79,9 +79,13 @@ def test_sigmoid_values(student, rng):
     """sigmoid is right on both sides of 0
     ru: sigmoid верна по обе стороны от 0"""
     call_and_compare(
-        student, "sigmoid", values(rng),
-        L("sigmoid: wrong for ordinary inputs (|x| <= 6, both signs)",
-          "sigmoid: неверна для обычных входов (|x| <= 6, оба знака)"),
+        student,
+        "sigmoid",
+        values(rng),
+        L(
+            "sigmoid: wrong for ordinary inputs (|x| <= 6, both signs)",
+            "sigmoid: неверна для обычных входов (|x| <= 6, оба знака)",
+        ),
         L("sigmoid(x) = 1 / (1 + exp(-x))", "sigmoid(x) = 1 / (1 + exp(-x))"),
     )
 
@@ -91,13 +95,17 @@ def test_sigmoid_extreme_inputs(student, rng):
     """sigmoid is finite and right for |x| up to 1000
     ru: sigmoid конечна и верна при |x| до 1000"""
     call_and_compare(
-        student, "sigmoid", extremes(rng, 1e3),
-        L("sigmoid: wrong or not finite for large |x| (up to 1000, float64)",
-          "sigmoid: неверна или не конечна при больших |x| (до 1000, float64)"),
-        L("exp overflows to inf past x = 709; inf / inf is NaN: compute with exp(-|x|), which "
-          "never overflows",
-          "exp переполняется до inf при x > 709; inf / inf даёт NaN: вычисляйте через exp(-|x|), "
-          "которая не переполняется"),
+        student,
+        "sigmoid",
+        extremes(rng, 1e3),
+        L(
+            "sigmoid: wrong or not finite for large |x| (up to 1000, float64)",
+            "sigmoid: неверна или не конечна при больших |x| (до 1000, float64)",
+        ),
+        L(
+            "exp overflows to inf past x = 709; inf / inf is NaN: compute with exp(-|x|), which never overflows",
+            "exp переполняется до inf при x > 709; inf / inf даёт NaN: вычисляйте через exp(-|x|), которая не переполняется",
+        ),
     )
 
 
@@ -106,13 +114,17 @@ def test_sigmoid_grad_values(student, rng):
     """sigmoid_grad is right on both sides of 0
     ru: sigmoid_grad верна по обе стороны от 0"""
     call_and_compare(
-        student, "sigmoid_grad", values(rng, (11, 6)),
-        L("sigmoid_grad: wrong for ordinary inputs (|x| <= 6, both signs)",
-          "sigmoid_grad: неверна для обычных входов (|x| <= 6, оба знака)"),
-        L("sigmoid_grad takes x, the input of the sigmoid: the derivative is "
-          "sigmoid(x) * (1 - sigmoid(x))",
-          "sigmoid_grad получает x — вход сигмоиды: производная равна "
-          "sigmoid(x) * (1 - sigmoid(x))"),
+        student,
+        "sigmoid_grad",
+        values(rng, (11, 6)),
+        L(
+            "sigmoid_grad: wrong for ordinary inputs (|x| <= 6, both signs)",
+            "sigmoid_grad: неверна для обычных входов (|x| <= 6, оба знака)",
+        ),
+        L(
+            "sigmoid_grad takes x, the input of the sigmoid: the derivative is sigmoid(x) * (1 - sigmoid(x))",
+            "sigmoid_grad получает x — вход сигмоиды: производная равна sigmoid(x) * (1 - sigmoid(x))",
+        ),
     )
 
 
@@ -121,11 +133,17 @@ def test_sigmoid_grad_extreme_inputs(student, rng):
     """sigmoid_grad is finite and right for |x| up to 1000
     ru: sigmoid_grad конечна и верна при |x| до 1000"""
     call_and_compare(
-        student, "sigmoid_grad", extremes(rng, 1e3),
-        L("sigmoid_grad: wrong or not finite for large |x| (up to 1000, float64)",
-          "sigmoid_grad: неверна или не конечна при больших |x| (до 1000, float64)"),
-        L("write it with a sigmoid that never overflows, e.g. s = sigmoid(x); s * (1 - s)",
-          "выразите её через устойчивую сигмоиду: s = sigmoid(x); s * (1 - s)"),
+        student,
+        "sigmoid_grad",
+        extremes(rng, 1e3),
+        L(
+            "sigmoid_grad: wrong or not finite for large |x| (up to 1000, float64)",
+            "sigmoid_grad: неверна или не конечна при больших |x| (до 1000, float64)",
+        ),
+        L(
+            "write it with a sigmoid that never overflows, e.g. s = sigmoid(x); s * (1 - s)",
+            "выразите её через устойчивую сигмоиду: s = sigmoid(x); s * (1 - s)",
+        ),
     )
 
 
@@ -137,11 +155,11 @@ def test_tanh_values(student, rng):
     """tanh is right on both sides of 0
     ru: tanh верен по обе стороны от 0"""
     call_and_compare(
-        student, "tanh", values(rng, (5, 17), scale=4.0),
-        L("tanh: wrong for ordinary inputs (|x| <= 4, both signs)",
-          "tanh: неверен для обычных входов (|x| <= 4, оба знака)"),
-        L("tanh(x) = (e^x - e^-x) / (e^x + e^-x), or np.tanh",
-          "tanh(x) = (e^x - e^-x) / (e^x + e^-x), или np.tanh"),
+        student,
+        "tanh",
+        values(rng, (5, 17), scale=4.0),
+        L("tanh: wrong for ordinary inputs (|x| <= 4, both signs)", "tanh: неверен для обычных входов (|x| <= 4, оба знака)"),
+        L("tanh(x) = (e^x - e^-x) / (e^x + e^-x), or np.tanh", "tanh(x) = (e^x - e^-x) / (e^x + e^-x), или np.tanh"),
     )
 
 
@@ -150,11 +168,17 @@ def test_tanh_extreme_inputs(student, rng):
     """tanh is finite and right for |x| up to 1000
     ru: tanh конечен и верен при |x| до 1000"""
     call_and_compare(
-        student, "tanh", extremes(rng, 1e3),
-        L("tanh: wrong or not finite for large |x| (up to 1000, float64)",
-          "tanh: неверен или не конечен при больших |x| (до 1000, float64)"),
-        L("e^x overflows to inf past x = 709, and inf / inf is NaN: use np.tanh",
-          "e^x переполняется до inf при x > 709, а inf / inf даёт NaN: используйте np.tanh"),
+        student,
+        "tanh",
+        extremes(rng, 1e3),
+        L(
+            "tanh: wrong or not finite for large |x| (up to 1000, float64)",
+            "tanh: неверен или не конечен при больших |x| (до 1000, float64)",
+        ),
+        L(
+            "e^x overflows to inf past x = 709, and inf / inf is NaN: use np.tanh",
+            "e^x переполняется до inf при x > 709, а inf / inf даёт NaN: используйте np.tanh",
+        ),
     )
 
 
@@ -163,11 +187,17 @@ def test_tanh_grad_values(student, rng):
     """tanh_grad is right on both sides of 0
     ru: tanh_grad верна по обе стороны от 0"""
     call_and_compare(
-        student, "tanh_grad", values(rng, (13, 4), scale=4.0),
-        L("tanh_grad: wrong for ordinary inputs (|x| <= 4, both signs)",
-          "tanh_grad: неверна для обычных входов (|x| <= 4, оба знака)"),
-        L("tanh_grad takes x, the input of tanh: the derivative is 1 - tanh(x)**2",
-          "tanh_grad получает x — вход tanh: производная равна 1 - tanh(x)**2"),
+        student,
+        "tanh_grad",
+        values(rng, (13, 4), scale=4.0),
+        L(
+            "tanh_grad: wrong for ordinary inputs (|x| <= 4, both signs)",
+            "tanh_grad: неверна для обычных входов (|x| <= 4, оба знака)",
+        ),
+        L(
+            "tanh_grad takes x, the input of tanh: the derivative is 1 - tanh(x)**2",
+            "tanh_grad получает x — вход tanh: производная равна 1 - tanh(x)**2",
+        ),
     )
 
 
@@ -179,10 +209,11 @@ def test_relu_values(student, rng):
     """relu is right on both sides of 0
     ru: relu верна по обе стороны от 0"""
     call_and_compare(
-        student, "relu", values(rng, (8, 3, 5)),
+        student,
+        "relu",
+        values(rng, (8, 3, 5)),
         L("relu: wrong for inputs of both signs", "relu: неверна для входов обоих знаков"),
-        L("relu(x) = max(0, x) elementwise: np.maximum, not np.max",
-          "relu(x) = max(0, x) поэлементно: np.maximum, а не np.max"),
+        L("relu(x) = max(0, x) elementwise: np.maximum, not np.max", "relu(x) = max(0, x) поэлементно: np.maximum, а не np.max"),
     )
 
 
@@ -191,11 +222,11 @@ def test_relu_grad_values(student, rng):
     """relu_grad is right on both sides of 0
     ru: relu_grad верна по обе стороны от 0"""
     call_and_compare(
-        student, "relu_grad", values(rng, (6, 14)),
-        L("relu_grad: wrong for inputs of both signs (away from 0)",
-          "relu_grad: неверна для входов обоих знаков (вдали от 0)"),
-        L("the derivative is 1 where x > 0 and 0 elsewhere",
-          "производная равна 1 при x > 0 и 0 иначе"),
+        student,
+        "relu_grad",
+        values(rng, (6, 14)),
+        L("relu_grad: wrong for inputs of both signs (away from 0)", "relu_grad: неверна для входов обоих знаков (вдали от 0)"),
+        L("the derivative is 1 where x > 0 and 0 elsewhere", "производная равна 1 при x > 0 и 0 иначе"),
     )
 
 
@@ -204,9 +235,13 @@ def test_relu_grad_at_zero(student):
     """relu_grad at exactly x = 0 is 0, as in PyTorch
     ru: relu_grad ровно в x = 0 равна 0, как в PyTorch"""
     call_and_compare(
-        student, "relu_grad", zeros(),
-        L("relu_grad: wrong at exactly x = 0 (PyTorch's autograd gives 0 there)",
-          "relu_grad: неверна ровно в x = 0 (autograd PyTorch даёт там 0)"),
+        student,
+        "relu_grad",
+        zeros(),
+        L(
+            "relu_grad: wrong at exactly x = 0 (PyTorch's autograd gives 0 there)",
+            "relu_grad: неверна ровно в x = 0 (autograd PyTorch даёт там 0)",
+        ),
         L("compare with x > 0, not x >= 0", "сравнивайте x > 0, а не x >= 0"),
     )
 
@@ -222,11 +257,14 @@ def test_leaky_relu_default_slope(student, rng):
     want = ref.leaky_relu(x)
     got = student.leaky_relu(x)
     checks.close(
-        got, want, like=x,
-        what=L("leaky_relu: wrong when called without negative_slope (the default is 0.01)",
-               "leaky_relu: неверна при вызове без negative_slope (по умолчанию 0.01)"),
-        hint=L("the default, as in PyTorch, is negative_slope=0.01",
-               "значение по умолчанию, как в PyTorch: negative_slope=0.01"),
+        got,
+        want,
+        like=x,
+        what=L(
+            "leaky_relu: wrong when called without negative_slope (the default is 0.01)",
+            "leaky_relu: неверна при вызове без negative_slope (по умолчанию 0.01)",
+        ),
+        hint=L("the default, as in PyTorch, is negative_slope=0.01", "значение по умолчанию, как в PyTorch: negative_slope=0.01"),
     )
 
 
@@ -239,13 +277,14 @@ def test_leaky_relu_custom_slope(student, rng):
         want = ref.leaky_relu(x, negative_slope=slope)
         got = student.leaky_relu(x, negative_slope=slope)
         checks.close(
-            got, want, like=x,
-            what=L(f"leaky_relu: wrong for negative_slope = {slope}",
-                   f"leaky_relu: неверна при negative_slope = {slope}"),
-            hint=L("x where x > 0, negative_slope * x elsewhere; np.maximum(x, slope * x) is "
-                   "wrong once slope > 1",
-                   "x при x > 0, иначе negative_slope * x; np.maximum(x, slope * x) неверно "
-                   "при slope > 1"),
+            got,
+            want,
+            like=x,
+            what=L(f"leaky_relu: wrong for negative_slope = {slope}", f"leaky_relu: неверна при negative_slope = {slope}"),
+            hint=L(
+                "x where x > 0, negative_slope * x elsewhere; np.maximum(x, slope * x) is wrong once slope > 1",
+                "x при x > 0, иначе negative_slope * x; np.maximum(x, slope * x) неверно при slope > 1",
+            ),
         )
 
 
@@ -262,11 +301,14 @@ def test_leaky_relu_grad_values(student, rng):
         if slope is None:
             where, where_ru = "the default negative_slope (0.01)", "negative_slope по умолчанию (0.01)"
         checks.close(
-            got, want, like=x,
-            what=L(f"leaky_relu_grad: wrong for {where}",
-                   f"leaky_relu_grad: неверна при {where_ru}"),
-            hint=L("the derivative is 1 where x > 0 and negative_slope elsewhere",
-                   "производная равна 1 при x > 0 и negative_slope иначе"),
+            got,
+            want,
+            like=x,
+            what=L(f"leaky_relu_grad: wrong for {where}", f"leaky_relu_grad: неверна при {where_ru}"),
+            hint=L(
+                "the derivative is 1 where x > 0 and negative_slope elsewhere",
+                "производная равна 1 при x > 0 и negative_slope иначе",
+            ),
         )
 
 
@@ -278,10 +320,13 @@ def test_leaky_relu_grad_at_zero(student):
         x = zeros()
         kw = {} if slope is None else {"negative_slope": slope}
         call_and_compare(
-            student, "leaky_relu_grad", x,
-            L("leaky_relu_grad: wrong at exactly x = 0 (PyTorch's autograd gives negative_slope "
-              "there)",
-              "leaky_relu_grad: неверна ровно в x = 0 (autograd PyTorch даёт там negative_slope)"),
+            student,
+            "leaky_relu_grad",
+            x,
+            L(
+                "leaky_relu_grad: wrong at exactly x = 0 (PyTorch's autograd gives negative_slope there)",
+                "leaky_relu_grad: неверна ровно в x = 0 (autograd PyTorch даёт там negative_slope)",
+            ),
             L("compare with x > 0, not x >= 0", "сравнивайте x > 0, а не x >= 0"),
             **kw,
         )
@@ -295,11 +340,14 @@ def test_elu_default_alpha(student, rng):
     """elu is right on both sides of 0 with the default alpha = 1
     ru: elu верна по обе стороны от 0 при alpha по умолчанию (1)"""
     call_and_compare(
-        student, "elu", values(rng, (12, 5)),
-        L("elu: wrong for inputs of both signs with the default alpha (1.0)",
-          "elu: неверна для входов обоих знаков при alpha по умолчанию (1.0)"),
-        L("x where x > 0, alpha * (exp(x) - 1) elsewhere",
-          "x при x > 0, иначе alpha * (exp(x) - 1)"),
+        student,
+        "elu",
+        values(rng, (12, 5)),
+        L(
+            "elu: wrong for inputs of both signs with the default alpha (1.0)",
+            "elu: неверна для входов обоих знаков при alpha по умолчанию (1.0)",
+        ),
+        L("x where x > 0, alpha * (exp(x) - 1) elsewhere", "x при x > 0, иначе alpha * (exp(x) - 1)"),
     )
 
 
@@ -309,11 +357,14 @@ def test_elu_negative_custom_alpha(student, rng):
     ru: elu верна при x < 0, когда alpha равно 0.7 или 2.0"""
     for alpha in (0.7, 2.0):
         call_and_compare(
-            student, "elu", negatives(rng),
-            L(f"elu: wrong for negative inputs when alpha = {alpha}",
-              f"elu: неверна для отрицательных входов при alpha = {alpha}"),
-            L("did you multiply the negative branch by alpha?",
-              "умножили ли вы отрицательную ветвь на alpha?"),
+            student,
+            "elu",
+            negatives(rng),
+            L(
+                f"elu: wrong for negative inputs when alpha = {alpha}",
+                f"elu: неверна для отрицательных входов при alpha = {alpha}",
+            ),
+            L("did you multiply the negative branch by alpha?", "умножили ли вы отрицательную ветвь на alpha?"),
             alpha=alpha,
         )
 
@@ -323,13 +374,19 @@ def test_elu_large_positive_inputs(student, rng):
     """elu is finite and right for x up to 1000
     ru: elu конечна и верна при x до 1000"""
     call_and_compare(
-        student, "elu", extremes(rng, 1e3),
-        L("elu: wrong or not finite for large |x| (up to 1000, float64)",
-          "elu: неверна или не конечна при больших |x| (до 1000, float64)"),
-        L("exp(x) is inf past x = 709, and 0 * inf is NaN even in the branch you do not select: "
-          "choose with np.where, or take exp only of np.minimum(x, 0)",
-          "exp(x) равна inf при x > 709, а 0 * inf даёт NaN даже в невыбранной ветви: выбирайте "
-          "через np.where или берите exp только от np.minimum(x, 0)"),
+        student,
+        "elu",
+        extremes(rng, 1e3),
+        L(
+            "elu: wrong or not finite for large |x| (up to 1000, float64)",
+            "elu: неверна или не конечна при больших |x| (до 1000, float64)",
+        ),
+        L(
+            "exp(x) is inf past x = 709, and 0 * inf is NaN even in the branch you do not select: "
+            "choose with np.where, or take exp only of np.minimum(x, 0)",
+            "exp(x) равна inf при x > 709, а 0 * inf даёт NaN даже в невыбранной ветви: выбирайте "
+            "через np.where или берите exp только от np.minimum(x, 0)",
+        ),
     )
 
 
@@ -342,11 +399,17 @@ def test_elu_grad_values(student, rng):
         shown = "the default alpha (1.0)" if alpha is None else f"alpha = {alpha}"
         shown_ru = "alpha по умолчанию (1.0)" if alpha is None else f"alpha = {alpha}"
         call_and_compare(
-            student, "elu_grad", values(rng, (5, 11)),
-            L(f"elu_grad: wrong for inputs of both signs with {shown}",
-              f"elu_grad: неверна для входов обоих знаков при {shown_ru}"),
-            L("the derivative is 1 where x > 0 and alpha * exp(x) elsewhere",
-              "производная равна 1 при x > 0 и alpha * exp(x) иначе"),
+            student,
+            "elu_grad",
+            values(rng, (5, 11)),
+            L(
+                f"elu_grad: wrong for inputs of both signs with {shown}",
+                f"elu_grad: неверна для входов обоих знаков при {shown_ru}",
+            ),
+            L(
+                "the derivative is 1 where x > 0 and alpha * exp(x) elsewhere",
+                "производная равна 1 при x > 0 и alpha * exp(x) иначе",
+            ),
             **kw,
         )
 
@@ -357,11 +420,13 @@ def test_elu_grad_at_zero(student):
     ru: elu_grad ровно в x = 0 равна alpha, как в PyTorch"""
     for alpha in (2.0, 0.7):  # alpha = 1 would hide it: both conventions give 1 there
         call_and_compare(
-            student, "elu_grad", zeros(),
-            L(f"elu_grad: wrong at exactly x = 0 with alpha = {alpha} (PyTorch's autograd gives "
-              "alpha there)",
-              f"elu_grad: неверна ровно в x = 0 при alpha = {alpha} (autograd PyTorch даёт там "
-              "alpha)"),
+            student,
+            "elu_grad",
+            zeros(),
+            L(
+                f"elu_grad: wrong at exactly x = 0 with alpha = {alpha} (PyTorch's autograd gives alpha there)",
+                f"elu_grad: неверна ровно в x = 0 при alpha = {alpha} (autograd PyTorch даёт там alpha)",
+            ),
             L("compare with x > 0, not x >= 0", "сравнивайте x > 0, а не x >= 0"),
             alpha=alpha,
         )
@@ -372,11 +437,17 @@ def test_elu_grad_large_positive_inputs(student, rng):
     """elu_grad is finite and right for x up to 1000
     ru: elu_grad конечна и верна при x до 1000"""
     call_and_compare(
-        student, "elu_grad", extremes(rng, 1e3),
-        L("elu_grad: wrong or not finite for large |x| (up to 1000, float64)",
-          "elu_grad: неверна или не конечна при больших |x| (до 1000, float64)"),
-        L("exp(x) is inf past x = 709, and 0 * inf is NaN even in the branch you do not select",
-          "exp(x) равна inf при x > 709, а 0 * inf даёт NaN даже в невыбранной ветви"),
+        student,
+        "elu_grad",
+        extremes(rng, 1e3),
+        L(
+            "elu_grad: wrong or not finite for large |x| (up to 1000, float64)",
+            "elu_grad: неверна или не конечна при больших |x| (до 1000, float64)",
+        ),
+        L(
+            "exp(x) is inf past x = 709, and 0 * inf is NaN even in the branch you do not select",
+            "exp(x) равна inf при x > 709, а 0 * inf даёт NaN даже в невыбранной ветви",
+        ),
     )
 
 
@@ -395,11 +466,14 @@ def test_float32_inputs(student, rng, name):
     ru: {name} верна для входов float32, |x| до 100"""
     x = extremes(rng, 1e2, (5, 12)).astype(np.float32)
     call_and_compare(
-        student, name, x,
-        L(f"{name}: wrong or not finite for float32 inputs (|x| up to 100)",
-          f"{name}: неверна или не конечна для входов float32 (|x| до 100)"),
-        L("in float32, exp overflows to inf already past x = 88.7",
-          "во float32 exp переполняется до inf уже при x > 88.7"),
+        student,
+        name,
+        x,
+        L(
+            f"{name}: wrong or not finite for float32 inputs (|x| up to 100)",
+            f"{name}: неверна или не конечна для входов float32 (|x| до 100)",
+        ),
+        L("in float32, exp overflows to inf already past x = 88.7", "во float32 exp переполняется до inf уже при x > 88.7"),
     )
 
 
@@ -412,7 +486,8 @@ def test_input_not_modified(student, rng, name):
     before = x.copy()
     getattr(student, name)(x)
     checks.unchanged(
-        before, x,
+        before,
+        x,
         L(f"{name} modified its input x", f"{name} изменила входной массив x"),
     )
 
@@ -424,13 +499,15 @@ def test_any_input_shape(student, rng, name):
     ru: {name} работает с массивами размерности 0, 1 и 3"""
     for shape in [(17,), (2, 3, 4), ()]:
         call_and_compare(
-            student, name, values(rng, shape),
-            L(f"{name}: wrong for an input of shape {shape}",
-              f"{name}: неверна для входа формы {shape}"),
-            L("use elementwise NumPy operations, which work for any shape; avoid len(x), "
-              "x.shape[1] and loops over rows",
-              "используйте поэлементные операции NumPy — они работают с любой формой; "
-              "не опирайтесь на len(x), x.shape[1] и циклы по строкам"),
+            student,
+            name,
+            values(rng, shape),
+            L(f"{name}: wrong for an input of shape {shape}", f"{name}: неверна для входа формы {shape}"),
+            L(
+                "use elementwise NumPy operations, which work for any shape; avoid len(x), x.shape[1] and loops over rows",
+                "используйте поэлементные операции NumPy — они работают с любой формой; "
+                "не опирайтесь на len(x), x.shape[1] и циклы по строкам",
+            ),
         )
 
 
@@ -442,8 +519,7 @@ def integers(rng, shape):
 def compare_int_ok(got, want, like, what, hint=None):
     """checks.close, where an integer result is also right when the exact values are integers
     (relu of an integer array may stay an integer array, as np.maximum(x, 0) gives)."""
-    if (isinstance(got, np.ndarray) and got.dtype.kind in "iu"
-            and np.array_equal(want, np.round(want))):
+    if isinstance(got, np.ndarray) and got.dtype.kind in "iu" and np.array_equal(want, np.round(want)):
         got = got.astype(np.float64)
     checks.close(got, want, like=like, what=what, hint=hint)
 
@@ -457,16 +533,22 @@ def test_integer_inputs(student, rng, name):
         want = getattr(ref, name)(f64(x))
         got = getattr(student, name)(x)
         compare_int_ok(
-            got, want, x,
-            L(f"{name}: wrong for an integer input ({x.dtype} array)",
-              f"{name}: неверна для целочисленного входа (массив {x.dtype})"),
-            L("an integer x gives integer buffers: np.zeros_like(x), np.empty_like(x) and "
-              "x.copy() truncate the floats written into them, and out[mask] *= 0.5 raises; "
-              "start from np.zeros(x.shape) or np.asarray(x, dtype=float), or use np.where",
-              "для целочисленного x буферы тоже целочисленные: np.zeros_like(x), "
-              "np.empty_like(x) и x.copy() отбрасывают дробную часть записанных значений, а "
-              "out[mask] *= 0.5 выбрасывает исключение; начинайте с np.zeros(x.shape) или "
-              "np.asarray(x, dtype=float) либо используйте np.where"),
+            got,
+            want,
+            x,
+            L(
+                f"{name}: wrong for an integer input ({x.dtype} array)",
+                f"{name}: неверна для целочисленного входа (массив {x.dtype})",
+            ),
+            L(
+                "an integer x gives integer buffers: np.zeros_like(x), np.empty_like(x) and "
+                "x.copy() truncate the floats written into them, and out[mask] *= 0.5 raises; "
+                "start from np.zeros(x.shape) or np.asarray(x, dtype=float), or use np.where",
+                "для целочисленного x буферы тоже целочисленные: np.zeros_like(x), "
+                "np.empty_like(x) и x.copy() отбрасывают дробную часть записанных значений, а "
+                "out[mask] *= 0.5 выбрасывает исключение; начинайте с np.zeros(x.shape) или "
+                "np.asarray(x, dtype=float) либо используйте np.where",
+            ),
         )
 
 
@@ -488,15 +570,21 @@ def test_noncontiguous_inputs(student, rng, name):
     ru: {name} верна для транспонированных массивов и срезов с шагом"""
     for kind, x in strided_views(rng):
         call_and_compare(
-            student, name, x,
-            L(f"{name}: wrong for a non-contiguous input ({kind} view)",
-              f"{name}: неверна для несмежного в памяти входа (представление: {kind})"),
-            L("x.reshape(-1), x.ravel() and np.copy(x) of a transposed or strided array are "
-              "copies, or keep its memory order: writes into them are lost; compute with "
-              "whole-array operations (np.where) and return a new array",
-              "x.reshape(-1), x.ravel() и np.copy(x) для транспонированного массива или среза "
-              "с шагом — копии либо сохраняют его порядок в памяти: запись в них теряется; "
-              "вычисляйте операциями над целыми массивами (np.where) и возвращайте новый массив"),
+            student,
+            name,
+            x,
+            L(
+                f"{name}: wrong for a non-contiguous input ({kind} view)",
+                f"{name}: неверна для несмежного в памяти входа (представление: {kind})",
+            ),
+            L(
+                "x.reshape(-1), x.ravel() and np.copy(x) of a transposed or strided array are "
+                "copies, or keep its memory order: writes into them are lost; compute with "
+                "whole-array operations (np.where) and return a new array",
+                "x.reshape(-1), x.ravel() и np.copy(x) для транспонированного массива или среза "
+                "с шагом — копии либо сохраняют его порядок в памяти: запись в них теряется; "
+                "вычисляйте операциями над целыми массивами (np.where) и возвращайте новый массив",
+            ),
         )
 
 
@@ -516,12 +604,14 @@ def test_keyword_edge_values(student, rng, name):
     keyword, edges = KEYWORD_EDGES[name]
     for value in edges:
         call_and_compare(
-            student, name, values(rng, (6, 9)),
-            L(f"{name}: wrong for {keyword} = {value:g}",
-              f"{name}: неверна при {keyword} = {value:g}"),
-            L(f"use {keyword} as given: `{keyword} or default` turns 0 into the default",
-              f"используйте {keyword} как есть: `{keyword} or значение_по_умолчанию` "
-              "превращает 0 в значение по умолчанию"),
+            student,
+            name,
+            values(rng, (6, 9)),
+            L(f"{name}: wrong for {keyword} = {value:g}", f"{name}: неверна при {keyword} = {value:g}"),
+            L(
+                f"use {keyword} as given: `{keyword} or default` turns 0 into the default",
+                f"используйте {keyword} как есть: `{keyword} or значение_по_умолчанию` превращает 0 в значение по умолчанию",
+            ),
             **{keyword: value},
         )
 
@@ -575,10 +665,15 @@ def check_vectorized(student, rng, names):
         # change the values the reference then computes from
         got, student_s, i = checks.fastest_of(student, name, [(xk.copy(),) for xk in xs])
         checks.faster_than_loop(
-            student_s, loop_s,
+            student_s,
+            loop_s,
             L(f"{name} on {n} values", f"{name} на {n} значений"),
-            fraction=0.5, overhead_s=overhead, ref_s=ref_s,
-            got=got, want=getattr(ref, name)(f64(xs[i])), like=xs[i],
+            fraction=0.5,
+            overhead_s=overhead,
+            ref_s=ref_s,
+            got=got,
+            want=getattr(ref, name)(f64(xs[i])),
+            like=xs[i],
         )
 
 

@@ -16,11 +16,11 @@ def compare(student, name, x=X, **kw):
     want = getattr(ref, name)(x.copy(), **kw)
     got = getattr(student, name)(x.copy(), **kw)
     checks.close(
-        got, want, like=x,
-        what=L(f"{name}: wrong for x = [[-2, -0.5], [0.5, 2]]",
-               f"{name}: неверно для x = [[-2, -0.5], [0.5, 2]]"),
-        hint=L(f"compare with the formula in the docstring of {name}",
-               f"сверьтесь с формулой в docstring функции {name}"),
+        got,
+        want,
+        like=x,
+        what=L(f"{name}: wrong for x = [[-2, -0.5], [0.5, 2]]", f"{name}: неверно для x = [[-2, -0.5], [0.5, 2]]"),
+        hint=L(f"compare with the formula in the docstring of {name}", f"сверьтесь с формулой в docstring функции {name}"),
     )
 
 
@@ -37,11 +37,14 @@ def test_sigmoid_finite_at_minus_1000(student):
     ru: sigmoid(-1000) и sigmoid(1000) равны 0 и 1, а не NaN"""
     x = np.array([-1000.0, 1000.0])
     checks.close(
-        student.sigmoid(x.copy()), ref.sigmoid(x), like=x,
-        what=L("sigmoid: wrong or not finite at x = -1000 and 1000",
-               "sigmoid: неверна или не конечна при x = -1000 и 1000"),
-        hint=L("exp(1000) overflows to inf: use exp(-|x|), which never does",
-               "exp(1000) переполняется до inf: используйте exp(-|x|), которая не переполняется"),
+        student.sigmoid(x.copy()),
+        ref.sigmoid(x),
+        like=x,
+        what=L("sigmoid: wrong or not finite at x = -1000 and 1000", "sigmoid: неверна или не конечна при x = -1000 и 1000"),
+        hint=L(
+            "exp(1000) overflows to inf: use exp(-|x|), which never does",
+            "exp(1000) переполняется до inf: используйте exp(-|x|), которая не переполняется",
+        ),
     )
 
 

@@ -53,9 +53,10 @@ def parts(got, n, what, names):
     """A result that must be a tuple of ``n`` (``(out, cache)``, ``(dx, dgamma, dbeta)``)."""
     if not (isinstance(got, (tuple, list)) and len(got) == n):
         got_ = checks.received(got)
-        raise Failure(what + L(f": expected a tuple {names}, got {got_.en}",
-                               f": ожидался кортеж {names}, получено: {got_.ru}"),
-                      [L(f"return {names[1:-1]} as a tuple", f"верните {names[1:-1]} кортежем")])
+        raise Failure(
+            what + L(f": expected a tuple {names}, got {got_.en}", f": ожидался кортеж {names}, получено: {got_.ru}"),
+            [L(f"return {names[1:-1]} as a tuple", f"верните {names[1:-1]} кортежем")],
+        )
     return got
 
 
@@ -80,34 +81,41 @@ def student_backward(student, x, gamma, beta, dout, **kw):
     return backward(student, dout, cache)
 
 
-HINT_BIASED = L("training mode normalizes with the biased variance: mean((x - mu)**2), i.e. "
-                "np.var(x, axis=0) with ddof=0",
-                "в режиме обучения нормализуют смещённой дисперсией: mean((x - mu)**2), то есть "
-                "np.var(x, axis=0) с ddof=0")
-HINT_EPS = L("eps goes inside the square root: (x - mu) / np.sqrt(var + eps)",
-             "eps стоит под корнем: (x - mu) / np.sqrt(var + eps)")
-HINT_FORWARD = L("out = gamma * (x - mu) / sqrt(var + eps) + beta, statistics over axis 0",
-                 "out = gamma * (x - mu) / sqrt(var + eps) + beta, статистики по оси 0")
-HINT_DX = L("dx has three paths: directly through x_hat, through the batch mean and through the "
-            "batch variance; compact form dx = inv_std / N * (N*g - sum(g) - x_hat * sum(g * x_hat)) "
-            "with g = dout * gamma",
-            "у dx три пути: напрямую через x_hat, через среднее батча и через дисперсию батча; "
-            "компактно dx = inv_std / N * (N*g - sum(g) - x_hat * sum(g * x_hat)), где g = dout * gamma")
-HINT_DGAMMA = L("out = gamma * x_hat + beta, so dgamma = sum over the batch of dout * x_hat",
-                "out = gamma * x_hat + beta, поэтому dgamma = сумма по батчу от dout * x_hat")
-HINT_DBETA = L("dbeta = dout.sum(axis=0): one number per feature",
-               "dbeta = dout.sum(axis=0): по одному числу на признак")
-HINT_TORCH_MOMENTUM = L("PyTorch's rule: new = (1 - momentum) * old + momentum * batch (momentum "
-                        "weighs the NEW batch)",
-                        "правило PyTorch: new = (1 - momentum) * old + momentum * batch (momentum — "
-                        "вес НОВОГО батча)")
-HINT_UNBIASED = L("the running variance uses the unbiased batch variance: np.var(x, axis=0, ddof=1)",
-                  "скользящая дисперсия использует несмещённую дисперсию батча: "
-                  "np.var(x, axis=0, ddof=1)")
-HINT_VECTORIZED = L("compute the statistics with x.mean(axis=0), x.var(axis=0) and broadcast: no "
-                    "Python loop over the samples",
-                    "считайте статистики через x.mean(axis=0), x.var(axis=0) и broadcasting: без "
-                    "цикла Python по объектам")
+HINT_BIASED = L(
+    "training mode normalizes with the biased variance: mean((x - mu)**2), i.e. np.var(x, axis=0) with ddof=0",
+    "в режиме обучения нормализуют смещённой дисперсией: mean((x - mu)**2), то есть np.var(x, axis=0) с ddof=0",
+)
+HINT_EPS = L(
+    "eps goes inside the square root: (x - mu) / np.sqrt(var + eps)", "eps стоит под корнем: (x - mu) / np.sqrt(var + eps)"
+)
+HINT_FORWARD = L(
+    "out = gamma * (x - mu) / sqrt(var + eps) + beta, statistics over axis 0",
+    "out = gamma * (x - mu) / sqrt(var + eps) + beta, статистики по оси 0",
+)
+HINT_DX = L(
+    "dx has three paths: directly through x_hat, through the batch mean and through the "
+    "batch variance; compact form dx = inv_std / N * (N*g - sum(g) - x_hat * sum(g * x_hat)) "
+    "with g = dout * gamma",
+    "у dx три пути: напрямую через x_hat, через среднее батча и через дисперсию батча; "
+    "компактно dx = inv_std / N * (N*g - sum(g) - x_hat * sum(g * x_hat)), где g = dout * gamma",
+)
+HINT_DGAMMA = L(
+    "out = gamma * x_hat + beta, so dgamma = sum over the batch of dout * x_hat",
+    "out = gamma * x_hat + beta, поэтому dgamma = сумма по батчу от dout * x_hat",
+)
+HINT_DBETA = L("dbeta = dout.sum(axis=0): one number per feature", "dbeta = dout.sum(axis=0): по одному числу на признак")
+HINT_TORCH_MOMENTUM = L(
+    "PyTorch's rule: new = (1 - momentum) * old + momentum * batch (momentum weighs the NEW batch)",
+    "правило PyTorch: new = (1 - momentum) * old + momentum * batch (momentum — вес НОВОГО батча)",
+)
+HINT_UNBIASED = L(
+    "the running variance uses the unbiased batch variance: np.var(x, axis=0, ddof=1)",
+    "скользящая дисперсия использует несмещённую дисперсию батча: np.var(x, axis=0, ddof=1)",
+)
+HINT_VECTORIZED = L(
+    "compute the statistics with x.mean(axis=0), x.var(axis=0) and broadcast: no Python loop over the samples",
+    "считайте статистики через x.mean(axis=0), x.var(axis=0) и broadcasting: без цикла Python по объектам",
+)
 
 
 # ---------------------------------------------------------------- batchnorm_forward
@@ -121,10 +129,17 @@ def test_bn_forward_small_batch(student, rng):
     gamma, beta = params(rng, 5)
     want, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
     out, _ = forward(student, x, gamma, beta)
-    checks.close(out, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_forward: wrong output for a batch of 4 samples, 5 features",
-                        "batchnorm_forward: неверный выход для батча из 4 объектов и 5 признаков"),
-                 hint=HINT_FORWARD)
+    checks.close(
+        out,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "batchnorm_forward: wrong output for a batch of 4 samples, 5 features",
+            "batchnorm_forward: неверный выход для батча из 4 объектов и 5 признаков",
+        ),
+        hint=HINT_FORWARD,
+    )
 
 
 @pytest.mark.points(3)
@@ -138,10 +153,17 @@ def test_bn_forward_biased_variance(student, rng):
     beta = np.zeros(6)
     want, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
     out, _ = forward(student, x, gamma, beta)
-    checks.close(out, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_forward: wrong scale for a batch of 3 samples",
-                        "batchnorm_forward: неверный масштаб для батча из 3 объектов"),
-                 hint=HINT_BIASED)
+    checks.close(
+        out,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "batchnorm_forward: wrong scale for a batch of 3 samples",
+            "batchnorm_forward: неверный масштаб для батча из 3 объектов",
+        ),
+        hint=HINT_BIASED,
+    )
 
 
 @pytest.mark.points(1)
@@ -156,10 +178,17 @@ def test_bn_forward_two_samples(student, rng):
     beta = np.zeros(7)
     want, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
     out, _ = forward(student, x, gamma, beta)
-    checks.close(out, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_forward: wrong output for a batch of 2 samples",
-                        "batchnorm_forward: неверный выход для батча из 2 объектов"),
-                 hint=HINT_BIASED)
+    checks.close(
+        out,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "batchnorm_forward: wrong output for a batch of 2 samples",
+            "batchnorm_forward: неверный выход для батча из 2 объектов",
+        ),
+        hint=HINT_BIASED,
+    )
 
 
 @pytest.mark.points(3)
@@ -170,10 +199,17 @@ def test_bn_forward_low_variance_column(student, rng):
     gamma, beta = params(rng, 6)
     want, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
     out, _ = forward(student, x, gamma, beta)
-    checks.close(out, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_forward: wrong output for a feature of std 0.01",
-                        "batchnorm_forward: неверный выход для признака со стандартным отклонением 0.01"),
-                 hint=HINT_EPS)
+    checks.close(
+        out,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "batchnorm_forward: wrong output for a feature of std 0.01",
+            "batchnorm_forward: неверный выход для признака со стандартным отклонением 0.01",
+        ),
+        hint=HINT_EPS,
+    )
 
 
 @pytest.mark.points(2)
@@ -184,10 +220,14 @@ def test_bn_forward_custom_eps(student, rng):
     gamma, beta = params(rng, 5)
     want, _ = ref.batchnorm_forward(*f64(x, gamma, beta), eps=0.1)
     out, _ = forward(student, x, gamma, beta, eps=0.1)
-    checks.close(out, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_forward: wrong output with eps = 0.1",
-                        "batchnorm_forward: неверный выход при eps = 0.1"),
-                 hint=HINT_EPS)
+    checks.close(
+        out,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_forward: wrong output with eps = 0.1", "batchnorm_forward: неверный выход при eps = 0.1"),
+        hint=HINT_EPS,
+    )
 
 
 @pytest.mark.points(2)
@@ -198,9 +238,13 @@ def test_bn_forward_float32(student, rng):
     gamma, beta = (a.astype(np.float32) for a in params(rng, 9))
     want, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
     out, _ = forward(student, x, gamma, beta)
-    checks.close(out, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_forward: wrong output for float32 input",
-                        "batchnorm_forward: неверный выход для входа float32"))
+    checks.close(
+        out,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_forward: wrong output for float32 input", "batchnorm_forward: неверный выход для входа float32"),
+    )
 
 
 @pytest.mark.points(1)
@@ -212,8 +256,7 @@ def test_bn_forward_inputs_unchanged(student, rng):
     before = (x.copy(), gamma.copy(), beta.copy())
     forward(student, x, gamma, beta)  # the proxy mirrors in-place changes back here
     for name, b, a in zip(("x", "gamma", "beta"), before, (x, gamma, beta)):
-        checks.unchanged(b, a, what=L(f"batchnorm_forward changed {name}",
-                                      f"batchnorm_forward изменила {name}"))
+        checks.unchanged(b, a, what=L(f"batchnorm_forward changed {name}", f"batchnorm_forward изменила {name}"))
 
 
 @pytest.mark.points(1)
@@ -226,13 +269,22 @@ def test_bn_forward_large_offset(student, rng):
     gamma, beta = params(rng, 4)
     want, _ = ref.batchnorm_forward(*f64(x, gamma, beta))
     out, _ = forward(student, x, gamma, beta)
-    checks.close(out, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_forward: wrong for features of mean 1e4 and std 0.01",
-                        "batchnorm_forward: неверен для признаков со средним 1e4 и std 0.01"),
-                 hint=L("compute the variance from the centred values, mean((x - mu)**2) or "
-                        "np.var: E[x**2] - E[x]**2 loses all precision when the mean is large",
-                        "считайте дисперсию по центрированным значениям, mean((x - mu)**2) или "
-                        "np.var: E[x**2] - E[x]**2 теряет всю точность при большом среднем"))
+    checks.close(
+        out,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "batchnorm_forward: wrong for features of mean 1e4 and std 0.01",
+            "batchnorm_forward: неверен для признаков со средним 1e4 и std 0.01",
+        ),
+        hint=L(
+            "compute the variance from the centred values, mean((x - mu)**2) or "
+            "np.var: E[x**2] - E[x]**2 loses all precision when the mean is large",
+            "считайте дисперсию по центрированным значениям, mean((x - mu)**2) или "
+            "np.var: E[x**2] - E[x]**2 теряет всю точность при большом среднем",
+        ),
+    )
 
 
 @pytest.mark.points(1)
@@ -247,10 +299,16 @@ def test_bn_forward_vectorized(student, rng):
     got, student_s = student.cpu_time("batchnorm_forward", x, gamma, beta)
     what = L("batchnorm_forward", "batchnorm_forward")
     out, _ = parts(got, 2, what, "(out, cache)")
-    checks.vectorized(student_s, ref_s, got=out, want=want, like=x, kind="batchnorm",
-                      what=L("batchnorm_forward on 100000 samples",
-                             "batchnorm_forward на 100000 объектах"),
-                      hint=HINT_VECTORIZED)
+    checks.vectorized(
+        student_s,
+        ref_s,
+        got=out,
+        want=want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_forward on 100000 samples", "batchnorm_forward на 100000 объектах"),
+        hint=HINT_VECTORIZED,
+    )
 
 
 # ---------------------------------------------------------------- batchnorm_backward
@@ -265,10 +323,17 @@ def test_bn_backward_dx(student, rng):
     dout = rng.normal(size=(4, 5))
     want, _, _ = ref_backward(x, gamma, beta, dout)
     dx, _, _ = student_backward(student, x, gamma, beta, dout)
-    checks.close(dx, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_backward: wrong dx for a batch of 4 samples, 5 features",
-                        "batchnorm_backward: неверный dx для батча из 4 объектов и 5 признаков"),
-                 hint=HINT_DX)
+    checks.close(
+        dx,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "batchnorm_backward: wrong dx for a batch of 4 samples, 5 features",
+            "batchnorm_backward: неверный dx для батча из 4 объектов и 5 признаков",
+        ),
+        hint=HINT_DX,
+    )
 
 
 @pytest.mark.points(2)
@@ -280,9 +345,14 @@ def test_bn_backward_dgamma(student, rng):
     dout = rng.normal(size=(6, 4))
     _, want, _ = ref_backward(x, gamma, beta, dout)
     _, dgamma, _ = student_backward(student, x, gamma, beta, dout)
-    checks.close(dgamma, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_backward: wrong dgamma", "batchnorm_backward: неверный dgamma"),
-                 hint=HINT_DGAMMA)
+    checks.close(
+        dgamma,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_backward: wrong dgamma", "batchnorm_backward: неверный dgamma"),
+        hint=HINT_DGAMMA,
+    )
 
 
 @pytest.mark.points(1)
@@ -294,9 +364,14 @@ def test_bn_backward_dbeta(student, rng):
     dout = rng.normal(size=(5, 3))
     _, _, want = ref_backward(x, gamma, beta, dout)
     _, _, dbeta = student_backward(student, x, gamma, beta, dout)
-    checks.close(dbeta, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_backward: wrong dbeta", "batchnorm_backward: неверный dbeta"),
-                 hint=HINT_DBETA)
+    checks.close(
+        dbeta,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_backward: wrong dbeta", "batchnorm_backward: неверный dbeta"),
+        hint=HINT_DBETA,
+    )
 
 
 @pytest.mark.points(2)
@@ -310,13 +385,20 @@ def test_bn_backward_ones_give_zero_dx(student, rng):
     dout = np.ones((7, 5))
     want, _, _ = ref_backward(x, gamma, beta, dout)
     dx, _, _ = student_backward(student, x, gamma, beta, dout)
-    checks.close(dx, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_backward: dx should be 0 when dout is all ones",
-                        "batchnorm_backward: dx должен быть 0, когда dout из одних единиц"),
-                 hint=L("the path through the batch mean subtracts the column mean of "
-                        "dout * gamma from every sample",
-                        "путь через среднее батча вычитает из каждого объекта среднее по столбцу "
-                        "от dout * gamma"))
+    checks.close(
+        dx,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "batchnorm_backward: dx should be 0 when dout is all ones",
+            "batchnorm_backward: dx должен быть 0, когда dout из одних единиц",
+        ),
+        hint=L(
+            "the path through the batch mean subtracts the column mean of dout * gamma from every sample",
+            "путь через среднее батча вычитает из каждого объекта среднее по столбцу от dout * gamma",
+        ),
+    )
 
 
 @pytest.mark.points(2)
@@ -328,15 +410,13 @@ def test_bn_backward_custom_eps(student, rng):
     dout = rng.normal(size=(8, 4))
     want_dx, want_dgamma, _ = ref_backward(x, gamma, beta, dout, eps=0.1)
     dx, dgamma, _ = student_backward(student, x, gamma, beta, dout, eps=0.1)
-    what = L("batchnorm_backward after a forward pass with eps = 0.1",
-             "batchnorm_backward после прямого прохода с eps = 0.1")
-    hint = L("keep eps (or 1/sqrt(var + eps) itself) in the cache: backward must use the eps "
-             "forward was given",
-             "сохраните eps (или само 1/sqrt(var + eps)) в cache: обратный проход должен "
-             "использовать eps прямого")
+    what = L("batchnorm_backward after a forward pass with eps = 0.1", "batchnorm_backward после прямого прохода с eps = 0.1")
+    hint = L(
+        "keep eps (or 1/sqrt(var + eps) itself) in the cache: backward must use the eps forward was given",
+        "сохраните eps (или само 1/sqrt(var + eps)) в cache: обратный проход должен использовать eps прямого",
+    )
     checks.close(dx, want_dx, like=x, kind="batchnorm", what=what + L(" (dx)", " (dx)"), hint=hint)
-    checks.close(dgamma, want_dgamma, like=x, kind="batchnorm",
-                 what=what + L(" (dgamma)", " (dgamma)"), hint=hint)
+    checks.close(dgamma, want_dgamma, like=x, kind="batchnorm", what=what + L(" (dgamma)", " (dgamma)"), hint=hint)
 
 
 @pytest.mark.points(2)
@@ -349,9 +429,15 @@ def test_bn_backward_float32(student, rng):
     want = ref_backward(x, gamma, beta, dout)
     got = student_backward(student, x, gamma, beta, dout)
     for name, g, w in zip(("dx", "dgamma", "dbeta"), got, want):
-        checks.close(g, w, like=x, kind="batchnorm",
-                     what=L(f"batchnorm_backward: wrong {name} for float32 input",
-                            f"batchnorm_backward: неверный {name} для входа float32"))
+        checks.close(
+            g,
+            w,
+            like=x,
+            kind="batchnorm",
+            what=L(
+                f"batchnorm_backward: wrong {name} for float32 input", f"batchnorm_backward: неверный {name} для входа float32"
+            ),
+        )
 
 
 @pytest.mark.points(1)
@@ -364,12 +450,15 @@ def test_bn_backward_repeatable(student, rng):
     _, cache = forward(student, x, gamma, beta)
     first = backward(student, dout.copy(), cache)
     second = backward(student, dout.copy(), cache)
-    checks.same_output(tuple(first), tuple(second),
-                       what=L("batchnorm_backward called twice on the same cache",
-                              "batchnorm_backward, вызванная дважды с одним cache"),
-                       hint=L("do not write into the arrays of the cache (x_hat *= ..., +=): "
-                              "make new arrays",
-                              "не изменяйте массивы из cache (x_hat *= ..., +=): создавайте новые"))
+    checks.same_output(
+        tuple(first),
+        tuple(second),
+        what=L("batchnorm_backward called twice on the same cache", "batchnorm_backward, вызванная дважды с одним cache"),
+        hint=L(
+            "do not write into the arrays of the cache (x_hat *= ..., +=): make new arrays",
+            "не изменяйте массивы из cache (x_hat *= ..., +=): создавайте новые",
+        ),
+    )
 
 
 @pytest.mark.points(2)
@@ -382,21 +471,26 @@ def test_bn_two_layers_alternate(student, rng):
         gamma, beta = params(rng, d)
         layers.append((x, gamma, beta, rng.normal(size=(n, d))))
     caches = [forward(student, x, gamma, beta)[1] for x, gamma, beta, _ in layers]
-    for (en, ru), (x, gamma, beta, dout), cache in zip(
-            (("the first", "первого"), ("the second", "второго")), layers, caches):
+    for (en, ru), (x, gamma, beta, dout), cache in zip((("the first", "первого"), ("the second", "второго")), layers, caches):
         got = backward(student, dout, cache)
         want = ref_backward(x, gamma, beta, dout)
         for part, g, w in zip(("dx", "dgamma", "dbeta"), got, want):
             checks.close(
-                g, w, like=x, kind="batchnorm",
-                what=L(f"batchnorm_backward: wrong {part} for {en} of two layers whose forward "
-                       "passes ran one after the other",
-                       f"batchnorm_backward: неверный {part} для {ru} из двух слоёв, прямые "
-                       "проходы которых шли друг за другом"),
-                hint=L("take everything the backward pass needs from its cache, never from a "
-                       "module-level variable: another layer's forward pass overwrites it",
-                       "берите всё нужное обратному проходу из его cache, а не из переменной "
-                       "модуля: прямой проход другого слоя её перезапишет"))
+                g,
+                w,
+                like=x,
+                kind="batchnorm",
+                what=L(
+                    f"batchnorm_backward: wrong {part} for {en} of two layers whose forward passes ran one after the other",
+                    f"batchnorm_backward: неверный {part} для {ru} из двух слоёв, прямые проходы которых шли друг за другом",
+                ),
+                hint=L(
+                    "take everything the backward pass needs from its cache, never from a "
+                    "module-level variable: another layer's forward pass overwrites it",
+                    "берите всё нужное обратному проходу из его cache, а не из переменной "
+                    "модуля: прямой проход другого слоя её перезапишет",
+                ),
+            )
 
 
 @pytest.mark.points(1)
@@ -412,15 +506,14 @@ def test_bn_edge_shapes(student, rng):
         out, cache = forward(student, x, gamma, beta)
         got = backward(student, dout, cache)
         what = L(f"batchnorm for x of shape ({n}, {d})", f"batchnorm для x формы ({n}, {d})")
-        hint = L("keep every axis: out and dx are (N, D), dgamma and dbeta (D,), even for D = 1 "
-                 "(no np.squeeze, no sum without axis=0)",
-                 "сохраняйте все оси: out и dx формы (N, D), dgamma и dbeta — (D,), даже при "
-                 "D = 1 (без np.squeeze и сумм без axis=0)")
-        checks.close(out, want_out, like=x, kind="batchnorm", what=what + L(" (out)", " (out)"),
-                     hint=hint)
+        hint = L(
+            "keep every axis: out and dx are (N, D), dgamma and dbeta (D,), even for D = 1 "
+            "(no np.squeeze, no sum without axis=0)",
+            "сохраняйте все оси: out и dx формы (N, D), dgamma и dbeta — (D,), даже при D = 1 (без np.squeeze и сумм без axis=0)",
+        )
+        checks.close(out, want_out, like=x, kind="batchnorm", what=what + L(" (out)", " (out)"), hint=hint)
         for part, g, w in zip(("dx", "dgamma", "dbeta"), got, want):
-            checks.close(g, w, like=x, kind="batchnorm",
-                         what=what + L(f" ({part})", f" ({part})"), hint=hint)
+            checks.close(g, w, like=x, kind="batchnorm", what=what + L(f" ({part})", f" ({part})"), hint=hint)
 
 
 @pytest.mark.points(1)
@@ -438,26 +531,42 @@ def test_bn_noncontiguous_inputs(student, rng):
     for arrays in ([np.ascontiguousarray(a) for a in strided], strided):
         x_, gamma_, beta_, dout_, rm_, rv_ = arrays
         out, cache = forward(student, x_, gamma_, beta_)
-        results.append([("batchnorm_forward (out)", out)]
-                       + list(zip(("batchnorm_backward (dx)", "batchnorm_backward (dgamma)",
-                                   "batchnorm_backward (dbeta)"), backward(student, dout_, cache)))
-                       + [("batchnorm_inference", student.batchnorm_inference(x_, gamma_, beta_,
-                                                                              rm_, rv_))]
-                       + list(zip(("update_running_stats (mean)", "update_running_stats (variance)"),
-                                  stats(student, rm_, rv_, x_, momentum=0.3))))
+        results.append(
+            [("batchnorm_forward (out)", out)]
+            + list(
+                zip(
+                    ("batchnorm_backward (dx)", "batchnorm_backward (dgamma)", "batchnorm_backward (dbeta)"),
+                    backward(student, dout_, cache),
+                )
+            )
+            + [("batchnorm_inference", student.batchnorm_inference(x_, gamma_, beta_, rm_, rv_))]
+            + list(
+                zip(
+                    ("update_running_stats (mean)", "update_running_stats (variance)"), stats(student, rm_, rv_, x_, momentum=0.3)
+                )
+            )
+        )
     for (name, want), (_, got) in zip(*results):
         want = checks.array(want, L(name, name), scalar_ok=True)
-        checks.close(got, want, like=x, kind="batchnorm",
-                     what=L(f"{name}: a different result on transposed / strided arrays than on "
-                            "C-ordered copies of them",
-                            f"{name}: на транспонированных массивах / срезах с шагом результат "
-                            "не тот, что на их копиях в порядке C"),
-                     hint=L("compute with whole-array NumPy operations (x.mean(axis=0), "
-                            "broadcasting); x.reshape(-1), x.ravel() and np.copy(x) of such an "
-                            "array are copies or keep its memory order",
-                            "вычисляйте операциями NumPy над целыми массивами (x.mean(axis=0), "
-                            "broadcasting); x.reshape(-1), x.ravel() и np.copy(x) для такого "
-                            "массива — копии либо сохраняют его порядок в памяти"))
+        checks.close(
+            got,
+            want,
+            like=x,
+            kind="batchnorm",
+            what=L(
+                f"{name}: a different result on transposed / strided arrays than on C-ordered copies of them",
+                f"{name}: на транспонированных массивах / срезах с шагом результат не тот, что на их копиях в порядке C",
+            ),
+            hint=L(
+                "compute with whole-array NumPy operations (x.mean(axis=0), "
+                "broadcasting); x.reshape(-1), x.ravel() and np.copy(x) of such an "
+                "array are copies or keep its memory order",
+                "вычисляйте операциями NumPy над целыми массивами (x.mean(axis=0), "
+                "broadcasting); x.reshape(-1), x.ravel() и np.copy(x) для такого "
+                "массива — копии либо сохраняют его порядок в памяти",
+            ),
+        )
+
 
 @pytest.mark.points(1)
 def test_bn_backward_inputs_unchanged(student, rng):
@@ -469,8 +578,7 @@ def test_bn_backward_inputs_unchanged(student, rng):
     _, cache = forward(student, x, gamma, beta)
     before = dout.copy()
     backward(student, dout, cache)
-    checks.unchanged(before, dout, what=L("batchnorm_backward changed dout",
-                                          "batchnorm_backward изменила dout"))
+    checks.unchanged(before, dout, what=L("batchnorm_backward changed dout", "batchnorm_backward изменила dout"))
 
 
 @pytest.mark.points(1)
@@ -491,13 +599,17 @@ def test_bn_backward_vectorized(student, rng):
         for name, g, want in zip(("dx", "dgamma", "dbeta"), grads, wants):
             checks.close(g, want, like=x, kind="batchnorm", what=what + L(f" ({name})", f" ({name})"))
 
-    checks.vectorized(student_s, ref_s, got=got, verify=verify,
-                      what=L("batchnorm_backward on 100000 samples",
-                             "batchnorm_backward на 100000 объектах"),
-                      hint=L("sum over the batch with .sum(axis=0) and broadcast: no Python loop "
-                             "over the samples",
-                             "суммируйте по батчу через .sum(axis=0) и broadcasting: без цикла "
-                             "Python по объектам"))
+    checks.vectorized(
+        student_s,
+        ref_s,
+        got=got,
+        verify=verify,
+        what=L("batchnorm_backward on 100000 samples", "batchnorm_backward на 100000 объектах"),
+        hint=L(
+            "sum over the batch with .sum(axis=0) and broadcast: no Python loop over the samples",
+            "суммируйте по батчу через .sum(axis=0) и broadcasting: без цикла Python по объектам",
+        ),
+    )
 
 
 # ---------------------------------------------------------------- batchnorm_inference
@@ -512,12 +624,18 @@ def test_bn_inference_running_stats(student, rng):
     rm, rv = running(rng, 5)
     want = ref.batchnorm_inference(*f64(x, gamma, beta, rm, rv))
     got = student.batchnorm_inference(x, gamma, beta, rm, rv)
-    checks.close(got, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_inference: wrong output", "batchnorm_inference: неверный выход"),
-                 hint=L("out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta: the "
-                        "batch's own mean and variance play no part",
-                        "out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta: "
-                        "собственные среднее и дисперсия батча не участвуют"))
+    checks.close(
+        got,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_inference: wrong output", "batchnorm_inference: неверный выход"),
+        hint=L(
+            "out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta: the batch's own mean and variance play no part",
+            "out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta: "
+            "собственные среднее и дисперсия батча не участвуют",
+        ),
+    )
 
 
 @pytest.mark.points(1)
@@ -530,10 +648,14 @@ def test_bn_inference_custom_eps(student, rng):
     rv = rng.uniform(0.05, 0.5, 4)
     want = ref.batchnorm_inference(*f64(x, gamma, beta, rm, rv), eps=0.1)
     got = student.batchnorm_inference(x, gamma, beta, rm, rv, eps=0.1)
-    checks.close(got, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_inference: wrong output with eps = 0.1",
-                        "batchnorm_inference: неверный выход при eps = 0.1"),
-                 hint=HINT_EPS)
+    checks.close(
+        got,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_inference: wrong output with eps = 0.1", "batchnorm_inference: неверный выход при eps = 0.1"),
+        hint=HINT_EPS,
+    )
 
 
 @pytest.mark.points(1)
@@ -546,9 +668,13 @@ def test_bn_inference_float32(student, rng):
     rm, rv = rm.astype(np.float32) + 12, rv.astype(np.float32) * 10
     want = ref.batchnorm_inference(*f64(x, gamma, beta, rm, rv))
     got = student.batchnorm_inference(x, gamma, beta, rm, rv)
-    checks.close(got, want, like=x, kind="batchnorm",
-                 what=L("batchnorm_inference: wrong output for float32 input",
-                        "batchnorm_inference: неверный выход для входа float32"))
+    checks.close(
+        got,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L("batchnorm_inference: wrong output for float32 input", "batchnorm_inference: неверный выход для входа float32"),
+    )
 
 
 @pytest.mark.points(1)
@@ -562,8 +688,7 @@ def test_bn_inference_inputs_unchanged(student, rng):
     before = tuple(a.copy() for a in args)
     student.batchnorm_inference(*args)
     for name, b, a in zip(("x", "gamma", "beta", "running_mean", "running_var"), before, args):
-        checks.unchanged(b, a, what=L(f"batchnorm_inference changed {name}",
-                                      f"batchnorm_inference изменила {name}"))
+        checks.unchanged(b, a, what=L(f"batchnorm_inference changed {name}", f"batchnorm_inference изменила {name}"))
 
 
 # ---------------------------------------------------------------- update_running_stats
@@ -582,12 +707,16 @@ def test_running_stats_default_momentum(student, rng):
     rm, rv = running(rng, 5)
     want_mean, want_var = ref.update_running_stats(*f64(rm, rv, x))
     new_mean, new_var = stats(student, rm, rv, x)
-    what = L("update_running_stats with the default momentum",
-             "update_running_stats с momentum по умолчанию")
-    checks.close(new_mean, want_mean, like=x, kind="batchnorm",
-                 what=what + L(" (mean)", " (среднее)"), hint=HINT_TORCH_MOMENTUM)
-    checks.close(new_var, want_var, like=x, kind="batchnorm",
-                 what=what + L(" (variance)", " (дисперсия)"), hint=[HINT_TORCH_MOMENTUM, HINT_UNBIASED])
+    what = L("update_running_stats with the default momentum", "update_running_stats с momentum по умолчанию")
+    checks.close(new_mean, want_mean, like=x, kind="batchnorm", what=what + L(" (mean)", " (среднее)"), hint=HINT_TORCH_MOMENTUM)
+    checks.close(
+        new_var,
+        want_var,
+        like=x,
+        kind="batchnorm",
+        what=what + L(" (variance)", " (дисперсия)"),
+        hint=[HINT_TORCH_MOMENTUM, HINT_UNBIASED],
+    )
 
 
 @pytest.mark.points(2)
@@ -598,10 +727,16 @@ def test_running_mean_momentum_07(student, rng):
     rm, rv = running(rng, 4)
     want, _ = ref.update_running_stats(*f64(rm, rv, x), momentum=0.7)
     new_mean, _ = stats(student, rm, rv, x, momentum=0.7)
-    checks.close(new_mean, want, like=x, kind="batchnorm",
-                 what=L("update_running_stats: wrong mean with momentum = 0.7",
-                        "update_running_stats: неверное среднее при momentum = 0.7"),
-                 hint=HINT_TORCH_MOMENTUM)
+    checks.close(
+        new_mean,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "update_running_stats: wrong mean with momentum = 0.7", "update_running_stats: неверное среднее при momentum = 0.7"
+        ),
+        hint=HINT_TORCH_MOMENTUM,
+    )
 
 
 @pytest.mark.points(2)
@@ -612,10 +747,17 @@ def test_running_var_momentum_07(student, rng):
     rm, rv = running(rng, 4)
     _, want = ref.update_running_stats(*f64(rm, rv, x), momentum=0.7)
     _, new_var = stats(student, rm, rv, x, momentum=0.7)
-    checks.close(new_var, want, like=x, kind="batchnorm",
-                 what=L("update_running_stats: wrong variance with momentum = 0.7",
-                        "update_running_stats: неверная дисперсия при momentum = 0.7"),
-                 hint=[HINT_UNBIASED, HINT_TORCH_MOMENTUM])
+    checks.close(
+        new_var,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "update_running_stats: wrong variance with momentum = 0.7",
+            "update_running_stats: неверная дисперсия при momentum = 0.7",
+        ),
+        hint=[HINT_UNBIASED, HINT_TORCH_MOMENTUM],
+    )
 
 
 @pytest.mark.points(1)
@@ -627,10 +769,17 @@ def test_running_var_two_samples(student, rng):
     rm, rv = running(rng, 6)
     _, want = ref.update_running_stats(*f64(rm, rv, x), momentum=0.5)
     _, new_var = stats(student, rm, rv, x, momentum=0.5)
-    checks.close(new_var, want, like=x, kind="batchnorm",
-                 what=L("update_running_stats: wrong variance for a batch of 2 samples",
-                        "update_running_stats: неверная дисперсия для батча из 2 объектов"),
-                 hint=HINT_UNBIASED)
+    checks.close(
+        new_var,
+        want,
+        like=x,
+        kind="batchnorm",
+        what=L(
+            "update_running_stats: wrong variance for a batch of 2 samples",
+            "update_running_stats: неверная дисперсия для батча из 2 объектов",
+        ),
+        hint=HINT_UNBIASED,
+    )
 
 
 @pytest.mark.points(1)
@@ -654,13 +803,14 @@ def test_running_stats_inputs_unchanged(student, rng):
     rm, rv = running(rng, 4)
     before = (rm.copy(), rv.copy(), x.copy())
     stats(student, rm, rv, x, momentum=0.7)
-    hint = L("return (1 - momentum) * running_mean + momentum * mean: a new array, not "
-             "running_mean *= ... (CS231n updates bn_param in place; this contract does not)",
-             "верните (1 - momentum) * running_mean + momentum * mean — новый массив, а не "
-             "running_mean *= ... (CS231n обновляет bn_param на месте, этот контракт — нет)")
+    hint = L(
+        "return (1 - momentum) * running_mean + momentum * mean: a new array, not "
+        "running_mean *= ... (CS231n updates bn_param in place; this contract does not)",
+        "верните (1 - momentum) * running_mean + momentum * mean — новый массив, а не "
+        "running_mean *= ... (CS231n обновляет bn_param на месте, этот контракт — нет)",
+    )
     for name, b, a in zip(("running_mean", "running_var", "x"), before, (rm, rv, x)):
-        checks.unchanged(b, a, what=L(f"update_running_stats changed {name}",
-                                      f"update_running_stats изменила {name}"), hint=hint)
+        checks.unchanged(b, a, what=L(f"update_running_stats changed {name}", f"update_running_stats изменила {name}"), hint=hint)
 
 
 @pytest.mark.points(1)
@@ -672,13 +822,12 @@ def test_running_stats_momentum_edges(student, rng):
         rm, rv = running(rng, 4)
         want_mean, want_var = ref.update_running_stats(*f64(rm, rv, x), momentum=momentum)
         new_mean, new_var = stats(student, rm, rv, x, momentum=momentum)
-        what = L(f"update_running_stats with momentum = {momentum:g}",
-                 f"update_running_stats при momentum = {momentum:g}")
-        hint = L("use momentum as given (`momentum or 0.1` turns 0 into 0.1): "
-                 "new = (1 - momentum) * old + momentum * batch",
-                 "используйте momentum как есть (`momentum or 0.1` превращает 0 в 0.1): "
-                 "new = (1 - momentum) * old + momentum * batch")
-        checks.close(new_mean, want_mean, like=x, kind="batchnorm",
-                     what=what + L(" (mean)", " (среднее)"), hint=hint)
-        checks.close(new_var, want_var, like=x, kind="batchnorm",
-                     what=what + L(" (variance)", " (дисперсия)"), hint=[hint, HINT_UNBIASED])
+        what = L(f"update_running_stats with momentum = {momentum:g}", f"update_running_stats при momentum = {momentum:g}")
+        hint = L(
+            "use momentum as given (`momentum or 0.1` turns 0 into 0.1): new = (1 - momentum) * old + momentum * batch",
+            "используйте momentum как есть (`momentum or 0.1` превращает 0 в 0.1): new = (1 - momentum) * old + momentum * batch",
+        )
+        checks.close(new_mean, want_mean, like=x, kind="batchnorm", what=what + L(" (mean)", " (среднее)"), hint=hint)
+        checks.close(
+            new_var, want_var, like=x, kind="batchnorm", what=what + L(" (variance)", " (дисперсия)"), hint=[hint, HINT_UNBIASED]
+        )

@@ -14,7 +14,6 @@ statistic by tens of standard errors or more. The drop probabilities avoid p = 0
 "p is the keep probability" would go unnoticed.
 """
 
-
 import copy
 
 import numpy as np
@@ -32,14 +31,17 @@ PS = [0.3, 0.75, 0.1]  # one drop probability per generator, none of them 0.5
 # against the exact binomial and chi-square distributions in tests/test_dropout_oracle.py).
 Z = stats.Z  # the two-sided normal quantile of every band (grader/stats.py)
 
-DROP_HINT = L("p is the probability to DROP a unit (PyTorch's meaning): keep each unit with "
-              "probability 1 − p, e.g. keep = rng.random(x.shape) >= p",
-              "p — вероятность ВЫКЛЮЧИТЬ нейрон (как в PyTorch): сохраняйте каждый нейрон с "
-              "вероятностью 1 − p, например keep = rng.random(x.shape) >= p")
-SCALE_HINT = L("inverted dropout divides the kept units by 1 − p (the keep probability), so that "
-               "the expected output equals x",
-               "инвертированный dropout делит сохранённые нейроны на 1 − p (вероятность "
-               "сохранить), чтобы математическое ожидание выхода было равно x")
+DROP_HINT = L(
+    "p is the probability to DROP a unit (PyTorch's meaning): keep each unit with "
+    "probability 1 − p, e.g. keep = rng.random(x.shape) >= p",
+    "p — вероятность ВЫКЛЮЧИТЬ нейрон (как в PyTorch): сохраняйте каждый нейрон с "
+    "вероятностью 1 − p, например keep = rng.random(x.shape) >= p",
+)
+SCALE_HINT = L(
+    "inverted dropout divides the kept units by 1 − p (the keep probability), so that the expected output equals x",
+    "инвертированный dropout делит сохранённые нейроны на 1 − p (вероятность "
+    "сохранить), чтобы математическое ожидание выхода было равно x",
+)
 
 
 def _nonzero_x(rng, shape=SHAPE, dtype=np.float64):
@@ -53,12 +55,18 @@ def _out(got, x, what, hint=None):
     """The forward pass's output as float64: an (out, cache) pair whose out is a finite float
     array of x's shape."""
     if not (isinstance(got, tuple) and len(got) == 2):
-        raise Failure(what + L(": dropout_forward must return a pair (out, cache)",
-                               ": dropout_forward должна возвращать пару (out, cache)"))
+        raise Failure(
+            what + L(": dropout_forward must return a pair (out, cache)", ": dropout_forward должна возвращать пару (out, cache)")
+        )
     out = checks.shape(got[0], x.shape, what, hint)
     if out.dtype.kind != "f":
-        raise Failure(what + L(f": returned values of dtype {out.dtype}, expected floats",
-                               f": возвращены значения типа {out.dtype}, ожидались float"))
+        raise Failure(
+            what
+            + L(
+                f": returned values of dtype {out.dtype}, expected floats",
+                f": возвращены значения типа {out.dtype}, ожидались float",
+            )
+        )
     checks.finite(out, what, hint)
     return out.astype(np.float64)
 
@@ -72,11 +80,14 @@ def _check_values(out, x, p, what, rtol=1e-12):
         ratio = out[kept] / x[kept]
         typical = float(np.median(ratio))
         raise Failure(
-            what + L(f": {int(wrong.sum())} of {out.size} values are neither 0 nor x/(1 − p) "
-                     f"= {1 / (1 - p):.4g}·x (typical kept value: {typical:.4g}·x)",
-                     f": значений, равных не 0 и не x/(1 − p) = {1 / (1 - p):.4g}·x: "
-                     f"{int(wrong.sum())} из {out.size} (типичное сохранённое значение: "
-                     f"{typical:.4g}·x)"),
+            what
+            + L(
+                f": {int(wrong.sum())} of {out.size} values are neither 0 nor x/(1 − p) "
+                f"= {1 / (1 - p):.4g}·x (typical kept value: {typical:.4g}·x)",
+                f": значений, равных не 0 и не x/(1 − p) = {1 / (1 - p):.4g}·x: "
+                f"{int(wrong.sum())} из {out.size} (типичное сохранённое значение: "
+                f"{typical:.4g}·x)",
+            ),
             (SCALE_HINT, DROP_HINT),
         )
 
@@ -91,14 +102,15 @@ def test_dropout_leaves_global_random_state(student, rng):
     # worker starts from the zygote's entropy-seeded state, which no constant seed gives back
     x = _nonzero_x(rng, (30, 40))
     for train in (True, False):
-        what = L(f"dropout_forward (p = 0.3, train={train})",
-                 f"dropout_forward (p = 0.3, train={train})")
+        what = L(f"dropout_forward (p = 0.3, train={train})", f"dropout_forward (p = 0.3, train={train})")
         _, cache = checks.leaves_global_random(
-            student, lambda train=train: student.dropout_forward(x.copy(), 0.3, rng, train=train),
-            what)
+            student, lambda train=train: student.dropout_forward(x.copy(), 0.3, rng, train=train), what
+        )
         checks.leaves_global_random(
-            student, lambda cache=cache: student.dropout_backward(np.ones(x.shape), cache),
-            L(f"dropout_backward (train={train})", f"dropout_backward (train={train})"))
+            student,
+            lambda cache=cache: student.dropout_backward(np.ones(x.shape), cache),
+            L(f"dropout_backward (train={train})", f"dropout_backward (train={train})"),
+        )
 
 
 @pytest.mark.points(3)
@@ -107,8 +119,7 @@ def test_dropout_kept_values_scaled(student, seed):
     ru: каждый выход dropout равен 0 или x/(1 − p)"""
     for rng, p in zip(stats.generators(seed), PS):
         x = _nonzero_x(rng)
-        what = L(f"dropout_forward in training mode, p = {p}",
-                 f"dropout_forward в режиме обучения, p = {p}")
+        what = L(f"dropout_forward in training mode, p = {p}", f"dropout_forward в режиме обучения, p = {p}")
         out = _out(student.dropout_forward(x.copy(), p, rng), x, what)
         _check_values(out, x, p, what)
 
@@ -119,37 +130,49 @@ def test_dropout_drop_fraction(student, seed):
     ru: dropout выключает долю p нейронов"""
     for rng, p in zip(stats.generators(seed), PS):
         x = _nonzero_x(rng)
-        what = L(f"dropout_forward in training mode, p = {p}",
-                 f"dropout_forward в режиме обучения, p = {p}")
+        what = L(f"dropout_forward in training mode, p = {p}", f"dropout_forward в режиме обучения, p = {p}")
         out = _out(student.dropout_forward(x.copy(), p, rng), x, what)
         lo, hi = stats.binomial_band(out.size, p)  # tail ≤ 1e-9 for a correct sampler
-        checks.between(float(np.count_nonzero(out == 0)) / out.size, lo / out.size,
-                       hi / out.size, what=what, hint=DROP_HINT,
-                       name=L("the fraction of dropped units", "доля выключенных нейронов"))
+        checks.between(
+            float(np.count_nonzero(out == 0)) / out.size,
+            lo / out.size,
+            hi / out.size,
+            what=what,
+            hint=DROP_HINT,
+            name=L("the fraction of dropped units", "доля выключенных нейронов"),
+        )
 
 
 @pytest.mark.points(3)
 def test_dropout_mask_independent(student, seed):
     """dropout drops every unit independently of the others
     ru: dropout выключает каждый нейрон независимо от остальных"""
-    hint = L("draw one random number per element: rng.random(x.shape), not one per row, per "
-             "column or per batch, and not a fixed number of units per row",
-             "выбирайте по одному случайному числу на элемент: rng.random(x.shape), а не по одному "
-             "на строку, столбец или батч, и не фиксированное число нейронов в строке")
+    hint = L(
+        "draw one random number per element: rng.random(x.shape), not one per row, per "
+        "column or per batch, and not a fixed number of units per row",
+        "выбирайте по одному случайному числу на элемент: rng.random(x.shape), а не по одному "
+        "на строку, столбец или батч, и не фиксированное число нейронов в строке",
+    )
     for rng, p in zip(stats.generators(seed), [0.3, 0.2, 0.6]):
         x = _nonzero_x(rng)
-        what = L(f"dropout_forward on a {SHAPE[0]}×{SHAPE[1]} batch, p = {p}",
-                 f"dropout_forward на батче {SHAPE[0]}×{SHAPE[1]}, p = {p}")
+        what = L(
+            f"dropout_forward on a {SHAPE[0]}×{SHAPE[1]} batch, p = {p}",
+            f"dropout_forward на батче {SHAPE[0]}×{SHAPE[1]}, p = {p}",
+        )
         dropped = _out(student.dropout_forward(x.copy(), p, rng), x, what) == 0
         # Two equal rows (500 units) or columns (200 units) of a correct mask have probability
         # below 1e-12 for these p, even over all pairs.
         for axis, name in ((0, L("rows", "строк")), (1, L("columns", "столбцов"))):
             distinct = np.unique(dropped, axis=axis).shape[axis]
             if distinct < dropped.shape[axis]:
-                raise Failure(what + L(f": the masks of {dropped.shape[axis] - distinct + 1} "
-                                       f"{name.en} are identical",
-                                       f": маски {dropped.shape[axis] - distinct + 1} "
-                                       f"{name.ru} совпадают"), (hint,))
+                raise Failure(
+                    what
+                    + L(
+                        f": the masks of {dropped.shape[axis] - distinct + 1} {name.en} are identical",
+                        f": маски {dropped.shape[axis] - distinct + 1} {name.ru} совпадают",
+                    ),
+                    (hint,),
+                )
         # The number dropped per row (column) is Binomial(m, p): its index of dispersion is
         # about χ²(k − 1)/(k − 1) with p estimated from the whole batch, which catches masks more
         # regular (exactly p·m per row) or more clumped than independent draws.
@@ -160,9 +183,17 @@ def test_dropout_mask_independent(student, seed):
                 m, k = dropped.shape[axis], counts.size
                 dispersion = np.sum((counts - m * p_hat) ** 2) / (m * p_hat * (1 - p_hat)) / (k - 1)
                 lo, hi = stats.chi2_ratio_band(k - 1)
-                checks.between(float(dispersion), lo, hi, what=what, hint=hint,
-                               name=L(f"the index of dispersion of the dropped count per {name.en}",
-                                      f"индекс дисперсии числа выключенных нейронов на {name.ru}"))
+                checks.between(
+                    float(dispersion),
+                    lo,
+                    hi,
+                    what=what,
+                    hint=hint,
+                    name=L(
+                        f"the index of dispersion of the dropped count per {name.en}",
+                        f"индекс дисперсии числа выключенных нейронов на {name.ru}",
+                    ),
+                )
 
 
 @pytest.mark.points(1)
@@ -172,9 +203,15 @@ def test_dropout_p_zero_identity(student, rng):
     x = _nonzero_x(rng, (13, 21))
     what = L("dropout_forward with p = 0", "dropout_forward с p = 0")
     out = _out(student.dropout_forward(x.copy(), 0.0, rng), x, what)
-    checks.close(out, x, like=x, what=what, rtol=1e-15, atol=0.0,
-                 hint=L("with p = 0 every unit is kept and 1/(1 − p) = 1",
-                        "при p = 0 сохраняются все нейроны и 1/(1 − p) = 1"))
+    checks.close(
+        out,
+        x,
+        like=x,
+        what=what,
+        rtol=1e-15,
+        atol=0.0,
+        hint=L("with p = 0 every unit is kept and 1/(1 − p) = 1", "при p = 0 сохраняются все нейроны и 1/(1 − p) = 1"),
+    )
 
 
 @pytest.mark.points(2)
@@ -183,14 +220,17 @@ def test_dropout_p_one_zeros(student, rng):
     ru: dropout с p = 1 возвращает нули, без NaN"""
     x = _nonzero_x(rng, (13, 21))
     what = L("dropout_forward with p = 1", "dropout_forward с p = 1")
-    hint = L("with p = 1 nothing is kept: 1/(1 − p) is infinite and 0·inf is NaN, so treat "
-             "p = 1 separately (or scale only the kept units)",
-             "при p = 1 ничего не сохраняется: 1/(1 − p) бесконечно, а 0·inf = NaN, поэтому "
-             "обработайте p = 1 отдельно (или масштабируйте только сохранённые нейроны)")
+    hint = L(
+        "with p = 1 nothing is kept: 1/(1 − p) is infinite and 0·inf is NaN, so treat "
+        "p = 1 separately (or scale only the kept units)",
+        "при p = 1 ничего не сохраняется: 1/(1 − p) бесконечно, а 0·inf = NaN, поэтому "
+        "обработайте p = 1 отдельно (или масштабируйте только сохранённые нейроны)",
+    )
     got = student.dropout_forward(x.copy(), 1.0, rng)
     if not (isinstance(got, tuple) and len(got) == 2):
-        raise Failure(what + L(": dropout_forward must return a pair (out, cache)",
-                               ": dropout_forward должна возвращать пару (out, cache)"))
+        raise Failure(
+            what + L(": dropout_forward must return a pair (out, cache)", ": dropout_forward должна возвращать пару (out, cache)")
+        )
     checks.close(got[0], np.zeros_like(x), like=x, what=what, hint=hint)
 
 
@@ -200,25 +240,24 @@ def test_dropout_float32(student, seed):
     ru: dropout работает со входом float32"""
     rng = np.random.default_rng([seed, 0])
     x = _nonzero_x(rng, (40, 60), np.float32)
-    what = L("dropout_forward on float32 input, p = 0.3",
-             "dropout_forward на входе float32, p = 0.3")
+    what = L("dropout_forward on float32 input, p = 0.3", "dropout_forward на входе float32, p = 0.3")
     out = _out(student.dropout_forward(x.copy(), 0.3, rng), x, what)
     _check_values(out, x, 0.3, what, rtol=1e-6)
     if np.all(out != 0) or np.all(out == 0):
-        raise Failure(what + L(": no unit or every unit was dropped",
-                               ": не выключен ни один нейрон или выключены все"), (DROP_HINT,))
+        raise Failure(
+            what + L(": no unit or every unit was dropped", ": не выключен ни один нейрон или выключены все"), (DROP_HINT,)
+        )
 
 
 @pytest.mark.points(2)
 def test_dropout_uses_rng(student, seed):
     """dropout takes its randomness from rng only
     ru: dropout берёт случайность только из rng"""
-    what = L("dropout_forward: the mask is not determined by rng",
-             "dropout_forward: маска не определяется rng")
-    hint = L("draw the mask from the rng argument (rng.random, rng.binomial...), never from "
-             "np.random.* or a generator you create",
-             "выбирайте маску из аргумента rng (rng.random, rng.binomial...), а не из "
-             "np.random.* или собственного генератора")
+    what = L("dropout_forward: the mask is not determined by rng", "dropout_forward: маска не определяется rng")
+    hint = L(
+        "draw the mask from the rng argument (rng.random, rng.binomial...), never from np.random.* or a generator you create",
+        "выбирайте маску из аргумента rng (rng.random, rng.binomial...), а не из np.random.* или собственного генератора",
+    )
     x = _nonzero_x(np.random.default_rng([seed, 99]), (20, 30))
 
     def draw(state):
@@ -226,10 +265,8 @@ def test_dropout_uses_rng(student, seed):
         return _out(got, x, what, hint)
 
     first, again, other = draw(7), draw(7), draw(8)
-    checks.same_output(first, again, what + L(" (the same rng state twice)",
-                                             " (дважды одно и то же состояние rng)"), hint)
-    checks.different_output(first, other, what + L(" (two different rng states)",
-                                                  " (два разных состояния rng)"), hint)
+    checks.same_output(first, again, what + L(" (the same rng state twice)", " (дважды одно и то же состояние rng)"), hint)
+    checks.different_output(first, other, what + L(" (two different rng states)", " (два разных состояния rng)"), hint)
 
 
 @pytest.mark.points(1)
@@ -239,8 +276,7 @@ def test_dropout_forward_inputs_unchanged(student, rng):
     x = _nonzero_x(rng, (17, 23))
     before = x.copy()
     student.dropout_forward(x, 0.3, rng)
-    checks.unchanged(before, x, L("dropout_forward in training mode, p = 0.3",
-                                  "dropout_forward в режиме обучения, p = 0.3"))
+    checks.unchanged(before, x, L("dropout_forward in training mode, p = 0.3", "dropout_forward в режиме обучения, p = 0.3"))
 
 
 def _loop_seconds(x, p):
@@ -272,19 +308,26 @@ def test_dropout_vectorized(student, seed):
     what = L("dropout_forward on a 60×5000 batch", "dropout_forward на батче 60×5000")
     overhead = checks.transfer_seconds(x) + 0.003  # + the fixed cost of a call
     _, ref_s = checks.cpu_time_of(ref.dropout_forward, x, 0.3, np.random.default_rng(1))
-    got, student_s, i = checks.fastest_of(student, "dropout_forward", [
-        (xk.copy(), 0.3, np.random.default_rng([seed, 1, k])) for k, xk in enumerate(xs)])
+    got, student_s, i = checks.fastest_of(
+        student, "dropout_forward", [(xk.copy(), 0.3, np.random.default_rng([seed, 1, k])) for k, xk in enumerate(xs)]
+    )
 
     def verify(got):
         out = _out(got, xs[i], what)
         _check_values(out, xs[i], 0.3, what, rtol=1e-6)  # float32: x/(1 − p) rounded
         lo, hi = stats.binomial_band(out.size, 0.3)
-        checks.between(float(np.count_nonzero(out == 0)) / out.size, lo / out.size,
-                       hi / out.size, what=what, hint=DROP_HINT,
-                       name=L("the fraction of dropped units", "доля выключенных нейронов"))
+        checks.between(
+            float(np.count_nonzero(out == 0)) / out.size,
+            lo / out.size,
+            hi / out.size,
+            what=what,
+            hint=DROP_HINT,
+            name=L("the fraction of dropped units", "доля выключенных нейронов"),
+        )
 
-    checks.faster_than_loop(student_s, _loop_seconds(x, 0.3), what, fraction=1.0,
-                            overhead_s=overhead, ref_s=ref_s, got=got, verify=verify)
+    checks.faster_than_loop(
+        student_s, _loop_seconds(x, 0.3), what, fraction=1.0, overhead_s=overhead, ref_s=ref_s, got=got, verify=verify
+    )
 
 
 # ----------------------------------------------------------------------------- evaluation mode
@@ -293,13 +336,12 @@ def test_dropout_eval_identity(student, rng):
     """dropout in evaluation mode returns x unchanged
     ru: dropout в режиме оценки возвращает x без изменений"""
     x = _nonzero_x(rng, (13, 21))
-    hint = L("inverted dropout already scaled during training: at evaluation time (train=False) "
-             "return x as it is, whatever p",
-             "инвертированный dropout уже масштабировал при обучении: в режиме оценки "
-             "(train=False) верните x как есть, при любом p")
+    hint = L(
+        "inverted dropout already scaled during training: at evaluation time (train=False) return x as it is, whatever p",
+        "инвертированный dropout уже масштабировал при обучении: в режиме оценки (train=False) верните x как есть, при любом p",
+    )
     for p in (0.4, 0.9, 1.0):
-        what = L(f"dropout_forward with train=False, p = {p}",
-                 f"dropout_forward с train=False, p = {p}")
+        what = L(f"dropout_forward with train=False, p = {p}", f"dropout_forward с train=False, p = {p}")
         out = _out(student.dropout_forward(x.copy(), p, rng, train=False), x, what, hint)
         checks.close(out, x, like=x, what=what, hint=hint, rtol=1e-15, atol=0.0)
 
@@ -310,32 +352,39 @@ def test_dropout_eval_backward_identity(student, rng):
     ru: обратный проход dropout в режиме оценки возвращает dout"""
     x = _nonzero_x(rng, (13, 21))
     dout = rng.standard_normal(x.shape)
-    what = L("dropout_backward after train=False, p = 0.4",
-             "dropout_backward после train=False, p = 0.4")
+    what = L("dropout_backward after train=False, p = 0.4", "dropout_backward после train=False, p = 0.4")
     _, cache = student.dropout_forward(x.copy(), 0.4, rng, train=False)
     dx = student.dropout_backward(dout.copy(), cache)
-    checks.close(dx, dout, like=dout, what=what, rtol=1e-15, atol=0.0,
-                 hint=L("in evaluation mode dropout is the identity, so its gradient is dout",
-                        "в режиме оценки dropout — тождественное отображение, его градиент — dout"))
+    checks.close(
+        dx,
+        dout,
+        like=dout,
+        what=what,
+        rtol=1e-15,
+        atol=0.0,
+        hint=L(
+            "in evaluation mode dropout is the identity, so its gradient is dout",
+            "в режиме оценки dropout — тождественное отображение, его градиент — dout",
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- invalid p
 def _check_invalid_p(student, rng, train):
     x = _nonzero_x(rng, (4, 5))
     mode = L("training mode", "режим обучения") if train else L("train=False", "train=False")
-    hint = L("check the argument first: if not 0 <= p <= 1: raise ValueError(...), in both modes",
-             "сначала проверьте аргумент: if not 0 <= p <= 1: raise ValueError(...), в обоих "
-             "режимах")
+    hint = L(
+        "check the argument first: if not 0 <= p <= 1: raise ValueError(...), in both modes",
+        "сначала проверьте аргумент: if not 0 <= p <= 1: raise ValueError(...), в обоих режимах",
+    )
     for p in (-0.1, 1.5):
-        what = L(f"dropout_forward with p = {p} ({mode.en})",
-                 f"dropout_forward с p = {p} ({mode.ru})")
+        what = L(f"dropout_forward with p = {p} ({mode.en})", f"dropout_forward с p = {p} ({mode.ru})")
         try:
             student.dropout_forward(x.copy(), p, rng, train=train)
         except StudentRaised as error:
             checks.raises(error, "ValueError", what, hint)
         else:
-            raise Failure(what + L(": no ValueError was raised", ": ValueError не выброшено"),
-                          (hint,))
+            raise Failure(what + L(": no ValueError was raised", ": ValueError не выброшено"), (hint,))
 
 
 @pytest.mark.points(2)
@@ -357,15 +406,16 @@ def test_dropout_invalid_p_raises_in_eval(student, rng):
 def test_dropout_backward_uses_forward_mask(student, seed):
     """dropout's backward pass passes dout/(1 − p) through the kept units and 0 elsewhere
     ru: обратный проход dropout пропускает dout/(1 − p) через сохранённые нейроны, 0 — через другие"""
-    hint = L("keep the forward pass's mask (with its 1/(1 − p) scale) in the cache and return "
-             "dout * mask; do not draw a new mask in the backward pass",
-             "сохраните маску прямого прохода (вместе с множителем 1/(1 − p)) в cache и верните "
-             "dout * mask; не выбирайте новую маску в обратном проходе")
+    hint = L(
+        "keep the forward pass's mask (with its 1/(1 − p) scale) in the cache and return "
+        "dout * mask; do not draw a new mask in the backward pass",
+        "сохраните маску прямого прохода (вместе с множителем 1/(1 − p)) в cache и верните "
+        "dout * mask; не выбирайте новую маску в обратном проходе",
+    )
     for rng, p in zip(stats.generators(seed), PS):
         x = _nonzero_x(rng, (60, 70))
         dout = rng.standard_normal(x.shape)
-        what = L(f"dropout_backward in training mode, p = {p}",
-                 f"dropout_backward в режиме обучения, p = {p}")
+        what = L(f"dropout_backward in training mode, p = {p}", f"dropout_backward в режиме обучения, p = {p}")
         out, cache = student.dropout_forward(x.copy(), p, rng)
         out = _out((out, cache), x, what)
         kept = out != 0  # x has no zeros, so this is the mask the forward pass drew
@@ -382,11 +432,16 @@ def test_dropout_backward_p_one(student, rng):
     what = L("dropout_backward with p = 1", "dropout_backward с p = 1")
     _, cache = student.dropout_forward(x.copy(), 1.0, rng)
     dx = student.dropout_backward(dout.copy(), cache)
-    checks.close(dx, np.zeros_like(dout), like=dout, what=what,
-                 hint=L("with p = 1 no unit was kept, so every gradient is 0; dividing a boolean "
-                        "mask by 1 − p = 0 gives NaN",
-                        "при p = 1 не сохранён ни один нейрон, и все градиенты равны 0; деление "
-                        "булевой маски на 1 − p = 0 даёт NaN"))
+    checks.close(
+        dx,
+        np.zeros_like(dout),
+        like=dout,
+        what=what,
+        hint=L(
+            "with p = 1 no unit was kept, so every gradient is 0; dividing a boolean mask by 1 − p = 0 gives NaN",
+            "при p = 1 не сохранён ни один нейрон, и все градиенты равны 0; деление булевой маски на 1 − p = 0 даёт NaN",
+        ),
+    )
 
 
 @pytest.mark.points(1)
@@ -398,8 +453,7 @@ def test_dropout_backward_inputs_unchanged(student, rng):
     before = dout.copy()
     _, cache = student.dropout_forward(x.copy(), 0.3, rng)
     student.dropout_backward(dout, cache)
-    checks.unchanged(before, dout, L("dropout_backward in training mode, p = 0.3",
-                                     "dropout_backward в режиме обучения, p = 0.3"))
+    checks.unchanged(before, dout, L("dropout_backward in training mode, p = 0.3", "dropout_backward в режиме обучения, p = 0.3"))
 
 
 @pytest.mark.points(1)
@@ -408,23 +462,28 @@ def test_dropout_backward_repeatable(student, rng):
     ru: обратный проход dropout дважды даёт одно и то же по одному cache"""
     x = _nonzero_x(rng, (17, 23))
     dout = rng.standard_normal(x.shape)
-    what = L("dropout_backward called twice with the same cache",
-             "dropout_backward, вызванная дважды с одним cache")
+    what = L("dropout_backward called twice with the same cache", "dropout_backward, вызванная дважды с одним cache")
     _, cache = student.dropout_forward(x.copy(), 0.3, rng)
     first = student.dropout_backward(dout.copy(), cache)
     second = student.dropout_backward(dout.copy(), cache)
-    checks.same_output(first, second, what,
-                       L("do not modify the cache in the backward pass, and do not draw new "
-                         "random numbers there",
-                         "не изменяйте cache в обратном проходе и не выбирайте там новые "
-                         "случайные числа"))
+    checks.same_output(
+        first,
+        second,
+        what,
+        L(
+            "do not modify the cache in the backward pass, and do not draw new random numbers there",
+            "не изменяйте cache в обратном проходе и не выбирайте там новые случайные числа",
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- state, layouts, shapes
-MASK_HINT = L("keep the forward pass's mask (with its 1/(1 − p) scale) in the cache and return "
-              "dout * mask; do not draw a new mask in the backward pass",
-              "сохраните маску прямого прохода (вместе с множителем 1/(1 − p)) в cache и верните "
-              "dout * mask; не выбирайте новую маску в обратном проходе")
+MASK_HINT = L(
+    "keep the forward pass's mask (with its 1/(1 − p) scale) in the cache and return "
+    "dout * mask; do not draw a new mask in the backward pass",
+    "сохраните маску прямого прохода (вместе с множителем 1/(1 − p)) в cache и верните "
+    "dout * mask; не выбирайте новую маску в обратном проходе",
+)
 
 
 @pytest.mark.points(2)
@@ -436,29 +495,33 @@ def test_dropout_two_layers_alternate(student, seed):
     states = stats.generators(seed, 2)
     first = (_nonzero_x(states[0], (30, 40)), 0.3, states[0])
     second = (_nonzero_x(states[1], (20, 25)), 0.6, states[1])
-    douts = [np.random.default_rng([seed, 70 + k]).standard_normal(x.shape)
-             for k, (x, _, _) in enumerate((first, second))]
+    douts = [np.random.default_rng([seed, 70 + k]).standard_normal(x.shape) for k, (x, _, _) in enumerate((first, second))]
 
     def forward(layer):
         x, p, state = layer
         what = L(f"dropout_forward, p = {p}", f"dropout_forward, p = {p}")
         return _pair(student.dropout_forward(x.copy(), p, copy.deepcopy(state)), what)[1]
 
-    alone = [student.dropout_backward(dout.copy(), forward(layer))
-             for layer, dout in zip((first, second), douts)]
+    alone = [student.dropout_backward(dout.copy(), forward(layer)) for layer, dout in zip((first, second), douts)]
     caches = [forward(first), forward(second)]  # both forward passes, then both backward
-    for (en, ru), cache, dout, want in zip((("the first", "первого"), ("the second", "второго")),
-                                           caches, douts, alone):
+    for (en, ru), cache, dout, want in zip((("the first", "первого"), ("the second", "второго")), caches, douts, alone):
         checks.same_output(
-            student.dropout_backward(dout.copy(), cache), want,
-            what=L(f"dropout_backward for {en} of two layers whose forward passes ran one after "
-                   "the other, against the same layer used alone",
-                   f"dropout_backward для {ru} из двух слоёв, прямые проходы которых шли друг "
-                   "за другом, в сравнении с тем же слоем без второго"),
-            hint=[MASK_HINT, L("never keep the mask in a module-level variable: the next "
-                               "layer's forward pass overwrites it",
-                               "не храните маску в переменной модуля: прямой проход "
-                               "следующего слоя её перезапишет")])
+            student.dropout_backward(dout.copy(), cache),
+            want,
+            what=L(
+                f"dropout_backward for {en} of two layers whose forward passes ran one after "
+                "the other, against the same layer used alone",
+                f"dropout_backward для {ru} из двух слоёв, прямые проходы которых шли друг "
+                "за другом, в сравнении с тем же слоем без второго",
+            ),
+            hint=[
+                MASK_HINT,
+                L(
+                    "never keep the mask in a module-level variable: the next layer's forward pass overwrites it",
+                    "не храните маску в переменной модуля: прямой проход следующего слоя её перезапишет",
+                ),
+            ],
+        )
 
 
 @pytest.mark.points(1)
@@ -470,30 +533,35 @@ def test_dropout_noncontiguous_inputs(student, seed):
     rng = np.random.default_rng([seed, 50])
     # (kind, base, view of a base): each call gets its view of a fresh copy of the base, so a
     # submission that writes into x (its own test catches that) changes nothing here
-    views = [("transposed (Fortran-ordered)", _nonzero_x(rng, (60, 40)), lambda a: a.T),
-             ("every other column", _nonzero_x(rng, (40, 120)), lambda a: a[:, ::2])]
-    hint = L("compute with whole-array operations (x * mask) and return a new array: "
-             "x.reshape(-1), x.ravel() and np.copy(x) of such an array are copies or keep its "
-             "memory order",
-             "вычисляйте операциями над целыми массивами (x * mask) и возвращайте новый массив: "
-             "x.reshape(-1), x.ravel() и np.copy(x) для такого массива — копии либо сохраняют "
-             "его порядок в памяти")
+    views = [
+        ("transposed (Fortran-ordered)", _nonzero_x(rng, (60, 40)), lambda a: a.T),
+        ("every other column", _nonzero_x(rng, (40, 120)), lambda a: a[:, ::2]),
+    ]
+    hint = L(
+        "compute with whole-array operations (x * mask) and return a new array: "
+        "x.reshape(-1), x.ravel() and np.copy(x) of such an array are copies or keep its "
+        "memory order",
+        "вычисляйте операциями над целыми массивами (x * mask) и возвращайте новый массив: "
+        "x.reshape(-1), x.ravel() и np.copy(x) для такого массива — копии либо сохраняют "
+        "его порядок в памяти",
+    )
     for k, (kind, base, view) in enumerate(views):
         x = view(base)
         dout = np.random.default_rng([seed, 51 + k]).standard_normal(x.shape[::-1]).T
         results = []
-        for x_, dout_ in ((np.ascontiguousarray(x), np.ascontiguousarray(dout)),
-                          (view(base.copy()), dout.copy("K"))):
-            what = L(f"dropout_forward on a {kind} view, p = 0.3",
-                     f"dropout_forward на представлении ({kind}), p = 0.3")
-            out, cache = _pair(student.dropout_forward(x_, 0.3, np.random.default_rng([seed, 52])),
-                               what)
+        for x_, dout_ in ((np.ascontiguousarray(x), np.ascontiguousarray(dout)), (view(base.copy()), dout.copy("K"))):
+            what = L(f"dropout_forward on a {kind} view, p = 0.3", f"dropout_forward на представлении ({kind}), p = 0.3")
+            out, cache = _pair(student.dropout_forward(x_, 0.3, np.random.default_rng([seed, 52])), what)
             results.append((out, student.dropout_backward(dout_, cache)))
         (want_out, want_dx), (out, dx) = results
         checks.close(out, checks.array(want_out, what), like=x, what=what, hint=hint)
-        checks.close(dx, checks.array(want_dx, what), like=x, hint=hint,
-                     what=L(f"dropout_backward on a {kind} view, p = 0.3",
-                            f"dropout_backward на представлении ({kind}), p = 0.3"))
+        checks.close(
+            dx,
+            checks.array(want_dx, what),
+            like=x,
+            hint=hint,
+            what=L(f"dropout_backward on a {kind} view, p = 0.3", f"dropout_backward на представлении ({kind}), p = 0.3"),
+        )
 
 
 @pytest.mark.points(1)
@@ -503,18 +571,18 @@ def test_dropout_any_shape(student, seed):
     rng = np.random.default_rng([seed, 60])
     for shape in ((1000,), (4, 25, 10)):
         x = _nonzero_x(rng, shape)
-        what = L(f"dropout_forward on an input of shape {shape}, p = 0.3",
-                 f"dropout_forward на входе формы {shape}, p = 0.3")
-        hint = L("draw the mask with x's own shape, rng.random(x.shape): every element of x is "
-                 "dropped independently, whatever x.ndim",
-                 "выбирайте маску формы самого x, rng.random(x.shape): каждый элемент x "
-                 "выключается независимо, при любом x.ndim")
+        what = L(f"dropout_forward on an input of shape {shape}, p = 0.3", f"dropout_forward на входе формы {shape}, p = 0.3")
+        hint = L(
+            "draw the mask with x's own shape, rng.random(x.shape): every element of x is dropped independently, whatever x.ndim",
+            "выбирайте маску формы самого x, rng.random(x.shape): каждый элемент x выключается независимо, при любом x.ndim",
+        )
         out, cache = _pair(student.dropout_forward(x.copy(), 0.3, rng), what)
         out = _out((out, cache), x, what, hint)
         _some_dropped_some_kept(out, what)
         dx = student.dropout_backward(np.ones(shape), cache)
-        checks.shape(dx, shape, L(f"dropout_backward for an input of shape {shape}",
-                                  f"dropout_backward для входа формы {shape}"), hint)
+        checks.shape(
+            dx, shape, L(f"dropout_backward for an input of shape {shape}", f"dropout_backward для входа формы {shape}"), hint
+        )
 
 
 @pytest.mark.points(1)
@@ -526,22 +594,31 @@ def test_dropout_eval_backward_p_one(student, rng):
     what = L("dropout_backward after train=False, p = 1", "dropout_backward после train=False, p = 1")
     _, cache = _pair(student.dropout_forward(x.copy(), 1.0, rng, train=False), what)
     dx = student.dropout_backward(dout.copy(), cache)
-    checks.close(dx, dout, like=dout, what=what, rtol=1e-15, atol=0.0,
-                 hint=L("in evaluation mode dropout is the identity whatever p: look at the mode "
-                        "before special-casing p = 1",
-                        "в режиме оценки dropout — тождественное отображение при любом p: "
-                        "проверяйте режим раньше, чем особый случай p = 1"))
+    checks.close(
+        dx,
+        dout,
+        like=dout,
+        what=what,
+        rtol=1e-15,
+        atol=0.0,
+        hint=L(
+            "in evaluation mode dropout is the identity whatever p: look at the mode before special-casing p = 1",
+            "в режиме оценки dropout — тождественное отображение при любом p: проверяйте режим раньше, чем особый случай p = 1",
+        ),
+    )
 
 
 def _pair(got, what):
     if not (isinstance(got, tuple) and len(got) == 2):
-        raise Failure(what + L(": dropout_forward must return a pair (out, cache)",
-                               ": dropout_forward должна возвращать пару (out, cache)"))
+        raise Failure(
+            what + L(": dropout_forward must return a pair (out, cache)", ": dropout_forward должна возвращать пару (out, cache)")
+        )
     return got
 
 
 def _some_dropped_some_kept(out, what):
     """With p = 0.3 and 1000+ units, a correct mask keeps and drops some (all kept: 0.7**1000)."""
     if np.all(out != 0) or np.all(out == 0):
-        raise Failure(what + L(": no unit or every unit was dropped",
-                               ": не выключен ни один нейрон или выключены все"), (DROP_HINT,))
+        raise Failure(
+            what + L(": no unit or every unit was dropped", ": не выключен ни один нейрон или выключены все"), (DROP_HINT,)
+        )

@@ -19,12 +19,13 @@ def test_values_are_zero_or_doubled(student, rng):
     out, _ = student.dropout_forward(x.copy(), 0.5, rng)
     out = checks.shape(out, x.shape, what)
     if not np.all((out == 0) | np.isclose(out, 2.0)):
-        raise Failure(what + L(": some values are neither 0 nor 1/(1 − p) = 2",
-                               ": есть значения, равные не 0 и не 1/(1 − p) = 2"),
-                      (L("kept units are divided by 1 − p",
-                         "сохранённые нейроны делятся на 1 − p"),))
-    checks.between(float(np.mean(out == 0)), 0.35, 0.65, what=what,
-                   name=L("the fraction of dropped units", "доля выключенных нейронов"))
+        raise Failure(
+            what + L(": some values are neither 0 nor 1/(1 − p) = 2", ": есть значения, равные не 0 и не 1/(1 − p) = 2"),
+            (L("kept units are divided by 1 − p", "сохранённые нейроны делятся на 1 − p"),),
+        )
+    checks.between(
+        float(np.mean(out == 0)), 0.35, 0.65, what=what, name=L("the fraction of dropped units", "доля выключенных нейронов")
+    )
 
 
 @pytest.mark.points(1)
@@ -42,11 +43,13 @@ def test_eval_mode_is_identity(student, rng):
     ru: dropout с train=False возвращает x"""
     x = np.arange(1.0, 13.0).reshape(3, 4)
     out, _ = student.dropout_forward(x.copy(), 0.5, rng, train=False)
-    checks.close(out, x, like=x,
-                 what=L("dropout_forward(x, p=0.5, train=False)",
-                        "dropout_forward(x, p=0.5, train=False)"),
-                 hint=L("inverted dropout does nothing at evaluation time",
-                        "инвертированный dropout ничего не делает в режиме оценки"))
+    checks.close(
+        out,
+        x,
+        like=x,
+        what=L("dropout_forward(x, p=0.5, train=False)", "dropout_forward(x, p=0.5, train=False)"),
+        hint=L("inverted dropout does nothing at evaluation time", "инвертированный dropout ничего не делает в режиме оценки"),
+    )
 
 
 @pytest.mark.points(1)
@@ -56,13 +59,15 @@ def test_backward_uses_the_mask(student, rng):
     x = np.ones((6, 8))
     dout = np.arange(48.0).reshape(6, 8) + 1
     out, cache = student.dropout_forward(x.copy(), 0.5, rng)
-    out = checks.shape(out, x.shape,
-                       L("dropout_forward(ones, p=0.5)", "dropout_forward(ones, p=0.5)"))
+    out = checks.shape(out, x.shape, L("dropout_forward(ones, p=0.5)", "dropout_forward(ones, p=0.5)"))
     dx = student.dropout_backward(dout.copy(), cache)
-    checks.close(dx, np.where(out != 0, 2.0 * dout, 0.0), like=dout,
-                 what=L("dropout_backward after p = 0.5", "dropout_backward после p = 0.5"),
-                 hint=L("use the forward pass's mask, scale included",
-                        "используйте маску прямого прохода вместе с множителем"))
+    checks.close(
+        dx,
+        np.where(out != 0, 2.0 * dout, 0.0),
+        like=dout,
+        what=L("dropout_backward after p = 0.5", "dropout_backward после p = 0.5"),
+        hint=L("use the forward pass's mask, scale included", "используйте маску прямого прохода вместе с множителем"),
+    )
 
 
 @pytest.mark.points(1)

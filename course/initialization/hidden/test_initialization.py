@@ -49,14 +49,21 @@ def _weights(got, fan_in, fan_out, what, hint=None):
     got = checks.array(got, what, hint)
     if got.size != fan_in * fan_out:
         raise Failure(
-            what + L(f": returned {got.size} values, expected fan_in·fan_out",
-                     f": возвращено значений: {got.size}, ожидалось fan_in·fan_out"),
-            (L("return a matrix of shape (fan_in, fan_out)",
-               "верните матрицу формы (fan_in, fan_out)"),),
+            what
+            + L(
+                f": returned {got.size} values, expected fan_in·fan_out",
+                f": возвращено значений: {got.size}, ожидалось fan_in·fan_out",
+            ),
+            (L("return a matrix of shape (fan_in, fan_out)", "верните матрицу формы (fan_in, fan_out)"),),
         )
     if got.dtype.kind != "f":
-        raise Failure(what + L(f": returned values of dtype {got.dtype}, expected floats",
-                               f": возвращены значения типа {got.dtype}, ожидались float"))
+        raise Failure(
+            what
+            + L(
+                f": returned values of dtype {got.dtype}, expected floats",
+                f": возвращены значения типа {got.dtype}, ожидались float",
+            )
+        )
     checks.finite(got, what, hint)
     return got.astype(np.float64).ravel()
 
@@ -71,12 +78,13 @@ def _matrices(student, seed, fn, what, hint, with_gain=False):
 
 
 def _check_shape(student, fn):
-    what = L(f"{fn} returns a (fan_in, fan_out) matrix",
-             f"{fn} возвращает матрицу формы (fan_in, fan_out)")
-    hint = L("the weight matrix is (fan_in, fan_out) because the layer computes x @ W; "
-             "PyTorch's nn.Linear.weight is (fan_out, fan_in), the transpose",
-             "матрица весов имеет форму (fan_in, fan_out), потому что слой вычисляет x @ W; "
-             "nn.Linear.weight в PyTorch имеет форму (fan_out, fan_in), транспонированную")
+    what = L(f"{fn} returns a (fan_in, fan_out) matrix", f"{fn} возвращает матрицу формы (fan_in, fan_out)")
+    hint = L(
+        "the weight matrix is (fan_in, fan_out) because the layer computes x @ W; "
+        "PyTorch's nn.Linear.weight is (fan_out, fan_in), the transpose",
+        "матрица весов имеет форму (fan_in, fan_out), потому что слой вычисляет x @ W; "
+        "nn.Linear.weight в PyTorch имеет форму (fan_out, fan_in), транспонированную",
+    )
     rng = np.random.default_rng(0)
     for fan_in, fan_out in [(3, 5), (7, 2), (1, 4), (16, 9)]:
         got = getattr(student, fn)(fan_in, fan_out, rng)
@@ -92,29 +100,33 @@ def _check_bound(student, seed, fn, what, hint, with_gain=False):
     to about 2e-4 relative: far sharper than a variance test."""
     for w, a in _matrices(student, seed, fn, what, hint, with_gain):
         t = 2.0 * math.log(1e10) / w.size
-        checks.between(float(np.max(np.abs(w))) / a, 0.0, 1.0 + 1e-6, what=what, hint=hint,
-                       name=L("max |W| / a", "max |W| / a"))
-        checks.between(float(w.max()) / a, 1.0 - t, 1.0 + 1e-6, what=what, hint=hint,
-                       name=L("max W / a", "max W / a"))
-        checks.between(float(-w.min()) / a, 1.0 - t, 1.0 + 1e-6, what=what, hint=hint,
-                       name=L("−min W / a", "−min W / a"))
+        checks.between(float(np.max(np.abs(w))) / a, 0.0, 1.0 + 1e-6, what=what, hint=hint, name=L("max |W| / a", "max |W| / a"))
+        checks.between(float(w.max()) / a, 1.0 - t, 1.0 + 1e-6, what=what, hint=hint, name=L("max W / a", "max W / a"))
+        checks.between(float(-w.min()) / a, 1.0 - t, 1.0 + 1e-6, what=what, hint=hint, name=L("−min W / a", "−min W / a"))
 
 
 def _check_variance(student, seed, fn, what, hint, with_gain=False):
     """N(0, σ²): n·mean(W²)/σ² ~ χ²(n); the band holds it with probability 1 − 1.6e-10."""
     for w, sigma in _matrices(student, seed, fn, what, hint, with_gain):
         lo, hi = stats.chi2_ratio_band(w.size)
-        checks.between(float(np.mean(w * w)) / sigma**2, lo, hi, what=what, hint=hint,
-                       name=L("mean(W²) / σ²", "mean(W²) / σ²"))
+        checks.between(float(np.mean(w * w)) / sigma**2, lo, hi, what=what, hint=hint, name=L("mean(W²) / σ²", "mean(W²) / σ²"))
 
 
 def _check_mean(student, seed, fn, what):
     """N(0, σ²): sqrt(n)·mean(W)/σ is standard normal; |·| > 6.5 has probability 8e-11."""
-    hint = L("rng.normal(loc, scale): the first argument is the mean, here 0",
-             "rng.normal(loc, scale): первый аргумент — среднее, здесь 0")
+    hint = L(
+        "rng.normal(loc, scale): the first argument is the mean, here 0",
+        "rng.normal(loc, scale): первый аргумент — среднее, здесь 0",
+    )
     for w, sigma in _matrices(student, seed, fn, what, hint):
-        checks.between(float(np.mean(w)) / sigma * math.sqrt(w.size), -Z, Z, what=what,
-                       hint=hint, name=L("sqrt(n)·mean(W)/σ", "sqrt(n)·mean(W)/σ"))
+        checks.between(
+            float(np.mean(w)) / sigma * math.sqrt(w.size),
+            -Z,
+            Z,
+            what=what,
+            hint=hint,
+            name=L("sqrt(n)·mean(W)/σ", "sqrt(n)·mean(W)/σ"),
+        )
 
 
 def _uniform_cdf(z):
@@ -128,10 +140,10 @@ def _check_family(student, seed, fn, what):
     a wrong σ or a wrong bound loses the variance/bound tests, not this one."""
     normal = fn.endswith("normal")
     hint = NORMAL if normal else UNIFORM
-    name = L("the Kolmogorov–Smirnov p-value against a "
-             + ("normal" if normal else "uniform") + " distribution",
-             "p-значение критерия Колмогорова–Смирнова для "
-             + ("нормального" if normal else "равномерного") + " распределения")
+    name = L(
+        "the Kolmogorov–Smirnov p-value against a " + ("normal" if normal else "uniform") + " distribution",
+        "p-значение критерия Колмогорова–Смирнова для " + ("нормального" if normal else "равномерного") + " распределения",
+    )
     for w, _ in _matrices(student, seed, fn, what, hint):
         spread = float(np.std(w))
         if spread == 0.0:
@@ -144,49 +156,54 @@ def _check_family(student, seed, fn, what):
 def _check_uses_rng(student, seed, fn):
     """The same rng state gives the same matrix, a different state a different one: a function
     that draws from np.random (or from a generator of its own) fails one of the two."""
-    what = L(f"{fn}: the output is not determined by rng",
-             f"{fn}: результат не определяется rng")
-    hint = L("draw every random number from the rng argument (rng.uniform, rng.normal, "
-             "rng.random...), never from np.random.* or a generator you create",
-             "берите все случайные числа из аргумента rng (rng.uniform, rng.normal, "
-             "rng.random...), а не из np.random.* или собственного генератора")
+    what = L(f"{fn}: the output is not determined by rng", f"{fn}: результат не определяется rng")
+    hint = L(
+        "draw every random number from the rng argument (rng.uniform, rng.normal, "
+        "rng.random...), never from np.random.* or a generator you create",
+        "берите все случайные числа из аргумента rng (rng.uniform, rng.normal, "
+        "rng.random...), а не из np.random.* или собственного генератора",
+    )
     call = getattr(student, fn)
     first = call(40, 30, np.random.default_rng([seed, 7]))
     again = call(40, 30, np.random.default_rng([seed, 7]))
     other = call(40, 30, np.random.default_rng([seed, 8]))
     checks.array(first, what, hint)
-    checks.same_output(first, again, what + L(" (the same rng state twice)",
-                                             " (дважды одно и то же состояние rng)"), hint)
-    checks.different_output(first, other, what + L(" (two different rng states)",
-                                                  " (два разных состояния rng)"), hint)
+    checks.same_output(first, again, what + L(" (the same rng state twice)", " (дважды одно и то же состояние rng)"), hint)
+    checks.different_output(first, other, what + L(" (two different rng states)", " (два разных состояния rng)"), hint)
 
 
 # ----------------------------------------------------------------------------- hints
-XAVIER_U = L("a = gain·sqrt(6 / (fan_in + fan_out)): both fans, the square root, gain outside "
-             "it, and the interval (−a, a) centred on 0",
-             "a = gain·sqrt(6 / (fan_in + fan_out)): оба fan, квадратный корень, gain вне "
-             "корня и интервал (−a, a) с центром в 0")
-XAVIER_N = L("σ = gain·sqrt(2 / (fan_in + fan_out)) is the standard deviation: rng.normal(0, σ) "
-             "takes σ, not σ²; gain multiplies σ, it is not under the square root",
-             "σ = gain·sqrt(2 / (fan_in + fan_out)) — это стандартное отклонение: "
-             "rng.normal(0, σ) принимает σ, а не σ²; gain умножает σ и не стоит под корнем")
-HE_U = L("He initialization uses fan_in only: a = sqrt(6 / fan_in) (fan_in is the number of "
-         "rows of W); the interval (−a, a) is centred on 0",
-         "инициализация He использует только fan_in: a = sqrt(6 / fan_in) (fan_in — число строк "
-         "W); интервал (−a, a) с центром в 0")
-HE_N = L("He initialization uses fan_in only: σ = sqrt(2 / fan_in) is the standard deviation "
-         "(rng.normal takes σ, not σ²), and the mean is 0",
-         "инициализация He использует только fan_in: σ = sqrt(2 / fan_in) — стандартное "
-         "отклонение (rng.normal принимает σ, а не σ²), а среднее равно 0")
-UNIFORM = L("draw from a uniform distribution on (−a, a) (rng.uniform), not a normal one",
-            "выбирайте из равномерного распределения на (−a, a) (rng.uniform), а не из "
-            "нормального")
-NORMAL = L("draw from the normal distribution (rng.normal or rng.standard_normal), not a uniform "
-           "or a truncated normal one",
-           "выбирайте из нормального распределения (rng.normal или rng.standard_normal), а не из "
-           "равномерного или усечённого нормального")
-DEFAULT_GAIN = L(" for fan_in ≠ fan_out with the default gain",
-                 " при fan_in ≠ fan_out и gain по умолчанию")
+XAVIER_U = L(
+    "a = gain·sqrt(6 / (fan_in + fan_out)): both fans, the square root, gain outside it, and the interval (−a, a) centred on 0",
+    "a = gain·sqrt(6 / (fan_in + fan_out)): оба fan, квадратный корень, gain вне корня и интервал (−a, a) с центром в 0",
+)
+XAVIER_N = L(
+    "σ = gain·sqrt(2 / (fan_in + fan_out)) is the standard deviation: rng.normal(0, σ) "
+    "takes σ, not σ²; gain multiplies σ, it is not under the square root",
+    "σ = gain·sqrt(2 / (fan_in + fan_out)) — это стандартное отклонение: "
+    "rng.normal(0, σ) принимает σ, а не σ²; gain умножает σ и не стоит под корнем",
+)
+HE_U = L(
+    "He initialization uses fan_in only: a = sqrt(6 / fan_in) (fan_in is the number of "
+    "rows of W); the interval (−a, a) is centred on 0",
+    "инициализация He использует только fan_in: a = sqrt(6 / fan_in) (fan_in — число строк W); интервал (−a, a) с центром в 0",
+)
+HE_N = L(
+    "He initialization uses fan_in only: σ = sqrt(2 / fan_in) is the standard deviation "
+    "(rng.normal takes σ, not σ²), and the mean is 0",
+    "инициализация He использует только fan_in: σ = sqrt(2 / fan_in) — стандартное "
+    "отклонение (rng.normal принимает σ, а не σ²), а среднее равно 0",
+)
+UNIFORM = L(
+    "draw from a uniform distribution on (−a, a) (rng.uniform), not a normal one",
+    "выбирайте из равномерного распределения на (−a, a) (rng.uniform), а не из нормального",
+)
+NORMAL = L(
+    "draw from the normal distribution (rng.normal or rng.standard_normal), not a uniform or a truncated normal one",
+    "выбирайте из нормального распределения (rng.normal или rng.standard_normal), а не из "
+    "равномерного или усечённого нормального",
+)
+DEFAULT_GAIN = L(" for fan_in ≠ fan_out with the default gain", " при fan_in ≠ fan_out и gain по умолчанию")
 WITH_GAIN = L(" when gain ≠ 1 (5/3, √2, 0.75)", " при gain ≠ 1 (5/3, √2, 0.75)")
 RANGE = L(": wrong range of values", ": неверный диапазон значений")
 VARIANCE = L(": wrong variance", ": неверная дисперсия")
@@ -206,8 +223,7 @@ def test_leaves_global_random_state(student, seed, fn):
     # already (a worker starts from the zygote's entropy-seeded state, which no constant seed
     # gives back)
     call = getattr(student, fn)
-    checks.leaves_global_random(student, lambda: call(30, 20, np.random.default_rng([seed, 1])),
-                                L(fn, fn))
+    checks.leaves_global_random(student, lambda: call(30, 20, np.random.default_rng([seed, 1])), L(fn, fn))
 
 
 @pytest.mark.points(0.5)
@@ -218,14 +234,21 @@ def test_float64_outputs(student, seed, fn):
     what = L(f"{fn}: the dtype of the weights", f"{fn}: тип весов")
     got = checks.array(getattr(student, fn)(30, 20, np.random.default_rng([seed, 3])), what)
     if got.dtype != np.float64:
-        raise Failure(what + L(f": returned {got.dtype}, expected float64 (the contract's dtype "
-                               "of the weights)",
-                               f": возвращён {got.dtype}, ожидался float64 (тип весов по "
-                               "контракту)"),
-                      (L("draw in float64 (rng.uniform, rng.normal and rng.random give float64 "
-                         "unless told otherwise) and do not cast the result",
-                         "выбирайте во float64 (rng.uniform, rng.normal и rng.random дают "
-                         "float64, если не указать иное) и не приводите тип результата"),))
+        raise Failure(
+            what
+            + L(
+                f": returned {got.dtype}, expected float64 (the contract's dtype of the weights)",
+                f": возвращён {got.dtype}, ожидался float64 (тип весов по контракту)",
+            ),
+            (
+                L(
+                    "draw in float64 (rng.uniform, rng.normal and rng.random give float64 "
+                    "unless told otherwise) and do not cast the result",
+                    "выбирайте во float64 (rng.uniform, rng.normal и rng.random дают "
+                    "float64, если не указать иное) и не приводите тип результата",
+                ),
+            ),
+        )
 
 
 @pytest.mark.points(1)
@@ -236,11 +259,16 @@ def test_xavier_gain_zero(student, seed):
         what = L(f"{fn} with gain = 0", f"{fn} при gain = 0")
         got = getattr(student, fn)(30, 20, np.random.default_rng([seed, 2 + k]), gain=0.0)
         w = _weights(got, 30, 20, what)  # its shape is the shape tests' business
-        checks.close(w, np.zeros(w.shape), like=np.float64, what=what,
-                     hint=L("use gain as given (`gain or 1.0` turns 0 into 1): a = 0 or σ = 0 "
-                            "makes every weight 0",
-                            "используйте gain как есть (`gain or 1.0` превращает 0 в 1): при "
-                            "a = 0 или σ = 0 все веса равны 0"))
+        checks.close(
+            w,
+            np.zeros(w.shape),
+            like=np.float64,
+            what=what,
+            hint=L(
+                "use gain as given (`gain or 1.0` turns 0 into 1): a = 0 or σ = 0 makes every weight 0",
+                "используйте gain как есть (`gain or 1.0` превращает 0 в 1): при a = 0 или σ = 0 все веса равны 0",
+            ),
+        )
 
 
 # ----------------------------------------------------------------------------- xavier_uniform
@@ -255,26 +283,28 @@ def test_xavier_uniform_shape(student):
 def test_xavier_uniform_bound(student, seed):
     """xavier_uniform draws from U(−a, a) with a = sqrt(6 / (fan_in + fan_out))
     ru: xavier_uniform выбирает из U(−a, a), где a = sqrt(6 / (fan_in + fan_out))"""
-    _check_bound(student, seed, "xavier_uniform",
-                 L("xavier_uniform", "xavier_uniform") + RANGE + DEFAULT_GAIN, XAVIER_U)
+    _check_bound(student, seed, "xavier_uniform", L("xavier_uniform", "xavier_uniform") + RANGE + DEFAULT_GAIN, XAVIER_U)
 
 
 @pytest.mark.points(2)
 def test_xavier_uniform_bound_with_gain(student, seed):
     """xavier_uniform scales the bound by gain
     ru: xavier_uniform умножает границу на gain"""
-    _check_bound(student, seed, "xavier_uniform",
-                 L("xavier_uniform", "xavier_uniform") + RANGE + WITH_GAIN, XAVIER_U,
-                 with_gain=True)
+    _check_bound(
+        student, seed, "xavier_uniform", L("xavier_uniform", "xavier_uniform") + RANGE + WITH_GAIN, XAVIER_U, with_gain=True
+    )
 
 
 @pytest.mark.points(2)
 def test_xavier_uniform_is_uniform(student, seed):
     """xavier_uniform draws from a uniform distribution
     ru: xavier_uniform выбирает из равномерного распределения"""
-    _check_family(student, seed, "xavier_uniform",
-                  L("xavier_uniform: the weights are not uniformly distributed",
-                    "xavier_uniform: веса распределены не равномерно"))
+    _check_family(
+        student,
+        seed,
+        "xavier_uniform",
+        L("xavier_uniform: the weights are not uniformly distributed", "xavier_uniform: веса распределены не равномерно"),
+    )
 
 
 @pytest.mark.points(1)
@@ -296,35 +326,40 @@ def test_xavier_normal_shape(student):
 def test_xavier_normal_variance(student, seed):
     """xavier_normal has variance 2 / (fan_in + fan_out)
     ru: у xavier_normal дисперсия 2 / (fan_in + fan_out)"""
-    _check_variance(student, seed, "xavier_normal",
-                    L("xavier_normal", "xavier_normal") + VARIANCE + DEFAULT_GAIN, XAVIER_N)
+    _check_variance(student, seed, "xavier_normal", L("xavier_normal", "xavier_normal") + VARIANCE + DEFAULT_GAIN, XAVIER_N)
 
 
 @pytest.mark.points(2)
 def test_xavier_normal_variance_with_gain(student, seed):
     """xavier_normal scales the standard deviation by gain
     ru: xavier_normal умножает стандартное отклонение на gain"""
-    _check_variance(student, seed, "xavier_normal",
-                    L("xavier_normal", "xavier_normal") + VARIANCE + WITH_GAIN, XAVIER_N,
-                    with_gain=True)
+    _check_variance(
+        student, seed, "xavier_normal", L("xavier_normal", "xavier_normal") + VARIANCE + WITH_GAIN, XAVIER_N, with_gain=True
+    )
 
 
 @pytest.mark.points(1)
 def test_xavier_normal_mean_zero(student, seed):
     """xavier_normal has mean 0
     ru: у xavier_normal среднее 0"""
-    _check_mean(student, seed, "xavier_normal",
-                L("xavier_normal: the mean of the weights is not 0",
-                  "xavier_normal: среднее весов не равно 0"))
+    _check_mean(
+        student,
+        seed,
+        "xavier_normal",
+        L("xavier_normal: the mean of the weights is not 0", "xavier_normal: среднее весов не равно 0"),
+    )
 
 
 @pytest.mark.points(2)
 def test_xavier_normal_is_normal(student, seed):
     """xavier_normal draws from a normal distribution
     ru: xavier_normal выбирает из нормального распределения"""
-    _check_family(student, seed, "xavier_normal",
-                  L("xavier_normal: the weights are not normally distributed",
-                    "xavier_normal: веса распределены не нормально"))
+    _check_family(
+        student,
+        seed,
+        "xavier_normal",
+        L("xavier_normal: the weights are not normally distributed", "xavier_normal: веса распределены не нормально"),
+    )
 
 
 @pytest.mark.points(1)
@@ -346,18 +381,28 @@ def test_he_uniform_shape(student):
 def test_he_uniform_bound(student, seed):
     """he_uniform draws from U(−a, a) with a = sqrt(6 / fan_in)
     ru: he_uniform выбирает из U(−a, a), где a = sqrt(6 / fan_in)"""
-    _check_bound(student, seed, "he_uniform",
-                 L("he_uniform: wrong range of values for fan_in ≠ fan_out",
-                   "he_uniform: неверный диапазон значений при fan_in ≠ fan_out"), HE_U)
+    _check_bound(
+        student,
+        seed,
+        "he_uniform",
+        L(
+            "he_uniform: wrong range of values for fan_in ≠ fan_out",
+            "he_uniform: неверный диапазон значений при fan_in ≠ fan_out",
+        ),
+        HE_U,
+    )
 
 
 @pytest.mark.points(2)
 def test_he_uniform_is_uniform(student, seed):
     """he_uniform draws from a uniform distribution
     ru: he_uniform выбирает из равномерного распределения"""
-    _check_family(student, seed, "he_uniform",
-                  L("he_uniform: the weights are not uniformly distributed",
-                    "he_uniform: веса распределены не равномерно"))
+    _check_family(
+        student,
+        seed,
+        "he_uniform",
+        L("he_uniform: the weights are not uniformly distributed", "he_uniform: веса распределены не равномерно"),
+    )
 
 
 @pytest.mark.points(1)
@@ -379,27 +424,34 @@ def test_he_normal_shape(student):
 def test_he_normal_variance(student, seed):
     """he_normal has variance 2 / fan_in
     ru: у he_normal дисперсия 2 / fan_in"""
-    _check_variance(student, seed, "he_normal",
-                    L("he_normal: wrong variance for fan_in ≠ fan_out",
-                      "he_normal: неверная дисперсия при fan_in ≠ fan_out"), HE_N)
+    _check_variance(
+        student,
+        seed,
+        "he_normal",
+        L("he_normal: wrong variance for fan_in ≠ fan_out", "he_normal: неверная дисперсия при fan_in ≠ fan_out"),
+        HE_N,
+    )
 
 
 @pytest.mark.points(1)
 def test_he_normal_mean_zero(student, seed):
     """he_normal has mean 0
     ru: у he_normal среднее 0"""
-    _check_mean(student, seed, "he_normal",
-                L("he_normal: the mean of the weights is not 0",
-                  "he_normal: среднее весов не равно 0"))
+    _check_mean(
+        student, seed, "he_normal", L("he_normal: the mean of the weights is not 0", "he_normal: среднее весов не равно 0")
+    )
 
 
 @pytest.mark.points(2)
 def test_he_normal_is_normal(student, seed):
     """he_normal draws from a normal (not truncated) distribution
     ru: he_normal выбирает из нормального (не усечённого) распределения"""
-    _check_family(student, seed, "he_normal",
-                  L("he_normal: the weights are not normally distributed",
-                    "he_normal: веса распределены не нормально"))
+    _check_family(
+        student,
+        seed,
+        "he_normal",
+        L("he_normal: the weights are not normally distributed", "he_normal: веса распределены не нормально"),
+    )
 
 
 @pytest.mark.points(1)
@@ -435,11 +487,16 @@ def test_init_vectorized(student, seed):
             scale = SCALE[fn](fan_in, fan_out, 1.0)
             variance = scale**2 / 3.0 if fn.endswith("uniform") else scale**2
             lo, hi = stats.chi2_ratio_band(w.size)  # wider than needed for a uniform: no false alarm
-            checks.between(float(np.mean(w * w)) / variance, lo, hi, what=what,
-                           name=L("mean(W²) / variance", "mean(W²) / дисперсия"))
+            checks.between(
+                float(np.mean(w * w)) / variance, lo, hi, what=what, name=L("mean(W²) / variance", "mean(W²) / дисперсия")
+            )
             if rngs[i].bit_generator.state == np.random.default_rng([seed, i]).bit_generator.state:
-                raise Failure(what + L(": the matrix did not come from rng (rng was not used)",
-                                       ": матрица получена не из rng (rng не использован)"))
+                raise Failure(
+                    what
+                    + L(
+                        ": the matrix did not come from rng (rng was not used)",
+                        ": матрица получена не из rng (rng не использован)",
+                    )
+                )
 
-        checks.vectorized(student_s, ref_s, what, ratio=20, overhead_s=overhead, got=got,
-                          verify=verify)
+        checks.vectorized(student_s, ref_s, what, ratio=20, overhead_s=overhead, got=got, verify=verify)

@@ -19,44 +19,61 @@ FUNCTIONS = ["xavier_uniform", "xavier_normal", "he_uniform", "he_normal"]
 def test_shape(student, rng, fn):
     """the initializer returns a (fan_in, fan_out) matrix
     ru: инициализация возвращает матрицу формы (fan_in, fan_out)"""
-    checks.shape(getattr(student, fn)(3, 5, rng), (3, 5),
-                 L(f"{fn}(3, 5, rng)", f"{fn}(3, 5, rng)"),
-                 L("the weight matrix is (fan_in, fan_out): the layer computes x @ W",
-                   "матрица весов имеет форму (fan_in, fan_out): слой вычисляет x @ W"))
+    checks.shape(
+        getattr(student, fn)(3, 5, rng),
+        (3, 5),
+        L(f"{fn}(3, 5, rng)", f"{fn}(3, 5, rng)"),
+        L(
+            "the weight matrix is (fan_in, fan_out): the layer computes x @ W",
+            "матрица весов имеет форму (fan_in, fan_out): слой вычисляет x @ W",
+        ),
+    )
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize(
-    "fn,a", [("xavier_uniform", math.sqrt(6 / 300)), ("he_uniform", math.sqrt(6 / 100))]
-)
+@pytest.mark.parametrize("fn,a", [("xavier_uniform", math.sqrt(6 / 300)), ("he_uniform", math.sqrt(6 / 100))])
 def test_uniform_range(student, rng, fn, a):
     """the uniform initializer stays within (−a, a) and nearly reaches both ends
     ru: равномерная инициализация не выходит за (−a, a) и почти достигает обоих концов"""
     what = L(f"{fn}(100, 200, rng)", f"{fn}(100, 200, rng)")
     w = checks.finite(getattr(student, fn)(100, 200, rng), what)
     # with 20000 uniform values, missing an end by 0.1% has probability e^-10 ≈ 5e-5
-    checks.between(float(np.max(np.abs(w))) / a, 0.999, 1.0 + 1e-6, what=what,
-                   name=L("max |W| / a", "max |W| / a"),
-                   hint=L("check the bound a in the docstring", "проверьте границу a из docstring"))
-    checks.between(float(np.mean(w)) / a, -0.05, 0.05, what=what,
-                   name=L("mean(W) / a", "mean(W) / a"),
-                   hint=L("the interval (−a, a) is centred on 0", "интервал (−a, a) с центром в 0"))
+    checks.between(
+        float(np.max(np.abs(w))) / a,
+        0.999,
+        1.0 + 1e-6,
+        what=what,
+        name=L("max |W| / a", "max |W| / a"),
+        hint=L("check the bound a in the docstring", "проверьте границу a из docstring"),
+    )
+    checks.between(
+        float(np.mean(w)) / a,
+        -0.05,
+        0.05,
+        what=what,
+        name=L("mean(W) / a", "mean(W) / a"),
+        hint=L("the interval (−a, a) is centred on 0", "интервал (−a, a) с центром в 0"),
+    )
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize(
-    "fn,sigma", [("xavier_normal", math.sqrt(2 / 700)), ("he_normal", math.sqrt(2 / 400))]
-)
+@pytest.mark.parametrize("fn,sigma", [("xavier_normal", math.sqrt(2 / 700)), ("he_normal", math.sqrt(2 / 400))])
 def test_normal_spread(student, rng, fn, sigma):
     """the normal initializer has the standard deviation of its formula
     ru: нормальная инициализация имеет стандартное отклонение из формулы"""
     what = L(f"{fn}(400, 300, rng)", f"{fn}(400, 300, rng)")
     w = checks.finite(getattr(student, fn)(400, 300, rng), what)
-    checks.between(float(np.std(w)) / sigma, 0.97, 1.03, what=what,
-                   name=L("std(W) / σ", "std(W) / σ"),
-                   hint=L("σ is the standard deviation: rng.normal(0, σ, size) takes σ, not σ²",
-                          "σ — стандартное отклонение: rng.normal(0, σ, size) принимает σ, "
-                          "а не σ²"))
+    checks.between(
+        float(np.std(w)) / sigma,
+        0.97,
+        1.03,
+        what=what,
+        name=L("std(W) / σ", "std(W) / σ"),
+        hint=L(
+            "σ is the standard deviation: rng.normal(0, σ, size) takes σ, not σ²",
+            "σ — стандартное отклонение: rng.normal(0, σ, size) принимает σ, а не σ²",
+        ),
+    )
 
 
 @pytest.mark.points(1)
@@ -64,11 +81,16 @@ def test_normal_spread(student, rng, fn, sigma):
 def test_same_rng_state_same_matrix(student, fn):
     """the same rng state gives the same matrix
     ru: одно и то же состояние rng даёт одну и ту же матрицу"""
-    what = L(f"{fn} called twice with np.random.default_rng(0)",
-             f"{fn}, вызванная дважды с np.random.default_rng(0)")
+    what = L(f"{fn} called twice with np.random.default_rng(0)", f"{fn}, вызванная дважды с np.random.default_rng(0)")
     first = getattr(student, fn)(4, 6, np.random.default_rng(0))
     again = getattr(student, fn)(4, 6, np.random.default_rng(0))
     checks.array(first, what)
-    checks.same_output(first, again, what,
-                       L("draw the random numbers from the rng argument, not from np.random",
-                         "берите случайные числа из аргумента rng, а не из np.random"))
+    checks.same_output(
+        first,
+        again,
+        what,
+        L(
+            "draw the random numbers from the rng argument, not from np.random",
+            "берите случайные числа из аргумента rng, а не из np.random",
+        ),
+    )

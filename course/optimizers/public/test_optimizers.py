@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader import checks
-from grader.suite import L, Failure, Handle
+from grader.suite import Failure, Handle, L
 from solutions import optimizers as ref
 
 # a tiny problem: 4 samples, 2 features
@@ -18,8 +18,10 @@ y = np.array([1.0, 2.0, 3.0, 0.5])
 def two(got, what):
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         got_ = checks.received(got)
-        raise Failure(what + L(f": expected a tuple of two values, got {got_.en}",
-                               f": ожидался кортеж из двух значений, получено: {got_.ru}"))
+        raise Failure(
+            what
+            + L(f": expected a tuple of two values, got {got_.en}", f": ожидался кортеж из двух значений, получено: {got_.ru}")
+        )
     return got
 
 
@@ -39,10 +41,22 @@ def test_loss_and_grad_small(student):
     what = L("least_squares_loss_grad", "least_squares_loss_grad")
     loss, grad = two(student.least_squares_loss_grad(w, X, y), what)
     want_loss, want_grad = ref.least_squares_loss_grad(w, X, y)
-    checks.close(loss, want_loss, like=X, kind="loss", what=what + L(" (loss)", " (потери)"),
-                 hint=L("loss = mean((X @ w - y)**2) / 2", "loss = mean((X @ w - y)**2) / 2"))
-    checks.close(grad, want_grad, like=X, kind="linear", what=what + L(" (gradient)", " (градиент)"),
-                 hint=L("grad = X.T @ (X @ w - y) / N", "grad = X.T @ (X @ w - y) / N"))
+    checks.close(
+        loss,
+        want_loss,
+        like=X,
+        kind="loss",
+        what=what + L(" (loss)", " (потери)"),
+        hint=L("loss = mean((X @ w - y)**2) / 2", "loss = mean((X @ w - y)**2) / 2"),
+    )
+    checks.close(
+        grad,
+        want_grad,
+        like=X,
+        kind="linear",
+        what=what + L(" (gradient)", " (градиент)"),
+        hint=L("grad = X.T @ (X @ w - y) / N", "grad = X.T @ (X @ w - y) / N"),
+    )
 
 
 @pytest.mark.points(1)
@@ -50,8 +64,9 @@ def test_gd_step_small(student):
     """gd_step returns w - lr * grad
     ru: gd_step возвращает w - lr * grad"""
     w, grad = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
-    checks.close(student.gd_step(w, grad, 0.1), ref.gd_step(w, grad, 0.1), like=w,
-                 kind="trajectory", what=L("gd_step", "gd_step"))
+    checks.close(
+        student.gd_step(w, grad, 0.1), ref.gd_step(w, grad, 0.1), like=w, kind="trajectory", what=L("gd_step", "gd_step")
+    )
 
 
 @pytest.mark.points(1)
@@ -64,11 +79,17 @@ def test_momentum_two_steps(student):
         what = L(f"momentum_step, step {step}", f"momentum_step, шаг {step}")
         w, v = two(student.momentum_step(w.copy(), grad.copy(), v.copy(), 0.1), what)
         want_w, want_v = ref.momentum_step(want_w, grad, want_v, 0.1)
-        checks.close(v, want_v, like=grad, kind="trajectory", what=what + L(" (velocity)", " (скорость)"),
-                     hint=L("v = momentum * v + grad (PyTorch's convention)",
-                            "v = momentum * v + grad (соглашение PyTorch)"))
-        checks.close(w, want_w, like=grad, kind="trajectory", what=what + L(" (weights)", " (веса)"),
-                     hint=L("w - lr * v", "w - lr * v"))
+        checks.close(
+            v,
+            want_v,
+            like=grad,
+            kind="trajectory",
+            what=what + L(" (velocity)", " (скорость)"),
+            hint=L("v = momentum * v + grad (PyTorch's convention)", "v = momentum * v + grad (соглашение PyTorch)"),
+        )
+        checks.close(
+            w, want_w, like=grad, kind="trajectory", what=what + L(" (weights)", " (веса)"), hint=L("w - lr * v", "w - lr * v")
+        )
 
 
 @pytest.mark.points(1)
@@ -82,10 +103,12 @@ def test_minibatch_in_order(student, rng):
     except (TypeError, ValueError):
         same = False
     if not same:
-        raise Failure(L("minibatch_indices: with shuffle=False expected [0, 1, 2, 3], "
-                        "[4, 5, 6, 7], [8, 9]",
-                        "minibatch_indices: при shuffle=False ожидалось [0, 1, 2, 3], "
-                        "[4, 5, 6, 7], [8, 9]"))
+        raise Failure(
+            L(
+                "minibatch_indices: with shuffle=False expected [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]",
+                "minibatch_indices: при shuffle=False ожидалось [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]",
+            )
+        )
 
 
 @pytest.mark.points(1)
@@ -94,9 +117,12 @@ def test_minibatch_shuffled_cover(student, rng):
     ru: minibatch_indices с перемешиванием: размеры 4, 4, 2 и каждый индекс по разу"""
     got = [np.asarray(b) for b in student.minibatch_indices(10, 4, rng)]
     if [len(b) for b in got] != [4, 4, 2] or sorted(np.concatenate(got).tolist()) != list(range(10)):
-        raise Failure(L("minibatch_indices: expected batches of sizes 4, 4, 2 holding 0..9 once each",
-                        "minibatch_indices: ожидались батчи размеров 4, 4, 2, содержащие 0..9 "
-                        "по одному разу"))
+        raise Failure(
+            L(
+                "minibatch_indices: expected batches of sizes 4, 4, 2 holding 0..9 once each",
+                "minibatch_indices: ожидались батчи размеров 4, 4, 2, содержащие 0..9 по одному разу",
+            )
+        )
 
 
 @pytest.mark.points(1)
@@ -106,10 +132,15 @@ def test_fit_gd_small(student):
     what = L("fit_gd", "fit_gd")
     w, losses = two(student.fit_gd(X, y, 0.05, 5), what)
     want_w, want_losses = ref.fit_gd(X, y, 0.05, 5)
-    checks.close(as_list(student, losses), want_losses, like=X, kind="trajectory",
-                 rtol=5e-9, what=what + L(" (losses)", " (потери)"),
-                 hint=L("losses[0] is the loss at the start, before any step",
-                        "losses[0] — потери в начальной точке, до первого шага"))
+    checks.close(
+        as_list(student, losses),
+        want_losses,
+        like=X,
+        kind="trajectory",
+        rtol=5e-9,
+        what=what + L(" (losses)", " (потери)"),
+        hint=L("losses[0] is the loss at the start, before any step", "losses[0] — потери в начальной точке, до первого шага"),
+    )
     checks.close(w, want_w, like=X, kind="trajectory", rtol=5e-9, what=what + L(" (w)", " (w)"))
 
 
@@ -121,8 +152,13 @@ def test_fit_sgd_full_batch(student, rng):
     w, losses = two(student.fit_sgd(X, y, 0.05, 5, 4, rng), what)
     want_w, _ = ref.fit_gd(X, y, 0.05, 5)
     want_losses = ref.fit_gd(X, y, 0.05, 6)[1][1:]
-    checks.close(as_list(student, losses), want_losses, like=X, kind="trajectory", rtol=5e-9,
-                 what=what + L(" (losses)", " (потери)"),
-                 hint=L("losses[e] is the loss on all the data AFTER epoch e",
-                        "losses[e] — потери на всех данных ПОСЛЕ эпохи e"))
+    checks.close(
+        as_list(student, losses),
+        want_losses,
+        like=X,
+        kind="trajectory",
+        rtol=5e-9,
+        what=what + L(" (losses)", " (потери)"),
+        hint=L("losses[e] is the loss on all the data AFTER epoch e", "losses[e] — потери на всех данных ПОСЛЕ эпохи e"),
+    )
     checks.close(w, want_w, like=X, kind="trajectory", rtol=5e-9, what=what + L(" (w)", " (w)"))
