@@ -78,7 +78,7 @@ def sample_paths(course: Course) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".zip", ".ipynb") or p.is_dir())
 
 
-def _grade_chunk(args: tuple) -> list[dict[str, Any]]:
+def _grade_chunk(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     """One worker process of a batch: its own sandbox and pytest session. Returns one record
     per path, each carrying its path: whatever one submission does, it gets its own record."""
     course, paths, topic, seed, lang, mode, cgroups_required, dead = args  # the Course: read once a batch
@@ -138,7 +138,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     expanded = _expand(paths, course.topics)
     if note:
         console.print(Text(note, style="yellow"))
-    done: dict[str, dict] = {}
+    done: dict[str, dict[str, Any]] = {}
     if out is not None and out.exists():
         for line in out.read_text(encoding="utf-8").splitlines():
             try:
@@ -152,7 +152,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     # that, small enough to keep every worker busy and to save progress often
     chunk = chunk or max(1, min(16, -(-len(todo) // (2 * jobs))))
     chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
-    results: dict[str, dict] = {}
+    results: dict[str, dict[str, Any]] = {}
     failures: list[BaseException] = []
     sink = out.open("a", encoding="utf-8") if out is not None else None
     if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
@@ -165,7 +165,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
         process died (killed, out of memory: a broken pool fails every chunk it still held)."""
         died = []
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures: dict[Future, list[Path]] = {
+            futures: dict[Future[list[dict[str, Any]]], list[Path]] = {
                 pool.submit(_grade_chunk, (course, [str(p) for p in c], topic, seed, lang, mode,
                                            cgroups_required, dead or {})): c
                 for c in chunks

@@ -109,7 +109,7 @@ class TopicJail:
         self.warnings.update(_capped(reply["warnings"]))  # printed at import: no test data yet
         return self.job
 
-    def _exchange(self, job: Job, message: dict, timeout: float) -> dict:
+    def _exchange(self, job: Job, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """One request with a fresh random id, and its reply checked against the op's schema.
         A reply to another request, a second reply, or one that does not fit the schema is the
         submission breaking the protocol: the worker is killed (JobDied, kind "protocol")."""
@@ -183,7 +183,7 @@ class TopicJail:
         return text
 
     # -- calls
-    def request(self, message: dict, limit: float | None = None) -> dict:
+    def request(self, message: dict[str, Any], limit: float | None = None) -> dict[str, Any]:
         job = self.ensure_job()
         try:
             return self._exchange(job, message, self._remaining(limit or self.sandbox.limits.call_seconds))
@@ -267,7 +267,7 @@ class StudentModule:
         digest: str = self._jail.request({"op": "rng_digest"})["result"]
         return digest
 
-    def _call(self, fn: str, args: tuple, kwargs: dict) -> tuple[Any, float]:
+    def _call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, float]:
         jail = self._jail
         if fn in jail.timed_out:
             raise JailFailure(jail.timed_out[fn])
@@ -375,7 +375,7 @@ def _capped(texts: list[str]) -> list[str]:
     return [text[:300] for text in texts[:20]]
 
 
-def _raised(fn: str, info: dict) -> Exception:
+def _raised(fn: str, info: dict[str, Any]) -> Exception:
     types = tuple(str(name) for name in info.get("types") or ())
     text = str(info.get("message") or "")
     where = f" ({info['where']})" if info.get("where") else ""
@@ -390,7 +390,7 @@ def _raised(fn: str, info: dict) -> Exception:
     )
 
 
-def _import_problem(topic: str, info: dict) -> LoadProblem:
+def _import_problem(topic: str, info: dict[str, Any]) -> LoadProblem:
     types = tuple(info.get("types") or ())
     name = types[0] if types else "Exception"
     where = f" ({info['where']})" if info.get("where") else ""

@@ -137,7 +137,7 @@ def report_json(report: Report) -> str:
 def report_text(report: Report) -> Group:
     """One submission: a table per topic, failures with their message and hints."""
     words = _words(report.lang)
-    parts: list = [
+    parts: list[Any] = [
         Text(f"{clean(report.submission)}: {_num(report.score)} / {_num(report.max_score)}   "
              f"({words['seed']} {report.seed})", style="bold"),
         Text(protections_line(report), style="dim" if report.protections.get("jail") == "bwrap" else "yellow"),
@@ -150,7 +150,7 @@ def report_text(report: Report) -> Group:
 def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
     title = (f"{topic.topic}: {_num(topic.score)} / {_num(topic.max_score)} "
              f"[{words[topic.status]}]")  # fmt: skip
-    rows: list = [Text(title, style="bold cyan")]
+    rows: list[Any] = [Text(title, style="bold cyan")]
     if topic.message:
         rows.append(Text("  " + clean(topic.message), style="yellow"))
     if topic.tests:

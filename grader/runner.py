@@ -140,7 +140,7 @@ class GradingPlugin:
         config.addinivalue_line("markers", "points(n): the points a graded test is worth")
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         outcome = yield
         report = outcome.get_result()
         if call.excinfo is not None:
@@ -293,7 +293,7 @@ _INTERNAL = L(
 )
 
 
-def _reference_params(fn: Callable) -> list[list[Any]]:
+def _reference_params(fn: Callable[..., Any]) -> list[list[Any]]:
     return [
         [p.name, p.kind.name, p.default is not inspect.Parameter.empty,
          None if p.default is inspect.Parameter.empty else p.default]
@@ -301,7 +301,7 @@ def _reference_params(fn: Callable) -> list[list[Any]]:
     ]  # fmt: skip
 
 
-def _same_params(got: list, expected: list) -> bool:
+def _same_params(got: list[Any], expected: list[Any]) -> bool:
     if not isinstance(got, list) or len(got) != len(expected):
         return False
     for (name, _kind, has_default, default), (e_name, _e_kind, e_has, e_default) in zip(got, expected):
@@ -330,7 +330,7 @@ def _same_default(got: Any, expected: Any) -> bool:
         return False
 
 
-def _signature_text(name: str, params: list) -> str:
+def _signature_text(name: str, params: list[Any]) -> str:
     parts = []
     for pname, _kind, has_default, default in params:
         parts.append(f"{pname}={default!r}" if has_default else str(pname))

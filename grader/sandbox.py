@@ -576,7 +576,7 @@ class Job:
                 if len(self.output) < keep:
                     self.output += chunk[: keep - len(self.output)]
 
-    def request(self, message: dict, timeout: float) -> dict:
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request; the reply decoded, or JobDied (the worker is then gone)."""
         if not self.alive:
             raise JobDied("the jail is no longer running", "crash", "песочница уже не работает")

@@ -94,13 +94,13 @@ def _read_bytes(path: Path, limit: int = MAX_FILE_BYTES, shown: str | None = Non
     return data
 
 
-def _walk(root: Path) -> dict[str, list[os.DirEntry]]:
+def _walk(root: Path) -> dict[str, list[os.DirEntry[str]]]:
     """Every regular file of a submission folder, by folder (relative, "" for the top), after
     the caps on entries, bytes and depth; never follows a link and refuses any (it would point
     out of the submission: a course/, solutions/, a secret). It stops at the first cap, so a
     million files or a 5,000-deep chain costs milliseconds. Hidden folders (.git, .venv,
     .ipynb_checkpoints) are not part of a submission and are not looked into."""
-    files: dict[str, list[os.DirEntry]] = {}
+    files: dict[str, list[os.DirEntry[str]]] = {}
     entries = total = 0
     stack: list[tuple[Path, str, int]] = [(root, "", 0)]
     while stack:

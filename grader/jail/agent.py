@@ -424,7 +424,7 @@ class Worker:
         self.objects[ident] = obj
         return wire.Handle(self.generation, ident)
 
-    def _resolve(self, value):
+    def _resolve(self, value: Any) -> Any:
         if isinstance(value, wire.Handle):
             return self.objects[value.ident]
         if isinstance(value, wire.PublicFn):
@@ -439,7 +439,7 @@ class Worker:
             return {key: self._resolve(item) for key, item in value.items()}
         return value
 
-    def op_load(self, request: dict) -> dict:
+    def op_load(self, request: dict[str, Any]) -> dict[str, Any]:
         folder = os.path.join(self.workdir, "submission")
         os.mkdir(folder)
         for name, source in request["files"].items():
@@ -454,7 +454,7 @@ class Worker:
                 return {"import_error": self._describe(error, folder)}
         return {"functions": self._signatures(), "warnings": _warning_texts(caught)}
 
-    def _signatures(self) -> dict:
+    def _signatures(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for name, value in vars(self.module).items():
             if name.startswith("_") or not callable(value) or isinstance(value, type):
@@ -475,7 +475,7 @@ class Worker:
                 found[name] = None
         return found
 
-    def _describe(self, error: BaseException, folder: str | None = None) -> dict:
+    def _describe(self, error: BaseException, folder: str | None = None) -> dict[str, Any]:
         folder = folder or os.path.join(self.workdir, "submission")
         where = ""
         for frame in reversed(traceback.extract_tb(error.__traceback__)):
@@ -486,7 +486,7 @@ class Worker:
             where = f"{os.path.basename(error.filename)}:{error.lineno}"
         return {"types": _type_names(error), "message": _safe_text(error), "where": where}
 
-    def op_call(self, request: dict) -> dict:
+    def op_call(self, request: dict[str, Any]) -> dict[str, Any]:
         fn = getattr(self.module, request["fn"], None)
         if not callable(fn):
             return {"missing": request["fn"]}
@@ -517,17 +517,17 @@ class Worker:
             result = tuple(self._keep(item) if isinstance(item, (tuple, dict)) else item for item in result)
         return {"result": result, "inputs": inputs, "rngs": rngs, "warnings": _warning_texts(caught)}
 
-    def op_put(self, request: dict) -> dict:
+    def op_put(self, request: dict[str, Any]) -> dict[str, Any]:
         return {"result": self._keep(request["value"])}
 
-    def op_fetch(self, request: dict) -> dict:
+    def op_fetch(self, request: dict[str, Any]) -> dict[str, Any]:
         try:
             value = self._resolve(request["handle"])
         except KeyError:
             return {"lost_handle": True}
         return {"result": tuple(value) if isinstance(value, tuple) else value}
 
-    def op_rng_digest(self, request: dict) -> dict:
+    def op_rng_digest(self, request: dict[str, Any]) -> dict[str, Any]:
         return {"result": global_rng_digest()}
 
 
@@ -574,7 +574,7 @@ def _flush() -> None:
             pass
 
 
-def _warning_texts(caught: list) -> list[str]:
+def _warning_texts(caught: list[Any]) -> list[str]:
     texts = []
     for item in caught[:20]:
         try:

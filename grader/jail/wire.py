@@ -86,7 +86,7 @@ class PublicFn:
     arguments bound (``PublicFn("weighted_sum", (w,))`` is ``lambda x: weighted_sum(w, x)``)."""
 
     name: str
-    args: tuple = field(default=())
+    args: tuple[Any, ...] = field(default=())
 
 
 def _array_payload(array: np.ndarray) -> bytes:
@@ -99,19 +99,19 @@ def _array_payload(array: np.ndarray) -> bytes:
     if array.flags.c_contiguous or array.size == 0 or _overlaps(array.shape, array.strides, array.itemsize):
         if not array.flags.c_contiguous:  # (ascontiguousarray would make a 0-d array 1-d)
             array = array.copy(order="C")  # a broadcast view crosses as the values it shows
-        return msgpack.packb([array.dtype.str, list(array.shape), array.tobytes()])
+        return bytes(msgpack.packb([array.dtype.str, list(array.shape), array.tobytes()]))
     root = array
     while isinstance(root.base, np.ndarray):
         root = root.base
     if not (root.flags.c_contiguous and np.shares_memory(root, array)):
         root = np.asfortranarray(array) if array.flags.f_contiguous else np.ascontiguousarray(array)
         if root.flags.c_contiguous:
-            return msgpack.packb([array.dtype.str, list(array.shape), root.tobytes()])
+            return bytes(msgpack.packb([array.dtype.str, list(array.shape), root.tobytes()]))
         root = root.T  # F-ordered: its memory is the C order of the transpose
         array = root.T
     offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     raw = root.tobytes() if root.dtype == array.dtype else root.view(np.uint8).tobytes()
-    return msgpack.packb([array.dtype.str, list(array.shape), raw, list(array.strides), offset])
+    return bytes(msgpack.packb([array.dtype.str, list(array.shape), raw, list(array.strides), offset]))
 
 
 def _overlaps(shape: Any, strides: Any, itemsize: int) -> bool:
@@ -216,7 +216,7 @@ def encode(value: Any, keep: Callable[[Any], Handle] | None = None) -> bytes:
 
     def _pack(obj: Any) -> bytes:
         # strict types: a subclass of int/float/str/list/dict goes through `default` above
-        return msgpack.packb(obj, default=default, strict_types=True, use_bin_type=True)
+        return bytes(msgpack.packb(obj, default=default, strict_types=True, use_bin_type=True))
 
     return _pack(value)
 
