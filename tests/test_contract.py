@@ -8,12 +8,15 @@ import ast
 import functools
 import importlib
 import inspect
+import json
 import re
 import subprocess
+import typing
 from pathlib import Path
 
 import pytest
 
+from grader import results
 from grader.submission import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,3 +201,74 @@ def test_nothing_in_the_repository_reaches_outside_it():
         if needle in path.read_bytes()
     ]
     assert not offenders, "the repository must stand alone: " + "; ".join(offenders)
+
+
+# --- docs/report-format.md and the report the code writes say the same -----------------------
+
+REPORT_DOC = ROOT / "docs" / "report-format.md"
+_SAMPLE_VALUES = {"str": "x", "float": 1.0, "int": 1, "tuple[str, ...]": ("x",), "dict[str, Any]": {"k": 1}}
+
+
+def _filled(cls: type, **known: object) -> object:
+    """An instance with every field set (a text field to a non-empty string), so that the keys
+    a report writes only when they apply (path, error) are written too."""
+    import dataclasses
+
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in known:
+            values[f.name] = known[f.name]
+        elif str(f.type) in _SAMPLE_VALUES:
+            values[f.name] = _SAMPLE_VALUES[str(f.type)]
+    return cls(**values)
+
+
+def _full_report() -> dict:
+    test = _filled(results.TestResult, outcome="fail")
+    topic = _filled(results.TopicResult, topic="activations", status="graded", tests=(test,))
+    report = _filled(results.Report, topics=(topic,), protections={"jail": "bwrap"})
+    return report.to_json()  # type: ignore[attr-defined]
+
+
+def _table_fields(text: str, heading: str) -> list[str]:
+    """The backticked names in the first column of the first table under ``### heading`` (a
+    section may hold a second table, e.g. of a field's values)."""
+    section = text.split(f"\n### {heading}\n", 1)[1].split("\n#", 1)[0]
+    table = re.search(r"(?:^\|.*\n?)+", section, re.M)
+    return re.findall(r"^\|\s*`([a-z_0-9]+)`\s*\|", table.group(0) if table else "", re.M)
+
+
+def test_the_report_format_documents_every_field_the_report_has():
+    text = REPORT_DOC.read_text(encoding="utf-8")
+    report = _full_report()
+    topic = report["topics"]["activations"]
+    test = topic["tests"][0]
+    named = set(re.findall(r"`([a-z_0-9]+)`", text))
+    for level, keys in (("report", report), ("topic", topic), ("test", test)):
+        undocumented = sorted(set(keys) - named)
+        assert not undocumented, f"a {level} has {undocumented}, which {REPORT_DOC.name} does not describe"
+    for heading, keys in (("Top level", report), ("A topic", topic), ("A test", test)):
+        documented = _table_fields(text, heading)
+        assert documented, f"{REPORT_DOC.name}: no field table under '### {heading}'"
+        gone = sorted(set(documented) - set(keys))
+        assert not gone, f"{REPORT_DOC.name} '### {heading}' lists {gone}, which the report does not write"
+
+
+def test_the_report_format_example_is_a_report():
+    example = json.loads(re.search(r"```json\n(.*?)```", REPORT_DOC.read_text(encoding="utf-8"), re.S).group(1))
+    report = _full_report()
+    assert set(example) <= set(report), sorted(set(example) - set(report))
+    for name, topic in example["topics"].items():
+        assert set(topic) <= set(report["topics"]["activations"]), (name, sorted(topic))
+        for test in topic["tests"]:
+            assert set(test) <= set(report["topics"]["activations"]["tests"][0]), sorted(test)
+            assert test["outcome"] in typing.get_args(results.Outcome)
+        assert topic["status"] in typing.get_args(results.TopicStatus)
+
+
+@pytest.mark.parametrize("kind", ["TopicStatus", "Outcome"])
+def test_the_report_format_lists_every_status_and_outcome(kind):
+    text = REPORT_DOC.read_text(encoding="utf-8")
+    values = typing.get_args(getattr(results, kind))
+    rows = set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", text, re.M))
+    assert set(values) <= rows, f"{REPORT_DOC.name} has no table row for {sorted(set(values) - rows)}"
