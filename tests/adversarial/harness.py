@@ -229,7 +229,9 @@ def run_grader(args: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None 
     except (OSError, AttributeError):
         pass
     after = _snapshot(watch)
-    run.changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    run.changed = sorted(
+        path for path in before.keys() | after.keys() if before.get(path) != after.get(path) and not _anothers_canary(path)
+    )
     for path in _marked_files(marker):
         run.changed.append(path)
         shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.unlink(path)
@@ -244,6 +246,13 @@ def run_grader(args: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None 
 
 def grade(submission: Path, *extra: str, fmt: str = "json", **kwargs) -> Run:
     return run_grader(["grade", str(submission), "--format", fmt, "--lang", "en", *extra], **kwargs)
+
+
+def _anothers_canary(path: str) -> bool:
+    """The canary of another test process (pytest-xdist runs two): it comes and goes with that
+    process, not with this grade."""
+    name = Path(path).name
+    return name.startswith(".redteam-canary-") and path != str(CANARY_PATH)
 
 
 # ----------------------------------------------------------------------------- the verdict
