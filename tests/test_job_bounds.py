@@ -220,7 +220,18 @@ def _burn(seconds):
 """
 
 
-def test_cpu_of_a_short_lived_thread_is_charged(tmp_path: Path) -> None:
+@pytest.fixture(params=["cgroup", "proc"])
+def accounting(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Where CPU time comes from: the job's cgroup, or (no cgroup) /proc/<pid>/stat."""
+    if request.param == "cgroup":
+        if NO_CGROUPS:
+            pytest.skip(f"no job cgroups here: {NO_CGROUPS}")
+        return {}
+    (tmp_path / "no-cgroup").mkdir()
+    return {"DLGRADE_CGROUPS": "optional", "DLGRADE_CGROUP_ROOT": str(tmp_path / "no-cgroup")}
+
+
+def test_cpu_of_a_short_lived_thread_is_charged(tmp_path: Path, accounting: dict[str, str]) -> None:
     body = """
 import threading
 if x.size >= 300_000:  # the vectorization test's input: only it pays
@@ -229,11 +240,11 @@ if x.size >= 300_000:  # the vectorization test's input: only it pays
     worker.join()
 return x * (x > 0)
 """
-    report = grade(tmp_path, sabotage("relu", body, BURN))
+    report = grade(tmp_path, sabotage("relu", body, BURN), env=accounting)
     assert _too_slow_seconds(report) >= 0.4
 
 
-def test_cpu_of_a_reaped_child_is_charged(tmp_path: Path) -> None:
+def test_cpu_of_a_reaped_child_is_charged(tmp_path: Path, accounting: dict[str, str]) -> None:
     body = """
 import os
 if x.size >= 300_000:
@@ -246,8 +257,36 @@ if x.size >= 300_000:
     os.waitpid(pid, 0)
 return x * (x > 0)
 """
-    report = grade(tmp_path, sabotage("relu", body, BURN))
+    report = grade(tmp_path, sabotage("relu", body, BURN), env=accounting)
     assert _too_slow_seconds(report) >= 0.4
+
+
+@needs_cgroups
+@needs_bwrap
+def test_the_cpu_budget_is_for_all_of_a_jobs_processes(tmp_path: Path) -> None:
+    # four children, each far under its own RLIMIT_CPU, 6 s together over a 5 s job budget
+    body = """
+import os
+if not ATTACKED:
+    ATTACKED.append(1)
+    kids = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _burn(1.5)
+            finally:
+                os._exit(0)
+        kids.append(pid)
+    for pid in kids:
+        os.waitpid(pid, 0)
+return x * (x > 0)
+"""
+    env = {"DLGRADE_LIMIT_CPU_SECONDS": "5", "DLGRADE_LIMIT_CALL_SECONDS": "20"}
+    report = grade(tmp_path, sabotage("relu", body, BURN + ONCE), env=env)
+    names = only_lost(report, "relu")
+    text = "ran out of CPU time (the job's limit is 5 s, all its processes together)"
+    assert any(text in t["message"] for t in names.values()), [t["message"] for t in names.values()]
 
 
 @needs_cgroups
