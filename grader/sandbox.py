@@ -308,8 +308,9 @@ class Sandbox:
             site.mkdir()
             for dest, source in exposed.items():
                 (Path(self._workroot) / dest).symlink_to(source)
+            (Path(self._workroot) / "work").mkdir()  # emptied after every job, site/ is not
             boot = _BOOT.format(paths=[str(site)])
-            return [python, "-I", "-S", "-B", "-c", boot, *args, "--workroot", self._workroot]
+            return [python, "-I", "-S", "-B", "-c", boot, *args, "--workroot", f"{self._workroot}/work"]
         stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
         prefix = Path(sys.base_prefix).resolve()
         args += ["--uid", str(self.uid), "--private-root", self._workroot, "--open", str(prefix)]

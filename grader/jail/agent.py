@@ -142,8 +142,9 @@ class JobFiles:
         for path in reversed(self.mounted):
             _umount(path)
         self.mounted.clear()
-        if not self.tmpfs and self.folder:
-            _remove_tree(self.folder)
+        if not self.tmpfs:  # everything a job could write to, not only its folder
+            for folder in [self.root, *self.scratch]:
+                _empty(folder)
         self.folder = ""
 
 
@@ -188,6 +189,21 @@ def _remove_tree(root: str) -> None:
         os.rmdir(root)
     except OSError:
         pass
+
+
+def _empty(folder: str) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _remove_tree(entry.path)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def _unlink(name: str, fd: int) -> None:
