@@ -27,7 +27,6 @@ from harness import (
 
 # (attack, mode) -> whose fix is pending; see the table in README.md
 PENDING: dict[tuple[str, str], str] = {
-    ("memory_five_children", "bwrap"): "box: a job-wide memory bound (cgroup); RLIMIT_AS is per process",
     ("raise_hidden_inputs", "bwrap"): "wire: a student's exception text reaches the report verbatim, "
     "hidden input values included",
     ("global_random_probe_patched", "bwrap"): "suites: leaves_global_random_state grants points on the word "
