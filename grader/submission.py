@@ -197,16 +197,35 @@ def _read_zip(path: Path) -> dict[str, bytes]:
         base = folder if any(name.parent == folder for name in tree) else PurePosixPath(".")
         chosen = {name: info for name, info in tree.items() if name.parent == base and name.suffix == ".py"}
         _check_code_caps(path.name, [(str(name), info.file_size) for name, info in chosen.items()])
-        files = {}
+        files: dict[str, bytes] = {}
         for name, info in chosen.items():
             if info.flag_bits & 0x1:
                 raise SubmissionError(f"{path.name}: {name} is encrypted; zip it again without a password")
-            try:
-                files[name.name] = archive.read(info)
-            except _ZIP_ERRORS as error:
-                raise SubmissionError(f"{path.name}: {name} is damaged in the zip ({error}); "
-                                      "pack the folder again") from None  # fmt: skip
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                # zipfile inflates bzip2 and lzma a whole input chunk at once: no output bound
+                raise SubmissionError(f"{path.name}: {name} is compressed with method {info.compress_type}; "
+                                      "zip it again with the usual compression (deflate)")  # fmt: skip
+            files[name.name] = _read_entry(archive, info, path.name, str(name))
+            if sum(map(len, files.values())) > MAX_CODE_BYTES:
+                raise SubmissionError(f"{path.name}: its .py files add up to more than {MAX_CODE_BYTES >> 20} MiB")
         return files
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str, name: str) -> bytes:
+    """At most ``MAX_FILE_BYTES + 1`` bytes of an entry, whatever its header says: the sizes
+    in a zip are the sender's word (a header saying 100 bytes may front a stream that unpacks
+    to gigabytes), so the reader's output is what is bounded, in small inflate steps."""
+    data = bytearray()
+    try:
+        with archive.open(info) as handle:
+            while len(data) <= MAX_FILE_BYTES and (chunk := handle.read(min(1 << 16, MAX_FILE_BYTES + 1 - len(data)))):
+                data += chunk
+    except _ZIP_ERRORS as error:
+        raise SubmissionError(f"{zip_name}: {name} is damaged in the zip ({error}); pack the folder again") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SubmissionError(f"{zip_name}: {name} unpacks to more than {MAX_FILE_BYTES >> 20} MiB "
+                              "(more than its header says); pack the folder again")  # fmt: skip
+    return bytes(data)
 
 
 def _notebook_code(raw: bytes, name: str) -> bytes:

@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import os
 import stat
+import struct
+import tracemalloc
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -380,6 +383,56 @@ def test_zip_with_a_name_that_is_not_utf8_is_a_submission_error(tmp_path):
     path = _patched_zip(tmp_path / "hw.zip", {"hw/activations.py": CODE, "hw/é.py": "x = 1\n"},
                         "é".encode(), b"\xff\xfe")  # fmt: skip
     with pytest.raises(SubmissionError, match="not valid UTF-8"):
+        load_submission(path)
+
+
+def _lying_zip(path: Path, unpacked: int, claimed: int = 100) -> Path:
+    """One deflated entry whose headers say ``claimed`` bytes while it unpacks to ``unpacked``."""
+    name, data = b"activations.py", b"#" * unpacked
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stream = packer.compress(data) + packer.flush()
+    crc = zlib.crc32(data)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(stream), claimed, len(name), 0) + name
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(stream), claimed, len(name),
+                          0, 0, 0, 0, 0, 0) + name  # fmt: skip
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(stream), 0)
+    path.write_bytes(local + stream + central + end)
+    return path
+
+
+@pytest.mark.parametrize("claimed", [100, 1000])
+def test_a_zip_whose_header_lies_is_read_with_a_bound(tmp_path, claimed):
+    """64 MiB behind a header of 100 bytes: refused, and never more than a little is inflated."""
+    path = _lying_zip(tmp_path / "hw.zip", 64 << 20, claimed)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SubmissionError) as error:
+            load_submission(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "hw.zip" in str(error.value) and "activations.py" in str(error.value)
+    assert peak < 8 << 20, f"{peak >> 20} MiB inflated for a header of {claimed} bytes"
+
+
+def test_a_zip_entry_larger_than_its_cap_is_refused_while_reading(tmp_path):
+    """The header says 2 MiB honestly but the cap checks passed it (a ZipInfo patched to say
+    less is the same case): the read itself stops at the cap + 1 byte."""
+    path = make_zip(tmp_path / "hw.zip", {"activations.py": "#" * (3 << 20)})
+    data = path.read_bytes()
+    size = (3 << 20).to_bytes(4, "little")
+    path.write_bytes(data.replace(size, (100).to_bytes(4, "little")))
+    with pytest.raises(SubmissionError, match="hw.zip: activations.py"):
+        load_submission(path)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def test_a_zip_compressed_without_deflate_is_refused(tmp_path, method):
+    """zipfile inflates these without an output bound: refused with what to do instead."""
+    path = tmp_path / "hw.zip"
+    with zipfile.ZipFile(path, "w", method) as archive:
+        archive.writestr("activations.py", CODE)
+    with pytest.raises(SubmissionError, match="deflate"):
         load_submission(path)
 
 

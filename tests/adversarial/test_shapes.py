@@ -33,9 +33,7 @@ pytestmark = pytest.mark.slow
 STUB = (ROOT / "exercises" / "activations.py").read_text(encoding="utf-8")
 
 # (test id) -> whose fix is pending; see the table in README.md
-PENDING: dict[str, str] = {
-    "zip_bomb_whose_headers_lie": "gate: a zip entry is read whole, whatever its header says (565 MiB for 256)",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.fixture(autouse=True)
