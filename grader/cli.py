@@ -17,6 +17,7 @@ from grader.command import handles_errors
 from grader.policy import JAIL_MODES
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
+from grader.reports.cli import report
 from grader.submission import TOPICS
 from grader.text import LANGS, L
 
@@ -205,6 +206,7 @@ def stubs(only_check: bool, course: Path | None) -> None:
 
 
 cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a quiz command runs
+cli.add_command(report)  # the reports' dependencies (the reports extra) load when it runs
 
 
 if __name__ == "__main__":

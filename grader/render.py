@@ -223,6 +223,8 @@ def report_gradescope(report: Report) -> str:
         "output_format": "text",
         "test_output_format": "text",
         "test_name_format": "text",
+        "visibility": "visible",  # titles and messages never hold hidden data
+        "stdout_visibility": "hidden",  # the autograder's own log, not the student's
         "tests": tests,
     }, ensure_ascii=False, indent=2)  # fmt: skip
 
@@ -233,7 +235,8 @@ def report_junit(report: Report) -> str:
     from xml.sax.saxutils import quoteattr
 
     jail, held, missing, memory = _protection_parts(report.protections, "en")
-    properties = {"jail": jail if report.protections else "none", "protections_held": ", ".join(held),
+    properties = {"score": _num(report.score), "max_score": _num(report.max_score),
+                  "jail": jail if report.protections else "none", "protections_held": ", ".join(held),
                   "protections_missing": ", ".join(missing), "seed": str(report.seed),
                   "content_sha256": report.content_sha256}  # fmt: skip
     if memory is not None:
@@ -247,19 +250,22 @@ def report_junit(report: Report) -> str:
         lines.append(f"  <testsuite name={_attr(topic.topic)} tests=\"{len(topic.tests)}\" "
                      f'failures="{failures}" errors="{errors}">')  # fmt: skip
         lines.append("    <properties>")
-        lines += [f"      <property name={quoteattr(k)} value={_attr(v)}/>" for k, v in properties.items()]
+        suite = {"topic_score": _num(topic.score), "topic_max_score": _num(topic.max_score)}
+        lines += [f"      <property name={quoteattr(k)} value={_attr(v)}/>" for k, v in (suite | properties).items()]
         lines.append("    </properties>")
         if topic.status != "graded":
             lines.append(f"    <system-out>{_xml_text(topic.status + ': ' + topic.message)}</system-out>")
         for test in topic.tests:
-            head = (f"    <testcase classname={_attr(topic.topic)} name={_attr(test.title)} "
-                    f'time="{test.seconds:.3f}"')  # fmt: skip
+            lines.append(f"    <testcase classname={_attr(topic.topic)} name={_attr(test.title)} "
+                         f'time="{test.seconds:.3f}">')  # fmt: skip
+            # JUnit has no field for points: properties of the case, as pytest's record_property
+            lines.append(f'      <properties><property name="points" value="{_num(test.points)}"/>'
+                         f'<property name="max_points" value="{_num(test.max_points)}"/></properties>')  # fmt: skip
             if test.outcome == "pass":
-                lines.append(head + "/>")
+                lines.append("    </testcase>")
                 continue
             tag = "failure" if test.outcome == "fail" else "error"
             detail = "\n".join([test.message, *test.hints])
-            lines.append(head + ">")
             lines.append(f"      <{tag} type={quoteattr(test.outcome)} message={_attr(test.message)}>"
                          f"{_xml_text(detail)}</{tag}>")  # fmt: skip
             lines.append("    </testcase>")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 
@@ -13,6 +12,7 @@ import pytest
 
 from grader.quiz.engine import student_quiz
 from grader.quiz.writers.student import quiz_html, quiz_json, quiz_markdown
+from tests.browser import chromium as _chromium  # shared with the reports' tests
 
 
 class _Collect(HTMLParser):
@@ -102,13 +102,6 @@ window.addEventListener('load', function () {
   pre.textContent = document.body.innerText; document.body.appendChild(pre);
 });
 </script>"""
-
-
-def _chromium():
-    for name in ("chromium", "chromium-browser"):
-        if path := shutil.which(name):
-            return path
-    return None
 
 
 @pytest.mark.skipif(_chromium() is None, reason="Debian's chromium is not installed")
