@@ -235,8 +235,9 @@ def test_class_stats_count_rates_and_kinds_of_error() -> None:
     rates = {r.name: r for r in stats.tests}
     assert (rates["batchnorm_3"].passed, rates["batchnorm_3"].students) == (3, 6)  # boris, vera, dina fail it
     assert [r.name for r in hardest_tests(stats)][:2] == ["batchnorm_3", "activations_1"]
-    # gleb: 7 tests timed out, one topic not gradable; the hostile student: one error of no known kind
-    assert dict(stats.errors) == {"timeout": 7, "not_gradable": 1, "other": 1}
+    # gleb: 4 tests timed out, one module would not load (its 3 tests fail with that one reason,
+    # counted once); the hostile student: one error of no known kind
+    assert dict(stats.errors) == {"timeout": 4, "not_gradable": 1, "other": 1}
     assert rates["activations_1"].title == "activations check 1"  # English where the class report is
 
 
@@ -252,6 +253,7 @@ def test_error_kinds_are_read_from_the_engines_own_words() -> None:
     assert error_kind("fn: did not finish within 10 s") == "timeout" == error_kind("fn: не завершился за 10 с")
     assert error_kind("ran out of memory (the job's limit is 2048 MiB, all its processes together)") == "memory"
     assert error_kind("elu raised ValueError: bad") == "exception" == error_kind("elu выбросила исключение ValueError")
+    assert error_kind("в initialization.py синтаксическая ошибка: SyntaxError: invalid syntax") == "not_gradable"
     assert error_kind("returned an array of shape (3,), expected (4,)") == "other"
 
 
@@ -324,7 +326,7 @@ def test_dlgrade_report_writes_the_class_from_batch_lines(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert str(tmp_path / "out" / "class" / "index.html") in done.stdout
     rows = list(csv.reader(io.StringIO((tmp_path / "out" / "grades.csv").read_text(encoding="utf-8-sig"))))
-    assert [r[0] for r in rows] == ["student", "anna", "boris", "vera", "gleb"] and rows[2][-1] == "30"
+    assert [r[0] for r in rows] == ["student", "anna", "boris", "gleb", "vera"] and rows[2][-1] == "30"
 
 
 @pytest.mark.parametrize(
@@ -350,3 +352,30 @@ def test_dlgrade_report_bad_input_is_one_error_line(tmp_path: Path, content: str
     done = _dlgrade("report", lines, "--out", out, "--course", ROOT)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and message in done.stderr, done.stderr
+
+
+# ----------------------------------------------------------------------------- end to end
+@pytest.mark.slow
+def test_real_batch_reports_make_a_class_report(tmp_path: Path) -> None:
+    """Three of the course's samples graded for real (`dlgrade batch`), then `dlgrade report`:
+    the reports the engine writes are what the reports read."""
+    lines = tmp_path / "grades.jsonl"
+    samples = [SAMPLES / f"{name}.zip" for name in ("anna", "dina", "vera")]
+    graded = _dlgrade("batch", *samples, "--out", lines, "--jail", "plain", "--course", ROOT, "--lang", "ru")
+    assert graded.returncode == 0, graded.stderr
+    done = _dlgrade("report", lines, "--out", tmp_path / "out", "--course", ROOT)
+    assert done.returncode == 0, done.stderr
+    reports = {r["submission"]: r for r in map(json.loads, lines.read_text(encoding="utf-8").splitlines())}
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text(encoding="utf-8-sig"))))
+    assert [r["student"] for r in rows] == ["anna", "dina", "vera"]
+    for row in rows:
+        assert float(row["total"]) == reports[row["student"]]["score"]
+    assert rows[0]["total"] == str(int(reports["anna"]["max_score"]))  # the reference scores full marks
+    page = (tmp_path / "out" / "class" / "index.html").read_text(encoding="utf-8")
+    assert "initialization: anna ↔ vera" in page and "dropout: anna ↔ dina" in page
+    assert "нет файла модуля" in page  # dina has no batchnorm.py, optimizers.py, matrix_ops.py
+    feedback = (tmp_path / "out" / "students" / "vera" / "feedback.md").read_text(encoding="utf-8")
+    assert "не начато" in feedback and "Что исправить" in feedback  # vera's stubs, in Russian
+    junit = ET.parse(tmp_path / "out" / "students" / "dina" / "junit.xml").getroot()
+    points = [float(p.get("value", "nan")) for p in junit.iter("property") if p.get("name") == "points"]
+    assert sum(points) == reports["dina"]["score"]

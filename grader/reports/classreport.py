@@ -67,9 +67,11 @@ def class_stats(members: list[Member], topics: list[str], lang: str) -> ClassSta
             rate.students += 1
             rate.passed += outcomes.get(key) == "pass"
         for topic in report.topics:
-            if topic.status == "not_gradable":
-                stats.errors["not_gradable"] += 1
-            stats.errors.update(error_kind(x.message) for x in topic.tests if x.outcome == "error")
+            if topic.status != "graded":
+                stats.errors[topic.status] += 1
+            # a module that would not load fails each of its tests with the one reason: counted once, above
+            repeated = topic.message if topic.status != "graded" else None
+            stats.errors.update(error_kind(x.message) for x in topic.tests if x.outcome == "error" and x.message != repeated)
         if report.error_kind == "submission":
             stats.errors["unreadable"] += 1
         elif report.error_kind == "internal":

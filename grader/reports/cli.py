@@ -15,8 +15,9 @@ from grader.text import LANGS
 
 
 def read_jsonl(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """(student, report) per submission: the student is the report's ``submission`` name; a
-    submission graded again later in the file (a batch rerun) counts once, with its last line."""
+    """(student, report) per submission, by student: the student is the report's ``submission``
+    name; a submission graded again later in the file (a batch rerun) counts once, with its last
+    line (a batch writes in the order grades finish, so the file's order says nothing)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -49,7 +50,7 @@ def read_jsonl(path: Path) -> list[tuple[str, dict[str, Any]]]:
                              "rename one and grade it again")  # fmt: skip
         seen[student] = key
         results.append((student, data))
-    return results
+    return sorted(results, key=lambda pair: pair[0].casefold())
 
 
 @click.command()

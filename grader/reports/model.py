@@ -150,6 +150,7 @@ ERROR_KINDS: dict[str, L] = {
     "exception": L("raised an exception", "исключение"),
     "other": L("other error", "другая ошибка"),
     "not_gradable": L("module not gradable (syntax, import, signature)", "модуль не проверяем (синтаксис, импорт)"),
+    "missing": L("module missing", "нет файла модуля"),
     "unreadable": L("submission unreadable", "работа не читается"),
     "internal": L("grader's own error", "ошибка проверяющей системы"),
 }  # fmt: skip
@@ -163,6 +164,7 @@ _KIND_WORDS = (
                "уже не работает", "ended its own process", "завершил собственный процесс", "over the size limit",
                "больше допустимого размера")),
     ("exception", (" raised ", "выбросила исключение", "выброшено")),
+    ("not_gradable", ("syntax error", "синтаксическая ошибка", "importing ", "импорт ")),
 )  # fmt: skip
 
 
