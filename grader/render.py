@@ -31,6 +31,8 @@ _WORDS = {
     "outcome": L("outcome", "результат"), "seed": L("seed", "seed"),
     "warnings": L("warnings (cost nothing)", "предупреждения (баллы не снимаются)"),
     "submission": L("submission", "работа"), "why": L("why", "почему"),
+    "said_above": L("{n} test(s) could not run for the reason above",
+                    "не удалось выполнить тестов по этой причине: {n}"),
 }  # fmt: skip
 _LEGEND = L("— no module for the topic;  ! not gradable (syntax, import, signature)",
             "— нет файла темы;  ! не проверяемо (синтаксис, импорт, сигнатура)")  # fmt: skip
@@ -162,15 +164,26 @@ def _topic_table(topic: TopicResult, words: dict[str, str]) -> Group:
             table.add_row(Text(clean(test.title)), f"{_num(test.points)}/{_num(test.max_points)}",
                           Text(words[test.outcome], style=_OUTCOME_STYLE[test.outcome]))  # fmt: skip
         rows.append(table)
+        same = _said_above(topic)
         for test in topic.tests:
-            if test.outcome != "pass":  # the why, in full, below the table: easier to read
+            if test.outcome != "pass" and test not in same:  # the why, in full, below the table
                 why = Text(f"  ✗ {clean(test.title)}: ", style=_OUTCOME_STYLE[test.outcome])
                 why.append(clean(test.message), style="default")
                 rows.append(why)
                 rows.extend(Text(f"      → {clean(hint)}", style="dim") for hint in test.hints)
+        if same:
+            rows.append(Text("  ✗ " + words["said_above"].format(n=len(same)), style=_OUTCOME_STYLE["error"]))
     if topic.warnings:
         rows.append(Text(f"  {words['warnings']}: " + "; ".join(map(clean, topic.warnings)), style="dim"))
     return Group(*rows)
+
+
+def _said_above(topic: TopicResult) -> list[Any]:
+    """The failed tests whose message is the topic's own (a module that does not import):
+    said once, at the topic, never once per test."""
+    # the topic's message joins its problems with "; " (and one problem may hold "; " itself)
+    said = {topic.message, *topic.message.split("; ")} if topic.message else set()
+    return [test for test in topic.tests if test.outcome != "pass" and test.message in said]
 
 
 def batch_legend(lang: str = "en") -> Text:
@@ -293,7 +306,7 @@ def report_markdown(report: Report) -> str:
     out = [f"### dlgrade: {_num(report.score)} / {_num(report.max_score)}",
            "", f"| {words['topic']} | {words['score']} | {words['status']} |", "| --- | ---: | --- |"]  # fmt: skip
     out += [f"| {md(t.topic)} | {_num(t.score)} / {_num(t.max_score)} | {words[t.status]} |" for t in report.topics]
-    failing = [(t, x) for t in report.topics for x in t.tests if x.outcome != "pass"]
+    failing = [(t, x) for t in report.topics for x in t.tests if x.outcome != "pass" and x not in _said_above(t)]
     notes = [t for t in report.topics if t.status != "graded" and t.message]
     if failing or notes:
         out += ["", "<details><summary>" + words["why"] + "</summary>", ""]

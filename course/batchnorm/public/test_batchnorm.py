@@ -1,7 +1,10 @@
 """Public suite: batchnorm. The checks students run themselves (``dlgrade check``): small,
 friendly inputs, and one worked example whose expected values were computed by PyTorch
-(``torch.nn.functional.batch_norm`` and its autograd) and frozen in ``../fixtures``. Passing
-these does not mean passing the hidden suite, which also tries harder inputs."""
+(``torch.nn.functional.batch_norm`` and its autograd). Passing these does not mean passing the
+hidden suite, which also tries harder inputs.
+
+Every expected value is frozen in ``expected.npz`` by ``../fixtures/public.py``: this suite
+never imports ``solutions/``, so it runs the same in the student bundle."""
 
 from pathlib import Path
 
@@ -10,14 +13,18 @@ import pytest
 
 from grader import checks
 from grader.suite import Failure, L
-from solutions import batchnorm as ref
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "torch_cases.npz"
+EXPECTED = Path(__file__).resolve().parent / "expected.npz"
+
+
+def expected():
+    with np.load(EXPECTED) as data:
+        return {key: data[key] for key in data.files}
 
 
 def torch_case():
-    with np.load(FIXTURES) as data:
-        return {k: data[k] for k in data.files}
+    """The worked example PyTorch computed, under its own names (x, out, dx, ...)."""
+    return {key.removeprefix("torch_"): value for key, value in expected().items() if key.startswith("torch_")}
 
 
 def parts(got, n, fn, names):
@@ -28,15 +35,15 @@ def parts(got, n, fn, names):
 
 
 @pytest.mark.points(1)
-def test_forward_normalizes_each_feature(student, rng):
+def test_forward_normalizes_each_feature(student):
     """With gamma = 1 and beta = 0, every output column has mean 0 and variance 1
     ru: при gamma = 1 и beta = 0 у каждого столбца выхода среднее 0 и дисперсия 1"""
-    x = 5.0 * rng.standard_normal((8, 3)) + 12.0
-    out, _ = parts(student.batchnorm_forward(x, np.ones(3), np.zeros(3)), 2, "batchnorm_forward", "(out, cache)")
-    want, _ = ref.batchnorm_forward(x, np.ones(3), np.zeros(3))
+    case = expected()
+    x = case["plain_x"]
+    out, _ = parts(student.batchnorm_forward(x.copy(), np.ones(3), np.zeros(3)), 2, "batchnorm_forward", "(out, cache)")
     checks.close(
         out,
-        want,
+        case["plain_out"],
         like=x,
         kind="batchnorm",
         what=L("batchnorm_forward with gamma = 1, beta = 0", "batchnorm_forward при gamma = 1, beta = 0"),
@@ -89,12 +96,12 @@ def test_backward_matches_pytorch(student):
 
 
 @pytest.mark.points(1)
-def test_backward_dbeta_is_column_sum(student, rng):
+def test_backward_dbeta_is_column_sum(student):
     """dbeta is the column sum of dout
     ru: dbeta — сумма dout по столбцам"""
-    x = rng.standard_normal((5, 4))
-    dout = rng.standard_normal((5, 4))
-    _, cache = parts(student.batchnorm_forward(x, np.ones(4), np.zeros(4)), 2, "batchnorm_forward", "(out, cache)")
+    case = expected()
+    x, dout = case["plain_x"], case["plain_dout"]
+    _, cache = parts(student.batchnorm_forward(x.copy(), np.ones(3), np.zeros(3)), 2, "batchnorm_forward", "(out, cache)")
     _, _, dbeta = parts(student.batchnorm_backward(dout, cache), 3, "batchnorm_backward", "(dx, dgamma, dbeta)")
     checks.close(
         dbeta,
@@ -153,3 +160,15 @@ def test_running_stats_match_pytorch(student):
                     "new = (1 - momentum) * old + momentum * batch, с несмещённой дисперсией батча (ddof=1)",
                 ),
             )
+
+
+@pytest.mark.points(1)
+def test_forward_is_vectorized(student, rng):
+    """batchnorm_forward works on the whole batch, without a Python loop over the samples (a hint: the hidden tests time it)
+    ru: batchnorm_forward работает со всем батчем, без цикла Python по примерам (подсказка: скрытые тесты измеряют время)"""
+    x = rng.standard_normal((20_000, 4))
+    what = L("batchnorm_forward on a batch of 20000 samples", "batchnorm_forward на батче из 20000 примеров")
+    checks.loop_hint(
+        student, "batchnorm_forward", (x, np.ones(4), np.zeros(4)), what=what, per=x,
+        verify=lambda got: checks.shape(parts(got, 2, "batchnorm_forward", "(out, cache)")[0], x.shape, what),
+    )  # fmt: skip

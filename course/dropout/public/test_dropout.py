@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 
 from grader import checks
-from grader.suite import Failure, L, StudentRaised
+from grader.suite import Failure, L
+
+
+def pair(got, what):
+    """``(out, cache)``, or a failure saying what came back instead (never an unpacking error)."""
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        got_ = checks.received(got)
+        raise Failure(
+            what + L(f": expected a pair (out, cache), got {got_.en}", f": ожидалась пара (out, cache), получено: {got_.ru}")
+        )
+    return got
 
 
 @pytest.mark.points(1)
@@ -16,7 +26,7 @@ def test_values_are_zero_or_doubled(student, rng):
     ru: при p = 0.5 каждый выход dropout на единицах равен 0 или 2"""
     x = np.ones((40, 50))
     what = L("dropout_forward(ones, p=0.5)", "dropout_forward(ones, p=0.5)")
-    out, _ = student.dropout_forward(x.copy(), 0.5, rng)
+    out, _ = pair(student.dropout_forward(x.copy(), 0.5, rng), what)
     out = checks.shape(out, x.shape, what)
     if not np.all((out == 0) | np.isclose(out, 2.0)):
         raise Failure(
@@ -33,8 +43,9 @@ def test_p_zero_keeps_everything(student, rng):
     """dropout with p = 0 returns x
     ru: dropout с p = 0 возвращает x"""
     x = np.arange(1.0, 13.0).reshape(3, 4)
-    out, _ = student.dropout_forward(x.copy(), 0.0, rng)
-    checks.close(out, x, like=x, what=L("dropout_forward(x, p=0)", "dropout_forward(x, p=0)"))
+    what = L("dropout_forward(x, p=0)", "dropout_forward(x, p=0)")
+    out, _ = pair(student.dropout_forward(x.copy(), 0.0, rng), what)
+    checks.close(out, x, like=x, what=what)
 
 
 @pytest.mark.points(1)
@@ -42,12 +53,13 @@ def test_eval_mode_is_identity(student, rng):
     """dropout with train=False returns x
     ru: dropout с train=False возвращает x"""
     x = np.arange(1.0, 13.0).reshape(3, 4)
-    out, _ = student.dropout_forward(x.copy(), 0.5, rng, train=False)
+    what = L("dropout_forward(x, p=0.5, train=False)", "dropout_forward(x, p=0.5, train=False)")
+    out, _ = pair(student.dropout_forward(x.copy(), 0.5, rng, train=False), what)
     checks.close(
         out,
         x,
         like=x,
-        what=L("dropout_forward(x, p=0.5, train=False)", "dropout_forward(x, p=0.5, train=False)"),
+        what=what,
         hint=L("inverted dropout does nothing at evaluation time", "инвертированный dropout ничего не делает в режиме оценки"),
     )
 
@@ -58,8 +70,9 @@ def test_backward_uses_the_mask(student, rng):
     ru: обратный проход dropout даёт 2·dout, где нейрон сохранён (p = 0.5), и 0 в других местах"""
     x = np.ones((6, 8))
     dout = np.arange(48.0).reshape(6, 8) + 1
-    out, cache = student.dropout_forward(x.copy(), 0.5, rng)
-    out = checks.shape(out, x.shape, L("dropout_forward(ones, p=0.5)", "dropout_forward(ones, p=0.5)"))
+    what = L("dropout_forward(ones, p=0.5)", "dropout_forward(ones, p=0.5)")
+    out, cache = pair(student.dropout_forward(x.copy(), 0.5, rng), what)
+    out = checks.shape(out, x.shape, what)
     dx = student.dropout_backward(dout.copy(), cache)
     checks.close(
         dx,
@@ -75,6 +88,24 @@ def test_invalid_p_raises(student, rng):
     """dropout with p = 1.5 raises ValueError
     ru: dropout с p = 1.5 выбрасывает ValueError"""
     what = L("dropout_forward(x, p=1.5)", "dropout_forward(x, p=1.5)")
-    with pytest.raises(StudentRaised) as raised:
-        student.dropout_forward(np.ones((2, 3)), 1.5, rng)
-    checks.raises(raised, "ValueError", what)
+    # a callable, not pytest.raises: a function that returns is the student's mistake (a p read
+    # as the keep probability, say), a failure to explain, never an error of the grader
+    checks.raises(
+        lambda: student.dropout_forward(np.ones((2, 3)), 1.5, rng),
+        "ValueError",
+        what,
+        L(
+            "p is the probability of dropping a unit: check 0 <= p <= 1 and raise ValueError otherwise",
+            "p — вероятность выключить нейрон: проверьте 0 <= p <= 1 и иначе выбросьте ValueError",
+        ),
+    )
+
+
+@pytest.mark.points(1)
+def test_forward_is_vectorized(student, rng):
+    """dropout_forward draws the whole mask at once, without a Python loop (a hint: the hidden tests time it)
+    ru: dropout_forward берёт всю маску сразу, без цикла Python (подсказка: скрытые тесты измеряют время)"""
+    x = np.ones((100, 1000))
+    what = L("dropout_forward(x, p=0.5) on 100000 values", "dropout_forward(x, p=0.5) на 100000 значений")
+    checks.loop_hint(student, "dropout_forward", (x, 0.5, rng), what=what, per=x.ravel(),
+                     verify=lambda got: checks.shape(pair(got, what)[0], x.shape, what))  # fmt: skip

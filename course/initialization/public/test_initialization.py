@@ -17,8 +17,8 @@ FUNCTIONS = ["xavier_uniform", "xavier_normal", "he_uniform", "he_normal"]
 @pytest.mark.points(1)
 @pytest.mark.parametrize("fn", FUNCTIONS)
 def test_shape(student, rng, fn):
-    """the initializer returns a (fan_in, fan_out) matrix
-    ru: инициализация возвращает матрицу формы (fan_in, fan_out)"""
+    """{fn} returns a (fan_in, fan_out) matrix
+    ru: {fn} возвращает матрицу формы (fan_in, fan_out)"""
     checks.shape(
         getattr(student, fn)(3, 5, rng),
         (3, 5),
@@ -33,8 +33,8 @@ def test_shape(student, rng, fn):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("fn,a", [("xavier_uniform", math.sqrt(6 / 300)), ("he_uniform", math.sqrt(6 / 100))])
 def test_uniform_range(student, rng, fn, a):
-    """the uniform initializer stays within (−a, a) and nearly reaches both ends
-    ru: равномерная инициализация не выходит за (−a, a) и почти достигает обоих концов"""
+    """{fn} stays within (−a, a) and nearly reaches both ends
+    ru: {fn} не выходит за (−a, a) и почти достигает обоих концов"""
     what = L(f"{fn}(100, 200, rng)", f"{fn}(100, 200, rng)")
     w = checks.finite(getattr(student, fn)(100, 200, rng), what)
     # with 20000 uniform values, missing an end by 0.1% has probability e^-10 ≈ 5e-5
@@ -59,8 +59,8 @@ def test_uniform_range(student, rng, fn, a):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("fn,sigma", [("xavier_normal", math.sqrt(2 / 700)), ("he_normal", math.sqrt(2 / 400))])
 def test_normal_spread(student, rng, fn, sigma):
-    """the normal initializer has the standard deviation of its formula
-    ru: нормальная инициализация имеет стандартное отклонение из формулы"""
+    """{fn} has the standard deviation of its formula
+    ru: у {fn} стандартное отклонение из формулы"""
     what = L(f"{fn}(400, 300, rng)", f"{fn}(400, 300, rng)")
     w = checks.finite(getattr(student, fn)(400, 300, rng), what)
     checks.between(
@@ -79,8 +79,8 @@ def test_normal_spread(student, rng, fn, sigma):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("fn", FUNCTIONS)
 def test_same_rng_state_same_matrix(student, fn):
-    """the same rng state gives the same matrix
-    ru: одно и то же состояние rng даёт одну и ту же матрицу"""
+    """{fn}: the same rng state gives the same matrix
+    ru: {fn}: одно и то же состояние rng даёт одну и ту же матрицу"""
     what = L(f"{fn} called twice with np.random.default_rng(0)", f"{fn}, вызванная дважды с np.random.default_rng(0)")
     first = getattr(student, fn)(4, 6, np.random.default_rng(0))
     again = getattr(student, fn)(4, 6, np.random.default_rng(0))
@@ -94,3 +94,16 @@ def test_same_rng_state_same_matrix(student, fn):
             "берите случайные числа из аргумента rng, а не из np.random",
         ),
     )
+
+
+@pytest.mark.points(1)
+def test_every_function_is_vectorized(student, rng):
+    """every initializer draws the whole matrix at once, without a Python loop (a hint: the hidden tests time each one)
+    ru: каждая инициализация берёт всю матрицу сразу, без цикла Python (подсказка: скрытые тесты измеряют время каждой)"""
+    size = np.empty((100, 1000))
+    for fn in FUNCTIONS:
+        what = L(f"{fn}(100, 1000, rng)", f"{fn}(100, 1000, rng)")
+        checks.loop_hint(
+            student, fn, (100, 1000, rng), what=what, per=size.ravel(),
+            verify=lambda got, what=what: checks.shape(got, size.shape, what),
+        )  # fmt: skip

@@ -1,8 +1,9 @@
 """Public suite: matrix_ops. The checks students run themselves (``dlgrade check``): small,
 friendly inputs, and worked examples whose expected values were computed by PyTorch
 (``F.linear``, ``torch.softmax``, ``F.cross_entropy`` and autograd) and frozen in
-``../fixtures``. Passing these does not mean passing the hidden suite, which also tries harder
-inputs."""
+``expected.npz`` by ``../fixtures/public.py``. Passing these does not mean passing the hidden
+suite, which also tries harder inputs. This suite never imports ``solutions/``, so it runs the
+same in the student bundle."""
 
 from pathlib import Path
 
@@ -12,11 +13,11 @@ import pytest
 from grader import checks
 from grader.suite import Failure, L, PublicFn
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "torch_cases.npz"
+EXPECTED = Path(__file__).resolve().parent / "expected.npz"
 
 
 def torch_case():
-    with np.load(FIXTURES) as data:
+    with np.load(EXPECTED) as data:
         return {k: data[k] for k in data.files}
 
 
@@ -164,3 +165,12 @@ def test_numerical_gradient_restores_x(student, rng):
             "возвращайте каждый возмущённый элемент на место или работайте с копией",
         ),
     )
+
+
+@pytest.mark.points(1)
+def test_softmax_is_vectorized(student, rng):
+    """softmax works on all rows at once, without a Python loop over the samples (a hint: the hidden tests time it)
+    ru: softmax работает со всеми строками сразу, без цикла Python по примерам (подсказка: скрытые тесты измеряют время)"""
+    z = rng.standard_normal((20_000, 10))
+    what = L("softmax of 20000 rows", "softmax от 20000 строк")
+    checks.loop_hint(student, "softmax", (z,), what=what, per=z, verify=lambda got: checks.shape(got, z.shape, what))
