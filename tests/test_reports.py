@@ -25,7 +25,7 @@ from grader.reports import require_extra, write_class_reports
 from grader.reports.classreport import class_stats, hardest_tests
 from grader.reports.gradebook_csv import safe_cell
 from grader.reports.model import class_members, error_kind, folder_name
-from grader.reports.similarity import overlapping_pairs
+from grader.reports.similarity import MAX_PAIRS, overlapping_pairs
 from grader.submission import TOPICS
 
 
@@ -259,8 +259,9 @@ def test_error_kinds_are_read_from_the_engines_own_words() -> None:
 
 # ----------------------------------------------------------------------------- similarity
 def _pairs(results: list[tuple[str, dict]], topics: list[str] | None = None) -> set[tuple[str, str, str]]:
-    pairs, _ = overlapping_pairs(class_members(results), topics or list(TOPICS), ROOT / "exercises")
-    return {(p.topic, p.a, p.b) for p in pairs}
+    found = overlapping_pairs(class_members(results), topics or list(TOPICS), ROOT / "exercises")
+    assert found.found == len(found.pairs)  # a small class: every pair shown
+    return {(p.topic, p.a, p.b) for p in found.pairs}
 
 
 def test_shared_solutions_are_found_and_stubs_are_not() -> None:
@@ -298,8 +299,17 @@ def test_a_submission_changed_since_grading_is_not_compared(tmp_path: Path) -> N
     assert ("batchnorm", "anna", "gleb") in _pairs(results)
     with zipfile.ZipFile(copy, "a") as archive:
         archive.writestr("anna/exercises/extra.py", "x = 1\n")
-    pairs, skipped = overlapping_pairs(class_members(results), list(TOPICS), ROOT / "exercises")
-    assert not pairs and "changed since it was graded" in skipped["anna"]
+    found = overlapping_pairs(class_members(results), list(TOPICS), ROOT / "exercises")
+    assert not found.pairs and "changed since it was graded" in found.skipped["anna"]
+
+
+def test_a_large_overlap_shows_the_most_similar_and_says_how_many(tmp_path: Path) -> None:
+    results = [(f"copy{n}", _report(f"copy{n}", {}, path=SAMPLES / "anna.zip")) for n in range(10)]
+    found = overlapping_pairs(class_members(results), list(TOPICS), ROOT / "exercises")
+    assert found.found == 45 * len(TOPICS) and len(found.pairs) == MAX_PAIRS
+    write_class_reports(tmp_path, results, "en", ROOT)
+    page = (tmp_path / "class" / "index.html").read_text(encoding="utf-8")
+    assert f"{45 * len(TOPICS)} pairs overlap that much; the {MAX_PAIRS} most similar are shown." in page
 
 
 def test_shared_lines_are_shown_escaped_side_by_side(out: Path) -> None:

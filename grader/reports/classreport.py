@@ -170,7 +170,7 @@ def write_class_report(folder: Path, members: list[Member], topics: list[str], l
     w = words(lang)
     stats = class_stats(members, topics, lang)
     plots = plot_all(stats, topics, lang, folder)
-    pairs, skipped = overlapping_pairs(members, topics, course.root / "exercises", lang=lang)
+    overlaps = overlapping_pairs(members, topics, course.root / "exercises", lang=lang)
     page = render(
         "class.html.j2", w=w, lang=lang, course=course.name, students=len(members),
         mean=round(mean(stats.percents), 1) if stats.percents else 0,
@@ -179,7 +179,7 @@ def write_class_report(folder: Path, members: list[Member], topics: list[str], l
         hardest=[{"topic": r.topic, "title": r.title, "failed": r.students - r.passed, "students": r.students}
                  for r in hardest_tests(stats)],
         errors=[(ERROR_KINDS[k](lang), stats.errors[k]) for k in ERROR_KINDS if stats.errors.get(k)],
-        pairs=pairs, skipped=sorted(skipped.items()),
+        pairs=overlaps.pairs, found=overlaps.found, skipped=sorted(overlaps.skipped.items()),
         similarity_intro=w["similarity_intro"].format(threshold=round(100 * THRESHOLD), noise=NOISE),
         members=[{"id": m.id, "folder": m.folder, "score": m.report.score, "max_score": m.report.max_score,
                   "scores": {t.topic: t.score for t in m.report.topics}} for m in members],

@@ -55,6 +55,13 @@ class Pair:
         return max(self.share_a, self.share_b)
 
 
+@dataclass(frozen=True)
+class Overlaps:
+    pairs: list[Pair]  # the most similar first, at most MAX_PAIRS
+    found: int  # how many pairs were over the threshold
+    skipped: dict[str, str]  # student -> why their code was not compared
+
+
 def _code(text: str) -> str:
     """Student code as plain text: one kind of line break, no control character."""
     return _UNSAFE.sub("\ufffd", _LINE_BREAKS.sub("\n", text[:MAX_CODE]))
@@ -109,11 +116,11 @@ def _candidates(prints: dict[str, Any]) -> list[tuple[str, str]]:
 
 def overlapping_pairs(
     members: list[Member], topics: list[str], stubs: Path, threshold: float = THRESHOLD, lang: str = "en"
-) -> tuple[list[Pair], dict[str, str]]:
-    """The pairs over ``threshold`` (most similar first, at most MAX_PAIRS) and the students
-    not compared with why. ``stubs`` is the folder of the stubs handed out (exercises/)."""
+) -> Overlaps:
+    """The pairs over ``threshold`` and the students not compared, with why. ``stubs`` is the
+    folder of the stubs handed out (exercises/)."""
     modules, skipped = read_modules(members, lang)
-    pairs: list[Pair] = []
+    found: list[tuple[float, str, str, str, float, float, Any, Any]] = []
     for topic in topics:
         stub = stubs / f"{topic}.py"
         boilerplate = (
@@ -125,10 +132,12 @@ def overlapping_pairs(
         prints = {name: fp for name, fp in prints.items() if fp.hashes}
         for a, b in _candidates(prints):
             tokens, (share_a, share_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
-            if tokens == 0 or max(share_a, share_b) < threshold:
-                continue
-            side_a, _ = highlight_overlap(modules[a][topic], slices_a, "<mark>", "</mark>", truncate=3, escape_html=True)
-            side_b, _ = highlight_overlap(modules[b][topic], slices_b, "<mark>", "</mark>", truncate=3, escape_html=True)
-            pairs.append(Pair(a, b, topic, float(share_a), float(share_b), Markup(side_a), Markup(side_b)))
-    pairs.sort(key=lambda p: (-p.share, p.topic, p.a, p.b))
-    return pairs[:MAX_PAIRS], skipped
+            if tokens and max(share_a, share_b) >= threshold:
+                found.append((-max(share_a, share_b), topic, a, b, float(share_a), float(share_b), slices_a, slices_b))
+    pairs = []
+    for _, topic, a, b, share_a, share_b, slices_a, slices_b in sorted(found, key=lambda f: f[:4])[:MAX_PAIRS]:
+        # copydetect escapes the code (markupsafe) around the marks it inserts
+        side_a, _ = highlight_overlap(modules[a][topic], slices_a, "<mark>", "</mark>", truncate=3, escape_html=True)
+        side_b, _ = highlight_overlap(modules[b][topic], slices_b, "<mark>", "</mark>", truncate=3, escape_html=True)
+        pairs.append(Pair(a, b, topic, share_a, share_b, Markup(side_a), Markup(side_b)))
+    return Overlaps(pairs, len(found), skipped)

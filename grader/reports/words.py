@@ -51,6 +51,8 @@ WORDS: dict[str, L] = {
         "не считая выданной заготовки (copydetect: токены с нормализованными именами и строками, "
         "не короче {noise}). Повод посмотреть, а не вердикт.",
     ),
+    "shown": L("{found} pairs overlap that much; the {shown} most similar are shown.",
+               "Таких пар {found}; показаны {shown} самых похожих."),
     "no_pairs": L("No pair of students overlaps that much.", "Таких совпадений нет."),
     "not_compared": L("Not compared (the submission is no longer where it was graded, or has changed since):",
                       "Не сравнивались (работы нет там, где её проверяли, или она изменилась):"),
