@@ -154,6 +154,25 @@ def test_feedback_is_in_the_students_language(out: Path) -> None:
     assert md.startswith("# Результаты проверки: Дина Петрова") and "Что исправить" in md
 
 
+def test_an_unreadable_submission_says_why_and_that_nothing_ran(tmp_path: Path) -> None:
+    report = _report("zoe", {t: "not_attempted" for t in TOPICS}, statuses=dict.fromkeys(TOPICS, "missing"))
+    report |= {"error": "zoe.zip: not a readable zip file", "error_kind": "submission", "protections": {}}
+    for topic in report["topics"].values():
+        topic |= {"tests": [], "score": 0}
+    written = write_class_reports(tmp_path, [("zoe", report)], "en", ROOT)
+    page = (tmp_path / "students" / "zoe" / "feedback.html").read_text(encoding="utf-8")
+    assert "The submission could not be graded" in page and "zoe.zip: not a readable zip file" in page
+    assert "None of your code ran." in page and "0 / 36" in page
+    assert "submission unreadable" in (tmp_path / "class" / "index.html").read_text(encoding="utf-8")
+    assert len(written) == 1 + 4 + 6  # the CSV, the student's four files, the class page and its plots
+
+
+def test_an_empty_class_still_makes_its_files(tmp_path: Path) -> None:
+    written = write_class_reports(tmp_path, [], "ru", ROOT)
+    assert (tmp_path / "grades.csv").read_bytes() == b"\xef\xbb\xbfstudent,total\r\n"
+    assert tmp_path / "class" / "index.html" in written
+
+
 def test_a_full_score_says_so(out: Path) -> None:
     page = (_student(out, "anna") / "feedback.html").read_text(encoding="utf-8")
     assert "Every test passed." in page and "What to fix" not in page
