@@ -106,6 +106,7 @@ def _short(text: str, n: int = 48) -> str:
 
 def plot_all(stats: ClassStats, topics: list[str], lang: str, folder: Path) -> dict[str, Path]:
     import matplotlib
+    from matplotlib.ticker import MaxNLocator
 
     w = words(lang)
     # a student's or a suite's text is never markup: "$" is a dollar sign, not TeX
@@ -116,6 +117,7 @@ def plot_all(stats: ClassStats, topics: list[str], lang: str, folder: Path) -> d
         axes.hist(stats.percents, bins=list(range(0, 101, 10)), color="#4c72b0", edgecolor="white")
         axes.set_xlabel(w["share_of_max"])
         axes.set_ylabel(w["count"])
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # students come whole
         axes.set_xlim(0, 100)
         axes.set_title(w["distribution"])
         paths["distribution"] = _save(figure, folder / "distribution.png")
@@ -155,6 +157,7 @@ def plot_all(stats: ClassStats, topics: list[str], lang: str, folder: Path) -> d
         figure, axes = _figure(8, 0.6 + 0.4 * max(len(kinds), 1))
         axes.barh([ERROR_KINDS[k](lang) for k in kinds][::-1], [stats.errors[k] for k in kinds][::-1], color="#8172b2")
         axes.set_xlabel(w["occurrences"])
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(w["errors"])
         paths["errors"] = _save(figure, folder / "errors.png")
     return paths
