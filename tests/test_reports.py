@@ -399,7 +399,6 @@ def test_real_batch_reports_make_a_class_report(tmp_path: Path) -> None:
     assert [r["student"] for r in rows] == ["anna", "dina", "vera"]
     for row in rows:
         assert float(row["total"]) == reports[row["student"]]["score"]
-    assert rows[0]["total"] == str(int(reports["anna"]["max_score"]))  # the reference scores full marks
     page = (tmp_path / "out" / "class" / "index.html").read_text(encoding="utf-8")
     assert "initialization: anna ↔ vera" in page and "dropout: anna ↔ dina" in page
     assert "нет файла модуля" in page  # dina has no batchnorm.py, optimizers.py, matrix_ops.py
