@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from grader import __version__, api
+from grader.ci_github import ci
 from grader.command import handles_errors
 from grader.policy import JAIL_MODES
 from grader.quiz.cli import quiz
@@ -207,6 +208,7 @@ def stubs(only_check: bool, course: Path | None) -> None:
 
 cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a quiz command runs
 cli.add_command(report)  # the reports' dependencies (the reports extra) load when it runs
+cli.add_command(ci)  # `dlgrade ci github`: a pull request graded in a GitHub Actions step
 
 
 if __name__ == "__main__":
