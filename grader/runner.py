@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from _pytest.runner import runtestprotocol
 
-from grader import __version__
+from grader import __version__, checks
 from grader.course import Course
 from grader.errors import ConfigError, DlgradeError, JailUnavailable
 from grader.policy import grading_jail
@@ -350,10 +350,13 @@ def run_session(
     cgroups_required: bool | None = None,
     on_report: Callable[[Report], None] | None = None,
     debug: bool = False,
+    keep_reports: bool = True,
 ) -> list[Report]:
     """Grade submissions against a kind of suite; returns the reports in order (and hands each
     to ``on_report`` as soon as it is done, for progress and incremental saving). Each report
-    carries its submission's ``path``. ``seed`` None: each submission's own (submission_seed)."""
+    carries its submission's ``path``. ``seed`` None: each submission's own (submission_seed).
+    ``keep_reports`` False: only ``on_report`` gets them (a session that stays open for a
+    whole batch, ``grader.farm``, keeps none)."""
     # hidden: every topic of the course, so a missing suite is a configuration error, not a
     # topic silently left out of max_score; public: whatever suites the course ships
     chosen = topics or (course.topics if kind == "hidden" else course.topics_with_suites(kind))
@@ -364,13 +367,15 @@ def run_session(
     reports: list[Report] = []
 
     def keep(report: Report) -> None:
-        reports.append(report)
+        if keep_reports:
+            reports.append(report)
         if on_report is not None:
             on_report(report)
 
     # no mode given: the policy's, which fails closed (JailUnavailable without bubblewrap unless
     # DLGRADE_JAIL=plain), never the sandbox's silent fallback to the plain jail
     jail_mode = jail_mode or grading_jail(None)[0]
+    checks.new_session()  # the timings ``checks.once`` keeps are this session's own
     with Sandbox(limits or course.limits, jail_mode, cgroups_required=cgroups_required, hide=[course.root]) as sandbox:
         plugin = GradingPlugin(course, submissions, chosen, seed, lang, sandbox, keep, debug)
         args = [

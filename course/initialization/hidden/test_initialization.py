@@ -474,8 +474,7 @@ def test_init_vectorized(student, seed):
     overhead = checks.transfer_seconds(np.zeros((fan_in, fan_out))) + 0.003
     for fn in SCALE:
         what = L(f"{fn} on a {fan_in}×{fan_out} matrix", f"{fn} на матрице {fan_in}×{fan_out}")
-        rng = np.random.default_rng(seed)
-        _, ref_s = checks.cpu_time_of(getattr(ref, fn), fan_in, fan_out, rng)
+        ref_s = checks.reference_seconds(getattr(ref, fn), fan_in, fan_out, np.random.default_rng(seed))
         # two timed calls, each with a generator of its own: the fastest one's matrix must
         # have the right variance and come from its generator (a stored matrix leaves it as
         # it was), so neither zeros nor the first call's answer pass

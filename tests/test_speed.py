@@ -1,0 +1,117 @@
+"""What does not depend on the submission is computed once a session and reused; a batch grades
+exactly as one submission at a time does. (No timed assertion here: the figures are
+bench/README.md's.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import checks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Counting:
+    """A reference whose calls are counted."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.__qualname__ = f"Counting{id(self)}"
+
+    def __call__(self, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+        self.calls += 1
+        return x * alpha
+
+
+def test_a_reference_is_timed_once_a_session_per_shape_dtype_and_parameter() -> None:
+    checks.new_session()
+    fn = Counting()
+    rng = np.random.default_rng(0)
+    first = checks.reference_seconds(fn, rng.random((20, 30)))
+    assert fn.calls == 5 and first >= 0.0  # the best of 5, paid once
+    # another submission's input: other values, same shape and dtype: not called at all
+    assert checks.reference_seconds(fn, rng.random((20, 30))) == first
+    assert fn.calls == 5
+    for other in ((rng.random((30, 20)),), (rng.random((20, 30)).astype(np.float32),)):
+        checks.reference_seconds(fn, *other)
+    assert fn.calls == 15  # another shape, another dtype: measured for themselves
+    checks.reference_seconds(fn, rng.random((20, 30)), alpha=2.0)
+    assert fn.calls == 20  # a parameter's value is part of what the time depends on
+    checks.new_session()
+    checks.reference_seconds(fn, rng.random((20, 30)))
+    assert fn.calls == 25  # a new session measures again
+
+
+def test_once_keeps_a_value_per_key_until_the_session_ends() -> None:
+    checks.new_session()
+    computed = []
+    for _ in range(3):
+        checks.once(("loop", (5,)), lambda: computed.append(1) or 0.25)
+    assert computed == [1]
+    assert checks.once(("loop", (5,)), lambda: 9.0) == 0.25
+    checks.new_session()
+    assert checks.once(("loop", (5,)), lambda: 9.0) == 9.0
+
+
+def test_a_kept_timing_is_measured_again_once_it_is_old(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a reference timed minutes ago says nothing of the machine's load now
+    checks.new_session()
+    clock = [1000.0]
+    monkeypatch.setattr(checks.time, "monotonic", lambda: clock[0])
+    assert checks.once("budget", lambda: 1.0) == 1.0
+    clock[0] += checks.ONCE_SECONDS - 1
+    assert checks.once("budget", lambda: 2.0) == 1.0
+    clock[0] += 2
+    assert checks.once("budget", lambda: 3.0) == 3.0
+
+
+def test_transfer_seconds_is_measured_once_per_shape() -> None:
+    checks.new_session()
+    a = checks.transfer_seconds(np.zeros((100, 100)))
+    assert checks.transfer_seconds(np.ones((100, 100))) == a  # the same shape and dtype: reused
+    assert checks.transfer_seconds(np.zeros((100, 100)), np.zeros(3)) > a
+
+
+def test_an_argument_whose_cost_cannot_be_told_is_the_suite_authors_error() -> None:
+    checks.new_session()
+    with pytest.raises(TypeError, match="cannot tell"):
+        checks.reference_seconds(Counting(), object())
+
+
+# ----------------------------------------------------------------------------- a batch, one at a time
+def _graded(report) -> dict[tuple[str, str], tuple[str, float, str]]:
+    """Every test's outcome and points, and its message where no time is in it."""
+    return {
+        (topic.topic, test.name): (test.outcome, test.points, "" if "vectorized" in test.name else test.message)
+        for topic in report.topics
+        for test in topic.tests
+    }
+
+
+@pytest.mark.slow
+def test_a_batch_grades_exactly_as_one_submission_at_a_time(tmp_path: Path) -> None:
+    from grader import api
+
+    corpus = ROOT / "tests" / "corpus" / "batchnorm"
+    names = ["correct/std_and_copies", "wrong/backward_ignores_eps", "correct/float32_preserving",
+             "wrong/forward_loop_over_samples", "wrong/running_var_biased"]  # fmt: skip
+    paths = []
+    for name in names:
+        folder = tmp_path / name.replace("/", "-")
+        folder.mkdir()
+        (folder / "batchnorm.py").write_text((corpus / f"{name}.py").read_text(encoding="utf-8"), encoding="utf-8")
+        paths.append(folder)
+    # chunks of one on two processes: each process's session serves several chunks, so what it
+    # measured once (the reference's time) is reused for submissions after the first
+    batch = api.grade_many(paths, jobs=2, chunk=1, topic="batchnorm", lang="en")
+    for path, batched in zip(paths, batch):
+        alone = api.grade(path, topic="batchnorm", lang="en")
+        assert (batched.seed, batched.content_sha256) == (alone.seed, alone.content_sha256)
+        assert _graded(batched) == _graded(alone), path.name
+        assert batched.score == alone.score
+    scores = {path.name: report.score for path, report in zip(paths, batch)}
+    assert scores["correct-std_and_copies"] == batch[0].max_score
+    assert scores["wrong-forward_loop_over_samples"] < batch[0].max_score  # the loop is caught in a batch too
