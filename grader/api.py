@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,14 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.text import Text
 
-from grader import stubs
+from grader import farm, stubs
 from grader.course import Course, load_course, seed_override
 from grader.errors import DlgradeError, JailUnavailable, UsageError
 from grader.policy import grading_jail, jail_choice, local_jail
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
 from grader.sandbox import Sandbox, detect_mode
-from grader.submission import Submission, load_submission
-from grader.suite import L
+from grader.submission import load_submission
 
 # trusted code (the course's samples; a student's own public checks on their machine) runs
 # without the job-wide kernel bounds where the machine has none; a grade of anything else does not
@@ -78,54 +76,20 @@ def sample_paths(course: Course) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".zip", ".ipynb") or p.is_dir())
 
 
-def _grade_chunk(args: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """One worker process of a batch: its own sandbox and pytest session. Returns one record
-    per path, each carrying its path: whatever one submission does, it gets its own record."""
-    course, paths, topic, seed, lang, mode, cgroups_required, dead = args  # the Course: read once a batch
-    submissions = []
-    for path in paths:
-        if path in dead:  # it killed the grader's worker process: never run again
-            submissions.append(_unreadable(course, Path(path), dead[path], "internal", lang))
-            continue
-        try:
-            submissions.append(load_submission(Path(path), topic))
-        except DlgradeError as error:  # unreadable: its own fault, said in its record
-            submissions.append(_unreadable(course, Path(path), str(error), "submission", lang))
-        except Exception as error:  # a reader's bug on this file: recorded, the batch goes on
-            why = f"{type(error).__name__}: {error}"
-            submissions.append(_unreadable(course, Path(path), why, "internal", lang))
-    reports = run_session(course, submissions, topics=(topic,) if topic else None, seed=seed, lang=lang,
-                          jail_mode=mode, cgroups_required=cgroups_required)  # fmt: skip
-    records = {report.path: report.to_json() for report in reports}
-    missing = [path for path in paths if path not in records]
-    if missing:  # never guess which report is whose
-        raise DlgradeError(f"no report came back for {', '.join(missing)}")
-    return [records[path] for path in paths]
-
-
-_UNREADABLE = L("the submission could not be read: {why}", "работу не удалось прочитать: {why}")
-
-
-def _unreadable(course: Course, path: Path, why: str, kind: str, lang: str) -> Submission:
-    """A submission that cannot be read, as one whose every topic says why: the session still
-    gives it its record (the topics' maxima, the jail, the seed) under its own path."""
-    from grader.runner import _INTERNAL
-
-    message = _INTERNAL(lang) if kind == "internal" else _UNREADABLE(lang).format(why=why)
-    return Submission(path.name if path.is_dir() else path.stem, {}, problems={t: message for t in course.topics},
-                      source=str(path), error=why, error_kind=kind)  # fmt: skip
-
-
 def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                topic: str | None = None, seed: int | None = None, lang: str | None = None,
                progress: Console | None = None, chunk: int | None = None,
-               course: Course | Path | None = None, jail: str | None = None) -> list[Report]:  # fmt: skip
+               course: Course | Path | None = None, jail: str | None = None,
+               scheduler: str | None = None) -> list[Report]:  # fmt: skip
     """Grade a batch. Each report is appended to ``out`` (JSON lines) as soon as it is done, so
     an interrupted batch loses nothing: a rerun with the same ``out`` skips what is there.
     Reports are keyed by path; a submission that cannot be read or breaks the grader gets a
     record saying why (``error``, ``error_kind``) and the batch goes on. With no paths, the
-    course's own samples are graded: trusted, so the plain jail is allowed where bwrap is not."""
+    course's own samples are graded: trusted, so the plain jail is allowed where bwrap is not.
+    ``scheduler`` (``tcp://HOST:PORT``): the same tasks on a Dask cluster, not a local pool."""
     course = _course(course)
+    if scheduler is not None:
+        farm.dask_executor(scheduler).shutdown()  # unreachable: one error line before any work
     lang = lang or course.lang
     seed = seed_override(seed)
     console = progress or Console(stderr=True)
@@ -148,9 +112,9 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # a line cut short by the interruption: grade that one again
     todo = [p for p in expanded if str(p) not in done]
-    # a chunk pays one session's start (collecting the suites, a zygote): big enough to amortize
-    # that, small enough to keep every worker busy and to save progress often
-    chunk = chunk or max(1, min(16, -(-len(todo) // (2 * jobs))))
+    # every worker process keeps its grading session open between chunks (grader.farm): small
+    # chunks keep every worker busy to the end and save progress often
+    chunk = chunk or max(1, min(4, -(-len(todo) // (2 * jobs))))
     chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
     results: dict[str, dict[str, Any]] = {}
     failures: list[BaseException] = []
@@ -158,16 +122,16 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last line was cut by the interruption: never append to it
     cgroups_required = _TRUSTED_CGROUPS_REQUIRED if trusted else None  # None: DLGRADE_CGROUPS decides
+    settings = farm.Settings(course, topic, seed, lang, mode, cgroups_required)
 
     def run(chunks: list[list[Path]], workers: int, bar: Progress, task: TaskID,
             dead: dict[str, str] | None = None) -> list[list[Path]]:  # fmt: skip
         """Grade chunks in a pool; save each record as it comes; return the chunks whose worker
         process died (killed, out of memory: a broken pool fails every chunk it still held)."""
         died = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with farm.executor(workers, scheduler) as pool:
             futures: dict[Future[list[dict[str, Any]]], list[Path]] = {
-                pool.submit(_grade_chunk, (course, [str(p) for p in c], topic, seed, lang, mode,
-                                           cgroups_required, dead or {})): c
+                pool.submit(farm.grade_chunk, farm.Task(settings, tuple(str(p) for p in c), dead or {})): c
                 for c in chunks
             }  # fmt: skip
             for future in as_completed(futures):
@@ -176,11 +140,11 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                 except JailUnavailable:
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise  # the machine, not a submission: every other chunk would fail alike
-                except BrokenProcessPool:
-                    died.append(futures[future])
-                    continue
-                except Exception as error:  # the grader's own failure: keep what the others grade
-                    failures.append(error)
+                except Exception as error:
+                    if farm.worker_died(error):
+                        died.append(futures[future])
+                    else:  # the grader's own failure: keep what the others grade
+                        failures.append(error)
                     continue
                 for record in records:
                     results[record["path"]] = record

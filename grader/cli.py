@@ -106,17 +106,19 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
 @course_option
 @jail_option
 @debug_option
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask distributed "
+              "cluster instead of local processes (docs/cluster.md).")  # fmt: skip
 @handles_errors
 def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | None,
           seed: int | None, lang: str | None, course: Path | None, jail: str | None,
-          debug: bool) -> None:  # fmt: skip
+          debug: bool, scheduler: str | None) -> None:  # fmt: skip
     """Grade many submissions (PATHS, or the folders they contain) and print a table.
 
     With no PATHS, grades the sample submissions shipped with the course."""
     if debug:
         os.environ["DLGRADE_DEBUG"] = "1"
     reports = api.grade_many(list(paths), jobs=jobs, out=out, topic=topic, seed=seed, lang=lang,
-                             progress=err, course=course, jail=jail)  # fmt: skip
+                             progress=err, course=course, jail=jail, scheduler=scheduler)  # fmt: skip
     console = _console()
     console.print(batch_table(reports, lang or "en"))
     console.print(batch_legend(lang or "en"))

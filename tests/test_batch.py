@@ -182,18 +182,18 @@ def test_a_grader_failure_on_one_submission_keeps_the_others(tmp_path: Path, mon
 
 
 def test_a_failed_chunk_surfaces_after_the_other_grades_are_saved(tmp_path: Path, monkeypatch) -> None:
-    from grader import api
+    from grader import api, farm
 
     for name in ("one", "two", "three"):
         _solo_module(tmp_path / "class" / name)
-    real = api.run_session
+    real = farm.Station.grade
 
-    def broken_for_two(course, submissions, **kwargs):
+    def broken_for_two(self, submissions):
         if any(s.name == "two" for s in submissions):
             raise RuntimeError("the session broke")
-        return real(course, submissions, **kwargs)
+        return real(self, submissions)
 
-    monkeypatch.setattr(api, "run_session", broken_for_two)
+    monkeypatch.setattr(farm.Station, "grade", broken_for_two)
     monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "3")
     out = tmp_path / "grades.jsonl"
     import pytest
