@@ -37,7 +37,15 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5):
     - out: normalized batch, shape (N, D)
     - cache: whatever batchnorm_backward needs (any object; pass it back unchanged)
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples; the tests time
+      it on a large input
+    - x, gamma and beta are not modified: after the call they hold the values they had
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
+    - the smallest batches: N = 2, one feature
 
     RU:
     Batch-нормализация, прямой проход в режиме обучения.
@@ -59,7 +67,14 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5):
     - out: нормализованный батч, форма (N, D)
     - cache: всё, что нужно batchnorm_backward (любой объект; передайте его обратно как есть)
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам; тесты
+      замеряют время на большом входе
+    - x, gamma и beta не изменяются: после вызова в них те же значения
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
+    - самые маленькие батчи: N = 2, один признак
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -85,8 +100,16 @@ def batchnorm_backward(dout, cache):
     - dgamma: gradient with respect to gamma, shape (D,)
     - dbeta: gradient with respect to beta, shape (D,)
 
-    The same cache may be used more than once and gives the same result each time.
-    A float32 input may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples; the tests time
+      it on a large input
+    - dout and the cache are not modified: after the call they hold the values they had
+    - the same cache may come more than once, and every call must give the same gradients
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
+    - two layers used in turn: each call works from its own cache only
 
     RU:
     Batch-нормализация, обратный проход (режим обучения).
@@ -107,8 +130,16 @@ def batchnorm_backward(dout, cache):
     - dgamma: градиент по gamma, форма (D,)
     - dbeta: градиент по beta, форма (D,)
 
-    Один и тот же cache можно использовать несколько раз, результат каждый раз тот же.
-    Для входов float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам; тесты
+      замеряют время на большом входе
+    - dout и cache не изменяются: после вызова в них те же значения
+    - один и тот же cache могут передать несколько раз, и каждый вызов должен дать те же
+      градиенты
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
+    - два слоя вызываются поочерёдно: каждый вызов работает только со своим cache
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -131,7 +162,15 @@ def batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5):
     Returns:
     - out: shape (N, D)
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples, the rule for
+      every function
+    - x, gamma, beta and the running statistics are not modified: after the call they hold the
+      values they had
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
 
     RU:
     Batch-нормализация в режиме инференса (eval): нормализуем скользящими статистиками.
@@ -149,7 +188,13 @@ def batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5):
     Возвращает:
     - out: форма (N, D)
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам, как во
+      всех функциях
+    - x, gamma, beta и скользящие статистики не изменяются: после вызова в них те же значения
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -172,8 +217,16 @@ def update_running_stats(running_mean, running_var, x, momentum=0.1):
     - new_mean: shape (D,)
     - new_var: shape (D,)
 
-    A float32 input may give float32 or float64 results. Inputs are not modified: return new
-    arrays instead of updating running_mean and running_var in place.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples, the rule for
+      every function
+    - running_mean, running_var and x (return new arrays) are not modified: after the call they
+      hold the values they had
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
+    - momentum = 0 and momentum = 1 are used as given
 
     RU:
     Одно обновление скользящих статистик по правилу PyTorch (BatchNorm1d, momentum=0.1):
@@ -191,8 +244,15 @@ def update_running_stats(running_mean, running_var, x, momentum=0.1):
     - new_mean: форма (D,)
     - new_var: форма (D,)
 
-    Для входов float32 результат может быть float32 или float64. Входы не изменяются:
-    верните новые массивы, а не обновляйте running_mean и running_var на месте.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам, как во
+      всех функциях
+    - running_mean, running_var и x (верните новые массивы) не изменяются: после вызова в них те
+      же значения
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
+    - momentum = 0 и momentum = 1 используются как есть
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError

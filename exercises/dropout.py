@@ -33,7 +33,15 @@ def dropout_forward(x, p, rng, train=True):
     - out: array of the same shape as x; float32 x may give float32 or float64
     - cache: whatever dropout_backward needs (the mask; nothing in evaluation mode)
 
-    x is not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - randomness only from rng: NumPy's and Python's global random states stay as they were, and
+      the same rng state gives the same output; the mask is drawn from rng
+    - x is not modified: after the call it holds the values it had
+    - float32 x: every output is 0 or x / (1 − p) to float32 precision
+    - float64 x: kept values are x / (1 − p) to float64 precision
+    - any shape (1-D and 3-D too), transposed and strided arrays
 
     RU:
     Прямой проход инвертированного dropout, как torch.nn.functional.dropout(x, p, training=train).
@@ -57,7 +65,15 @@ def dropout_forward(x, p, rng, train=True):
     - out: массив той же формы, что x; для float32 x допустим float32 или float64
     - cache: всё, что нужно dropout_backward (маска; в режиме оценки ничего)
 
-    x не изменяется.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - случайность только из rng: глобальные генераторы NumPy и Python не меняются, а одно и то
+      же состояние rng даёт тот же выход; маска выбирается из rng
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32: каждый выход равен 0 или x / (1 − p) с точностью float32
+    - x типа float64: сохранённые значения равны x / (1 − p) с точностью float64
+    - любая форма (и одномерная, и трёхмерная), транспонированные массивы и срезы с шагом
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -78,7 +94,13 @@ def dropout_backward(dout, cache):
     Returns:
     - dx: gradient dL/dx, same shape as dout
 
-    dout and cache are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of dout, the
+      rule for every function
+    - dout and the cache are not modified: after the call they hold the values they had
+    - the same cache may come more than once, and every call must give the same gradients
+    - two layers used in turn: each call uses the mask of its own cache
+    - float64 dout: kept values are dout / (1 − p) to float64 precision
 
     RU:
     Обратный проход инвертированного dropout.
@@ -94,7 +116,14 @@ def dropout_backward(dout, cache):
     Возвращает:
     - dx: градиент dL/dx той же формы, что dout
 
-    dout и cache не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам dout, как
+      во всех функциях
+    - dout и cache не изменяются: после вызова в них те же значения
+    - один и тот же cache могут передать несколько раз, и каждый вызов должен дать те же
+      градиенты
+    - два слоя вызываются поочерёдно: каждый вызов берёт маску своего cache
+    - dout типа float64: сохранённые значения равны dout / (1 − p) с точностью float64
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError

@@ -46,7 +46,14 @@ def least_squares_loss_grad(w, X, y):
     - loss: a float
     - grad: the gradient d loss / d w, shape (D,)
 
-    A float32 input may give a float32 or a float64 output. The inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples; the tests time
+      it on a large input
+    - w, X and y are not modified: after the call they hold the values they had
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
 
     RU:
     Функция потерь наименьших квадратов и её градиент по весам.
@@ -67,7 +74,13 @@ def least_squares_loss_grad(w, X, y):
     - loss: число (float)
     - grad: градиент d loss / d w, форма (D,)
 
-    Вход float32 может дать выход float32 или float64. Входные массивы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам; тесты
+      замеряют время на большом входе
+    - w, X и y не изменяются: после вызова в них те же значения
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -87,8 +100,14 @@ def gd_step(w, grad, lr):
     Returns:
     - new_w: the updated weights, the same shape as w (a new array)
 
-    A float32 input may give a float32 or a float64 output. The inputs are not modified
-    (``w -= ...`` would change the caller's array).
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the weights, the rule for
+      every function
+    - w and grad (`w -= ...` would change the caller's array) are not modified: after the call
+      they hold the values they had
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
 
     RU:
     Один шаг градиентного спуска.
@@ -103,8 +122,13 @@ def gd_step(w, grad, lr):
     Возвращает:
     - new_w: обновлённые веса той же формы, что w (новый массив)
 
-    Вход float32 может дать выход float32 или float64. Входные массивы не изменяются
-    (``w -= ...`` изменил бы массив вызывающего кода).
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по весам, как во всех
+      функциях
+    - w и grad (`w -= ...` изменил бы массив вызывающего кода) не изменяются: после вызова в них
+      те же значения
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -136,7 +160,14 @@ def momentum_step(w, grad, velocity, lr, momentum=0.9, nesterov=False):
     - new_w: the updated weights, the same shape as w
     - new_velocity: the updated velocity, the same shape as w
 
-    A float32 input may give a float32 or a float64 output. The inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the weights, the rule for
+      every function
+    - w, grad and velocity are not modified: after the call they hold the values they had
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
+    - lr = 0, momentum = 0 (with nesterov too) and momentum = 1 are used as given
 
     RU:
     Один шаг SGD с моментом, как ``torch.optim.SGD(momentum=momentum, nesterov=nesterov)``
@@ -164,7 +195,13 @@ def momentum_step(w, grad, velocity, lr, momentum=0.9, nesterov=False):
     - new_w: обновлённые веса той же формы, что w
     - new_velocity: обновлённая скорость той же формы, что w
 
-    Вход float32 может дать выход float32 или float64. Входные массивы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по весам, как во всех
+      функциях
+    - w, grad и velocity не изменяются: после вызова в них те же значения
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
+    - lr = 0, momentum = 0 (и с nesterov) и momentum = 1 используются как есть
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -192,6 +229,11 @@ def minibatch_indices(n_samples, batch_size, rng, shuffle=True):
     - batches: a list of 1-D integer arrays, all of length batch_size but the last, that
       together hold every index in range(n_samples) exactly once
 
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop over the samples (one over the batches, to cut them, is fine)
+    - randomness only from rng: NumPy's and Python's global random states stay as they were, and
+      the same rng state gives the same batches; every sample's position is random
+
     RU:
     Разбить индексы объектов 0 .. n_samples - 1 на мини-батчи для одной эпохи.
 
@@ -212,6 +254,11 @@ def minibatch_indices(n_samples, batch_size, rng, shuffle=True):
     Возвращает:
     - batches: список одномерных целочисленных массивов длины batch_size (кроме последнего),
       которые вместе содержат каждый индекс из range(n_samples) ровно один раз
+
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python по объектам (цикл по батчам, чтобы их нарезать, допустим)
+    - случайность только из rng: глобальные генераторы NumPy и Python не меняются, а одно и то
+      же состояние rng даёт те же батчи; позиция каждого объекта случайна
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -237,8 +284,12 @@ def fit_gd(X, y, lr, n_steps, w0=None):
     - w: the weights after n_steps steps, shape (D,)
     - losses: the loss before each step, length n_steps (a list or a 1-D array)
 
-    A float32 input may give a float32 or a float64 output. The inputs (w0 included) are not
-    modified.
+    Graded beyond the values (the hidden tests check it):
+    - loops: the one over the n_steps steps is the algorithm; none over the samples inside a
+      step
+    - X, y and w0 are not modified: after the call they hold the values they had
+    - the same call twice gives the same result
+    - float64 input: the path of the weights as accurate as float64 allows
 
     RU:
     Обучить наименьшие квадраты полным (full-batch) градиентным спуском.
@@ -258,7 +309,11 @@ def fit_gd(X, y, lr, n_steps, w0=None):
     - w: веса после n_steps шагов, форма (D,)
     - losses: потери перед каждым шагом, длина n_steps (список или одномерный массив)
 
-    Вход float32 может дать выход float32 или float64. Входные массивы (и w0) не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - циклы: цикл по n_steps шагам — это сам алгоритм; внутри шага цикла по объектам нет
+    - X, y и w0 не изменяются: после вызова в них те же значения
+    - один и тот же вызов дважды даёт тот же результат
+    - вход float64: траектория весов с точностью float64
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError
@@ -289,8 +344,13 @@ def fit_sgd(X, y, lr, epochs, batch_size, rng, momentum=0.0, w0=None):
     - w: the weights after the last epoch, shape (D,)
     - losses: the full-data loss after each epoch, length epochs (a list or a 1-D array)
 
-    A float32 input may give a float32 or a float64 output. The inputs (X, y and w0) are not
-    modified.
+    Graded beyond the values (the hidden tests check it):
+    - loops: those over the epochs and the minibatches are the algorithm; none over the samples
+      inside a batch
+    - randomness only from rng: NumPy's and Python's global random states stay as they were, and
+      the same rng state gives the same result; each epoch draws a new shuffle
+    - X, y and w0 are not modified: after the call they hold the values they had
+    - float64 input: the path of the weights as accurate as float64 allows
 
     RU:
     Обучить наименьшие квадраты мини-батчевым SGD с моментом.
@@ -317,8 +377,12 @@ def fit_sgd(X, y, lr, epochs, batch_size, rng, momentum=0.0, w0=None):
     - losses: потери на всех данных после каждой эпохи, длина epochs (список или
       одномерный массив)
 
-    Вход float32 может дать выход float32 или float64. Входные массивы (X, y и w0) не
-    изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - циклы: по эпохам и мини-батчам — это сам алгоритм; внутри батча цикла по объектам нет
+    - случайность только из rng: глобальные генераторы NumPy и Python не меняются, а одно и то
+      же состояние rng даёт тот же результат; каждая эпоха заново перемешивает объекты
+    - X, y и w0 не изменяются: после вызова в них те же значения
+    - вход float64: траектория весов с точностью float64
     """
     # YOUR CODE HERE / ВАШ КОД ЗДЕСЬ
     raise NotImplementedError

@@ -39,7 +39,15 @@ def sigmoid(x):
     Returns:
     - out: array of the same shape as x, values in [0, 1]
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
 
     RU:
     Логистическая сигмоида, поэлементно.
@@ -56,7 +64,15 @@ def sigmoid(x):
     Возвращает:
     - out: массив той же формы, что x, значения в [0, 1]
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
     """
     ### BEGIN SOLUTION
     z = np.exp(-np.abs(x))  # in (0, 1]: cannot overflow, whatever the sign of x
@@ -79,7 +95,15 @@ def sigmoid_grad(x):
     Returns:
     - dx: array of the same shape as x, values in [0, 0.25]
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
 
     RU:
     Производная сигмоиды по её входу, поэлементно.
@@ -94,7 +118,15 @@ def sigmoid_grad(x):
     Возвращает:
     - dx: массив той же формы, что x, значения в [0, 0.25]
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
     """
     ### BEGIN SOLUTION
     # s(1 - s) = e^-|x| / (1 + e^-|x|)^2: even in x, and for large |x| it avoids 1 - s,
@@ -119,7 +151,15 @@ def tanh(x):
     Returns:
     - out: array of the same shape as x, values in [-1, 1]
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
 
     RU:
     Гиперболический тангенс, поэлементно.
@@ -135,7 +175,15 @@ def tanh(x):
     Возвращает:
     - out: массив той же формы, что x, значения в [-1, 1]
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
     """
     ### BEGIN SOLUTION
     return np.tanh(x)
@@ -156,7 +204,15 @@ def tanh_grad(x):
     Returns:
     - dx: array of the same shape as x, values in [0, 1]
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
 
     RU:
     Производная tanh по её входу, поэлементно.
@@ -171,7 +227,15 @@ def tanh_grad(x):
     Возвращает:
     - dx: массив той же формы, что x, значения в [0, 1]
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
     """
     ### BEGIN SOLUTION
     return 1 - np.tanh(x) ** 2
@@ -192,7 +256,15 @@ def relu(x):
     Returns:
     - out: array of the same shape as x
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
 
     RU:
     Линейный выпрямитель (ReLU), поэлементно.
@@ -207,7 +279,15 @@ def relu(x):
     Возвращает:
     - out: массив той же формы, что x
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
     """
     ### BEGIN SOLUTION
     return np.maximum(x, 0)  # a new array: x itself is left alone
@@ -228,7 +308,16 @@ def relu_grad(x):
     Returns:
     - dx: array of the same shape as x, of 0s and 1s (float, int or bool)
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
+    - at exactly x = 0: 0, as PyTorch's autograd gives
 
     RU:
     Производная ReLU по её входу, поэлементно.
@@ -243,7 +332,16 @@ def relu_grad(x):
     Возвращает:
     - dx: массив той же формы, что x, из нулей и единиц (float, int или bool)
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
+    - ровно в x = 0: 0, как даёт autograd PyTorch
     """
     ### BEGIN SOLUTION
     return (x > 0).astype(x.dtype)  # strict >: the derivative at 0 is 0
@@ -266,7 +364,17 @@ def leaky_relu(x, negative_slope=0.01):
     Returns:
     - out: array of the same shape as x
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
+    - negative_slope is used as given, 0 included (`negative_slope or default` would turn 0 into
+      the default)
 
     RU:
     Leaky ReLU («протекающий» ReLU), поэлементно.
@@ -283,7 +391,17 @@ def leaky_relu(x, negative_slope=0.01):
     Возвращает:
     - out: массив той же формы, что x
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
+    - negative_slope используется как есть, и 0 тоже (`negative_slope or значение` превратило бы
+      0 в значение по умолчанию)
     """
     ### BEGIN SOLUTION
     # not max(x, slope * x): that is only right for slope <= 1
@@ -307,7 +425,18 @@ def leaky_relu_grad(x, negative_slope=0.01):
     Returns:
     - dx: array of the same shape as x
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
+    - at exactly x = 0: negative_slope, as PyTorch's autograd gives
+    - negative_slope is used as given, 0 included (`negative_slope or default` would turn 0 into
+      the default)
 
     RU:
     Производная leaky ReLU по её входу, поэлементно.
@@ -324,7 +453,18 @@ def leaky_relu_grad(x, negative_slope=0.01):
     Возвращает:
     - dx: массив той же формы, что x
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
+    - ровно в x = 0: negative_slope, как даёт autograd PyTorch
+    - negative_slope используется как есть, и 0 тоже (`negative_slope or значение` превратило бы
+      0 в значение по умолчанию)
     """
     ### BEGIN SOLUTION
     return np.where(x > 0, 1.0, negative_slope)  # x == 0 takes the slope, as autograd does
@@ -349,7 +489,16 @@ def elu(x, alpha=1.0):
     Returns:
     - out: array of the same shape as x
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
+    - alpha is used as given, 0 included (`alpha or default` would turn 0 into the default)
 
     RU:
     Экспоненциальная линейная функция (ELU), поэлементно (Clevert и др., 2015).
@@ -368,7 +517,17 @@ def elu(x, alpha=1.0):
     Возвращает:
     - out: массив той же формы, что x
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
+    - alpha используется как есть, и 0 тоже (`alpha or значение` превратило бы 0 в значение по
+      умолчанию)
     """
     ### BEGIN SOLUTION
     # exp only ever sees x <= 0, so it cannot overflow; expm1 keeps precision near 0
@@ -393,7 +552,17 @@ def elu_grad(x, alpha=1.0):
     Returns:
     - dx: array of the same shape as x
 
-    A float32 x may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the elements of x; the
+      tests time it on a large input
+    - x is not modified: after the call it holds the values it had
+    - float32 x, large |x| included: a finite float32 or float64 result, right to float32
+      precision
+    - float64 x: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - any shape (0-d included), integer arrays, transposed and strided views
+    - at exactly x = 0: alpha, as PyTorch's autograd gives
+    - alpha is used as given, 0 included (`alpha or default` would turn 0 into the default)
 
     RU:
     Производная ELU по её входу, поэлементно.
@@ -411,7 +580,18 @@ def elu_grad(x, alpha=1.0):
     Возвращает:
     - dx: массив той же формы, что x
 
-    Для x типа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам x; тесты
+      замеряют время на большом входе
+    - x не изменяется: после вызова в нём те же значения
+    - x типа float32, и при больших |x|: конечный результат float32 или float64, верный с
+      точностью float32
+    - x типа float64: результат с точностью float64 (вычисления во float32 по дороге стоят
+      баллов)
+    - любая форма (и 0-d), целочисленные массивы, транспонированные массивы и срезы с шагом
+    - ровно в x = 0: alpha, как даёт autograd PyTorch
+    - alpha используется как есть, и 0 тоже (`alpha or значение` превратило бы 0 в значение по
+      умолчанию)
     """
     ### BEGIN SOLUTION
     return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)))  # x == 0 gives alpha

@@ -36,6 +36,13 @@ def xavier_uniform(fan_in, fan_out, rng, gain=1.0):
     Returns:
     - W: float array of shape (fan_in, fan_out); PyTorch's weight of the same layer is W.T
 
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the entries of the matrix;
+      the tests time it on a large input
+    - randomness only from rng: NumPy's and Python's global random states stay as they were, and
+      the same rng state gives the same matrix; the matrix must come from rng
+    - a new float64 array of shape (fan_in, fan_out)
+
     RU:
     Равномерная инициализация Xavier (Glorot), как torch.nn.init.xavier_uniform_.
 
@@ -53,6 +60,13 @@ def xavier_uniform(fan_in, fan_out, rng, gain=1.0):
 
     Возвращает:
     - W: массив float формы (fan_in, fan_out); вес того же слоя в PyTorch — это W.T
+
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам матрицы;
+      тесты замеряют время на большом входе
+    - случайность только из rng: глобальные генераторы NumPy и Python не меняются, а одно и то
+      же состояние rng даёт ту же матрицу; матрица должна быть получена из rng
+    - новый массив float64 формы (fan_in, fan_out)
     """
     ### BEGIN SOLUTION
     a = gain * np.sqrt(6.0 / (fan_in + fan_out))
@@ -78,6 +92,13 @@ def xavier_normal(fan_in, fan_out, rng, gain=1.0):
     Returns:
     - W: float array of shape (fan_in, fan_out)
 
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the entries of the matrix;
+      the tests time it on a large input
+    - randomness only from rng: NumPy's and Python's global random states stay as they were, and
+      the same rng state gives the same matrix; the matrix must come from rng
+    - a new float64 array of shape (fan_in, fan_out)
+
     RU:
     Нормальная инициализация Xavier (Glorot), как torch.nn.init.xavier_normal_.
 
@@ -94,6 +115,13 @@ def xavier_normal(fan_in, fan_out, rng, gain=1.0):
 
     Возвращает:
     - W: массив float формы (fan_in, fan_out)
+
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам матрицы;
+      тесты замеряют время на большом входе
+    - случайность только из rng: глобальные генераторы NumPy и Python не меняются, а одно и то
+      же состояние rng даёт ту же матрицу; матрица должна быть получена из rng
+    - новый массив float64 формы (fan_in, fan_out)
     """
     ### BEGIN SOLUTION
     sigma = gain * np.sqrt(2.0 / (fan_in + fan_out))
@@ -120,6 +148,13 @@ def he_uniform(fan_in, fan_out, rng):
     - W: float array of shape (fan_in, fan_out); PyTorch's weight of the same layer is W.T,
       and its fan_in is weight.shape[1]
 
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the entries of the matrix;
+      the tests time it on a large input
+    - randomness only from rng: NumPy's and Python's global random states stay as they were, and
+      the same rng state gives the same matrix; the matrix must come from rng
+    - a new float64 array of shape (fan_in, fan_out)
+
     RU:
     Равномерная инициализация He (Kaiming) для слоёв с ReLU, как
     torch.nn.init.kaiming_uniform_(w, mode='fan_in', nonlinearity='relu').
@@ -137,6 +172,13 @@ def he_uniform(fan_in, fan_out, rng):
     Возвращает:
     - W: массив float формы (fan_in, fan_out); вес того же слоя в PyTorch — это W.T,
       и его fan_in равен weight.shape[1]
+
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам матрицы;
+      тесты замеряют время на большом входе
+    - случайность только из rng: глобальные генераторы NumPy и Python не меняются, а одно и то
+      же состояние rng даёт ту же матрицу; матрица должна быть получена из rng
+    - новый массив float64 формы (fan_in, fan_out)
     """
     ### BEGIN SOLUTION
     a = np.sqrt(6.0 / fan_in)
@@ -161,6 +203,13 @@ def he_normal(fan_in, fan_out, rng):
     Returns:
     - W: float array of shape (fan_in, fan_out)
 
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the entries of the matrix;
+      the tests time it on a large input
+    - randomness only from rng: NumPy's and Python's global random states stay as they were, and
+      the same rng state gives the same matrix; the matrix must come from rng
+    - a new float64 array of shape (fan_in, fan_out)
+
     RU:
     Нормальная инициализация He (Kaiming) для слоёв с ReLU, как
     torch.nn.init.kaiming_normal_(w, mode='fan_in', nonlinearity='relu').
@@ -177,6 +226,13 @@ def he_normal(fan_in, fan_out, rng):
 
     Возвращает:
     - W: массив float формы (fan_in, fan_out)
+
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по элементам матрицы;
+      тесты замеряют время на большом входе
+    - случайность только из rng: глобальные генераторы NumPy и Python не меняются, а одно и то
+      же состояние rng даёт ту же матрицу; матрица должна быть получена из rng
+    - новый массив float64 формы (fan_in, fan_out)
     """
     ### BEGIN SOLUTION
     sigma = np.sqrt(2.0 / fan_in)

@@ -32,7 +32,15 @@ def linear_forward(x, W, b):
     - out: shape (N, M)
     - cache: whatever linear_backward needs (any object; pass it back unchanged)
 
-    A float32 input may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples; the tests time
+      it on a large input
+    - x, W and b are not modified: after the call they hold the values they had
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
+    - one sample, one feature, one output
 
     RU:
     Полносвязный слой, прямой проход:
@@ -49,7 +57,14 @@ def linear_forward(x, W, b):
     - out: форма (N, M)
     - cache: всё, что нужно linear_backward (любой объект; передайте его обратно как есть)
 
-    Для входов float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам; тесты
+      замеряют время на большом входе
+    - x, W и b не изменяются: после вызова в них те же значения
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
+    - один объект, один признак, один выход
     """
     ### BEGIN SOLUTION
     return x @ W + b, (x, W)
@@ -72,7 +87,15 @@ def linear_backward(dout, cache):
     - dW: shape (D, M)
     - db: shape (M,)
 
-    A float32 input may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples, the rule for
+      every function
+    - dout and the cache are not modified: after the call they hold the values they had
+    - the same cache may come more than once, and every call must give the same gradients
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - two layers used in turn: each call works from its own cache only
 
     RU:
     Полносвязный слой, обратный проход. Для dout = dL/dout формы (N, M):
@@ -89,7 +112,15 @@ def linear_backward(dout, cache):
     - dW: форма (D, M)
     - db: форма (M,)
 
-    Для входов float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам, как во
+      всех функциях
+    - dout и cache не изменяются: после вызова в них те же значения
+    - один и тот же cache могут передать несколько раз, и каждый вызов должен дать те же
+      градиенты
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - два слоя вызываются поочерёдно: каждый вызов работает только со своим cache
     """
     ### BEGIN SOLUTION
     x, W = cache
@@ -110,7 +141,15 @@ def softmax(z):
     Returns:
     - p: probabilities, shape (N, C); every row sums to 1
 
-    A float32 input may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the rows; the tests time it
+      on a large input
+    - z is not modified: after the call it holds the values it had
+    - float32 logits, large ones included: finite, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
+    - one row, one class
 
     RU:
     Softmax по строкам:
@@ -124,7 +163,14 @@ def softmax(z):
     Возвращает:
     - p: вероятности, форма (N, C); сумма каждой строки равна 1
 
-    Для входа float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по строкам; тесты
+      замеряют время на большом входе
+    - z не изменяется: после вызова в нём те же значения
+    - логиты float32, и большие: конечный результат с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
+    - одна строка, один класс
     """
     ### BEGIN SOLUTION
     e = np.exp(z - z.max(axis=1, keepdims=True))  # the row max becomes exp(0) = 1: no overflow
@@ -150,7 +196,15 @@ def cross_entropy(logits, y):
     - loss: a float
     - dlogits: gradient of the loss with respect to logits, shape (N, C)
 
-    A float32 input may give float32 or float64 results. Inputs are not modified.
+    Graded beyond the values (the hidden tests check it):
+    - vectorized: no Python loop, comprehension or np.vectorize over the samples; the tests time
+      it on a large input
+    - logits and y are not modified: after the call they hold the values they had
+    - float32 input: a float32 or float64 result, right to float32 precision
+    - float64 input: a result as accurate as float64 allows (computing in float32 along the way
+      costs points)
+    - transposed and strided arrays give what their C-ordered copies give
+    - one sample, two classes
 
     RU:
     Кросс-энтропия с softmax, усреднённая по батчу, и её градиент:
@@ -169,7 +223,14 @@ def cross_entropy(logits, y):
     - loss: число (float)
     - dlogits: градиент потерь по logits, форма (N, C)
 
-    Для входов float32 результат может быть float32 или float64. Входы не изменяются.
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - векторизация: без цикла Python, спискового включения и np.vectorize по объектам; тесты
+      замеряют время на большом входе
+    - logits и y не изменяются: после вызова в них те же значения
+    - вход float32: результат float32 или float64, верный с точностью float32
+    - вход float64: результат с точностью float64 (вычисления во float32 по дороге стоят баллов)
+    - транспонированные массивы и срезы с шагом дают то же, что их копии в порядке C
+    - один объект, два класса
     """
     ### BEGIN SOLUTION
     n = logits.shape[0]
@@ -201,8 +262,13 @@ def numerical_gradient(f, x, h=1e-5):
     - grad: shape of x, floating point (float64 is best: float32 steps of 1e-5 are mostly
       rounding error)
 
-    After the call x holds its original values (perturbing a copy, or perturbing x and
-    restoring it, are both fine).
+    Graded beyond the values (the hidden tests check it):
+    - loops: the one over the coordinates of x is the algorithm (two calls of f per coordinate)
+    - x holds its original values when the call returns (perturb a copy, or perturb and restore)
+    - central differences, error O(h**2), with the h given
+    - an integer x gives the float differences (do not perturb an integer array in place)
+    - any number of dimensions, transposed and strided x
+    - float64 x: differences as accurate as float64 allows (no float32 copy of x)
 
     RU:
     Численный градиент скалярной функции центральными разностями:
@@ -221,8 +287,15 @@ def numerical_gradient(f, x, h=1e-5):
     - grad: форма x, числа с плавающей точкой (лучше float64: при шаге 1e-5 в float32
       остаётся в основном ошибка округления)
 
-    После вызова x содержит исходные значения (можно возмущать копию, а можно возмущать x и
-    восстанавливать его).
+    Что оценивается, кроме значений (это проверяют скрытые тесты):
+    - циклы: цикл по координатам x — это сам алгоритм (два вызова f на координату)
+    - после вызова x содержит исходные значения (возмущайте копию или возмущайте и
+      восстанавливайте)
+    - центральные разности, ошибка O(h**2), с переданным h
+    - целочисленный x даёт разности в числах с плавающей точкой (не возмущайте целочисленный
+      массив на месте)
+    - любое число измерений, транспонированный x и срезы с шагом
+    - x типа float64: разности с точностью float64 (без копии x во float32)
     """
     ### BEGIN SOLUTION
     # a private copy, so x itself is never touched; order="C" because the default keeps x's
