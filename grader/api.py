@@ -40,13 +40,14 @@ def _course(course: Course | Path | None) -> Course:
 
 # ----------------------------------------------------------------------------- grading
 def grade(path: Path, *, topic: str | None = None, seed: int | None = None, lang: str | None = None,
-          course: Course | Path | None = None, jail: str | None = None) -> Report:  # fmt: skip
+          course: Course | Path | None = None, jail: str | None = None,
+          accept_partial: bool = False) -> Report:  # fmt: skip
     """One submission with the hidden suites. A submission that cannot be read is a
     SubmissionError (exit 2); one that breaks the grader is a DlgradeError (exit 3)."""
     course = _course(course)
     seed = seed_override(seed)
     mode, _ = grading_jail(jail)
-    submission = load_submission(path, topic)
+    submission = load_submission(path, topic, accept_partial)
     topics = (topic,) if topic else None
     (report,) = run_session(course, [submission], topics=topics, seed=seed, lang=lang or course.lang,
                             jail_mode=mode)  # fmt: skip
@@ -58,7 +59,10 @@ def grade(path: Path, *, topic: str | None = None, seed: int | None = None, lang
 
 def check(path: Path, *, topic: str | None = None, lang: str | None = None,
           course: Course | Path | None = None) -> Report:  # fmt: skip
-    course = _course(course)
+    """The public suites against a student's work. With no course named, a student bundle's
+    own (``path`` holds ``course/course.toml``) is the last resort, after the installed one."""
+    jail_choice(None)
+    course = course if isinstance(course, Course) else load_course(course, work=path if path.is_dir() else None)
     submission = load_submission(path)
     topics = (topic,) if topic else tuple(t for t in course.topics_with_suites("public") if t in submission.modules)
     if not topics:
@@ -80,7 +84,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                topic: str | None = None, seed: int | None = None, lang: str | None = None,
                progress: Console | None = None, chunk: int | None = None,
                course: Course | Path | None = None, jail: str | None = None,
-               scheduler: str | None = None) -> list[Report]:  # fmt: skip
+               scheduler: str | None = None, accept_partial: bool = False) -> list[Report]:  # fmt: skip
     """Grade a batch. Each report is appended to ``out`` (JSON lines) as soon as it is done, so
     an interrupted batch loses nothing: a rerun with the same ``out`` skips what is there.
     Reports are keyed by path; a submission that cannot be read or breaks the grader gets a
@@ -122,7 +126,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last line was cut by the interruption: never append to it
     cgroups_required = _TRUSTED_CGROUPS_REQUIRED if trusted else None  # None: DLGRADE_CGROUPS decides
-    settings = farm.Settings(course, topic, seed, lang, mode, cgroups_required)
+    settings = farm.Settings(course, topic, seed, lang, mode, cgroups_required, accept_partial)
 
     def run(chunks: list[list[Path]], workers: int, bar: Progress, task: TaskID,
             dead: dict[str, str] | None = None) -> list[list[Path]]:  # fmt: skip
@@ -204,7 +208,7 @@ def _report_from_json(data: dict[str, Any]) -> Report:
     return Report(data.get("submission", ""), data["seed"], data["grader_version"],
                   data.get("lang", "en"), topics, data.get("protections", {}),
                   data.get("seconds", 0.0), data.get("content_sha256", ""), data.get("path", ""),
-                  data.get("error", ""), data.get("error_kind", ""))  # fmt: skip
+                  data.get("error", ""), data.get("error_kind", ""), data.get("manifest", {}))  # fmt: skip
 
 
 def validate(progress: Console | None = None, course: Course | Path | None = None) -> list[str]:

@@ -45,6 +45,8 @@ jail_option = click.option("--jail", type=click.Choice(JAIL_MODES), help="bwrap 
                            "overrides DLGRADE_JAIL.")  # fmt: skip
 lang_option = click.option("--lang", type=click.Choice(LANGS), help="Language of messages.")
 debug_option = click.option("--debug", is_flag=True, help="Tracebacks for the grader's own errors.")
+partial_option = click.option("--accept-partial", is_flag=True, help="Grade what is intact of a `dlgrade "
+                              "submit` archive that fails its manifest (truncated, tampered, incomplete).")  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,14 +82,16 @@ def main() -> None:
 @lang_option
 @course_option
 @jail_option
+@partial_option
 @debug_option
 @handles_errors
 def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang: str | None,
-          course: Path | None, jail: str | None, debug: bool) -> None:  # fmt: skip
+          course: Path | None, jail: str | None, accept_partial: bool, debug: bool) -> None:  # fmt: skip
     """Grade SUBMISSION (a folder, .zip, .py or .ipynb) with the hidden suites."""
     if debug:
         os.environ["DLGRADE_DEBUG"] = "1"
-    report = api.grade(submission, topic=topic, seed=seed, lang=lang, course=course, jail=jail)
+    report = api.grade(submission, topic=topic, seed=seed, lang=lang, course=course, jail=jail,
+                       accept_partial=accept_partial)  # fmt: skip
     if fmt == "text":
         _console().print(report_text(report))
     else:
@@ -105,20 +109,22 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
 @lang_option
 @course_option
 @jail_option
+@partial_option
 @debug_option
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Grade on this Dask distributed "
               "cluster instead of local processes (docs/cluster.md).")  # fmt: skip
 @handles_errors
 def batch(paths: tuple[Path, ...], jobs: int, out: Path | None, topic: str | None,
           seed: int | None, lang: str | None, course: Path | None, jail: str | None,
-          debug: bool, scheduler: str | None) -> None:  # fmt: skip
+          accept_partial: bool, debug: bool, scheduler: str | None) -> None:  # fmt: skip
     """Grade many submissions (PATHS, or the folders they contain) and print a table.
 
     With no PATHS, grades the sample submissions shipped with the course."""
     if debug:
         os.environ["DLGRADE_DEBUG"] = "1"
     reports = api.grade_many(list(paths), jobs=jobs, out=out, topic=topic, seed=seed, lang=lang,
-                             progress=err, course=course, jail=jail, scheduler=scheduler)  # fmt: skip
+                             progress=err, course=course, jail=jail, scheduler=scheduler,
+                             accept_partial=accept_partial)  # fmt: skip
     console = _console()
     console.print(batch_table(reports, lang or "en"))
     console.print(batch_legend(lang or "en"))
@@ -206,6 +212,34 @@ def stubs(only_check: bool, course: Path | None) -> None:
         sys.exit(1 if drifted else 0)
     for path in generator.write_stubs(root):
         click.echo(f"wrote {path.relative_to(root)}", err=True)
+
+
+@cli.command("release")
+@click.argument("out", type=click.Path(path_type=Path))
+@course_option
+@handles_errors
+def release_(out: Path, course: Path | None) -> None:
+    """Write the student bundle as OUT/ and OUT.zip: stubs, public checks, README; no solution."""
+    from grader.release import release
+
+    done = release(out, course)
+    click.echo(f"wrote {done.folder}/ ({len(done.files)} files) and {done.archive}"
+               + ("" if done.notebooks else "; no notebooks (this engine has no notebook generator)"))  # fmt: skip
+
+
+@cli.command()
+@click.option("--student", help="Your student ID (default: your login name).")
+@click.option("--out", type=click.Path(path_type=Path), help="The archive to write (default: submission-ID.zip here).")
+@click.option("--path", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Your work: the folder with exercises/.")  # fmt: skip
+@handles_errors
+def submit(student: str | None, out: Path | None, path: Path) -> None:
+    """Pack your exercises/ into one archive with a manifest, ready to upload."""
+    from grader.archive import pack
+
+    written, manifest = pack(path, student, out)
+    click.echo(f"wrote {written}: {len(manifest['files'])} file(s), topics {', '.join(manifest['topics']) or 'none'}, "
+               f"student {manifest['student']}; upload this file unchanged")  # fmt: skip
 
 
 cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a quiz command runs

@@ -10,8 +10,11 @@ defaults. Errors name the file and the key."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -44,6 +47,31 @@ class Course:
     def topics_with_suites(self, kind: str = "hidden") -> tuple[str, ...]:
         return tuple(topic for topic in self.topics if self.suite(topic, kind).exists())
 
+    @property
+    def contract_path(self) -> Path:
+        """The contract of a course without solutions/ (a student bundle): ``dlgrade release``
+        writes there what ``contract`` reads from the references of a full course."""
+        return self.root / "course" / "contract.json"
+
+    def contract(self, topic: str) -> dict[str, list[list[Any]]]:
+        """Each function the topic's module must define -> its parameters, each
+        ``[name, kind, has_default, default]``: from the reference (``__all__``) where the course
+        has solutions/, else from ``course/contract.json``."""
+        if (self.root / "solutions").is_dir():
+            reference = self.solution(topic)
+            return {name: function_params(getattr(reference, name)) for name in getattr(reference, "__all__", ())}
+        if not self.contract_path.is_file():
+            raise ConfigError(f"{self.root}: neither solutions/ nor course/contract.json; a course needs its "
+                              "references, a student bundle its contract (dlgrade release writes it)")  # fmt: skip
+        try:
+            contract = json.loads(self.contract_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"{self.contract_path}: not readable JSON ({error}); release the bundle again") from None
+        table = contract.get(topic) if isinstance(contract, dict) else None
+        if not isinstance(table, dict) or not all(isinstance(params, list) for params in table.values()):
+            raise ConfigError(f"{self.contract_path}: no contract for {topic}; release the bundle again")
+        return table
+
     def solution(self, topic: str) -> ModuleType:
         import importlib
 
@@ -57,13 +85,26 @@ class Course:
         return module
 
 
+def function_params(fn: Callable[..., Any]) -> list[list[Any]]:
+    """A function's parameters as plain data, ``[name, kind, has_default, default]`` each: what
+    the jail reports of the student's and what ``course/contract.json`` stores."""
+    return [
+        [p.name, p.kind.name, p.default is not inspect.Parameter.empty,
+         None if p.default is inspect.Parameter.empty else p.default]
+        for p in inspect.signature(fn).parameters.values()
+    ]  # fmt: skip
+
+
 def _installed_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def find_root(option: Path | None = None) -> Path:
+def find_root(option: Path | None = None, work: Path | None = None) -> Path:
     """The course checkout (the folder holding ``course/course.toml``): ``option`` (--course),
-    else DLGRADE_COURSE, else the checkout this package was installed from."""
+    else DLGRADE_COURSE, else the checkout this package was installed from, else ``work``: the
+    student's own folder, for the commands a student runs on their own work (``check``), so that
+    a student bundle (``dlgrade release``) checks itself with only the engine installed. A grade
+    never passes ``work``: nothing beside a submission chooses its suites."""
     if option is not None:
         candidate, source = Path(option), "--course"
     elif env := os.environ.get("DLGRADE_COURSE"):
@@ -72,6 +113,8 @@ def find_root(option: Path | None = None) -> Path:
         installed = _installed_root()
         if (installed / "course" / "course.toml").is_file():
             return installed
+        if work is not None and (work / "course" / "course.toml").is_file():
+            return work.resolve()
         raise ConfigError(
             "no course found: pass --course DIR (the folder that holds course/course.toml) or set "
             "DLGRADE_COURSE; this installed dlgrade holds no course of its own"
@@ -85,8 +128,8 @@ def find_root(option: Path | None = None) -> Path:
     return root
 
 
-def load_course(root: Path | None = None) -> Course:
-    root = find_root(root)
+def load_course(root: Path | None = None, work: Path | None = None) -> Course:
+    root = find_root(root, work)
     path = root / "course" / "course.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))

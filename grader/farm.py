@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class Settings:
     lang: str
     jail_mode: str
     cgroups_required: bool | None
+    accept_partial: bool = False  # --accept-partial: grade what is intact of a `dlgrade submit` archive
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,11 @@ def grade_chunk(task: Task) -> list[dict[str, Any]]:
             submissions.append(unreadable(settings.course, Path(path), task.dead[path], "internal", settings.lang))
             continue
         try:
-            submissions.append(load_submission(Path(path), settings.topic))
+            submissions.append(load_submission(Path(path), settings.topic, settings.accept_partial))
         except DlgradeError as error:  # unreadable: its own fault, said in its record
-            submissions.append(unreadable(settings.course, Path(path), str(error), "submission", settings.lang))
+            record = unreadable(settings.course, Path(path), str(error), "submission", settings.lang)
+            checked = getattr(error, "checked", None)  # a `dlgrade submit` archive that fails its manifest
+            submissions.append(replace(record, manifest=checked.report()) if checked else record)
         except Exception as error:  # a reader's bug on this file: recorded, the batch goes on
             why = f"{type(error).__name__}: {error}"
             submissions.append(unreadable(settings.course, Path(path), why, "internal", settings.lang))

@@ -82,6 +82,7 @@ class Report:
     path: str = ""  # the submission as given (a batch keys its reports by it, never by position)
     error: str = ""  # why this submission could not be graded (in full or in part)
     error_kind: str = ""  # "submission": its own fault (unreadable); "internal": the grader's
+    manifest: dict[str, Any] = field(default_factory=dict)  # a `dlgrade submit` archive's, checked
 
     @property
     def score(self) -> float:
@@ -108,4 +109,5 @@ class Report:
             }
             | ({"path": self.path} if self.path else {})
             | ({"error": self.error, "error_kind": self.error_kind} if self.error else {})
+            | ({"manifest": self.manifest} if self.manifest else {})
         )

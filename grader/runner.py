@@ -189,7 +189,7 @@ class GradingPlugin:
             lang=self.lang, topics=tuple(results), protections=self.sandbox.protections(),
             seconds=time.monotonic() - started, content_sha256=submission.content_sha256,
             path=submission.source, error="; ".join(e for e in (submission.error, *errors) if e),
-            error_kind="internal" if errors else submission.error_kind,
+            error_kind="internal" if errors else submission.error_kind, manifest=submission.manifest,
         )  # fmt: skip
 
     # -- one topic
@@ -232,16 +232,15 @@ class GradingPlugin:
             jail.ensure_job()
         except JailFailure as failure:
             return [failure.message]
-        reference = self.course.solution(topic)
         problems = []
-        for name in getattr(reference, "__all__", ()):
-            expected = _signature_text(name, _reference_params(getattr(reference, name)))
+        for name, contract_params in self.course.contract(topic).items():
+            expected = _signature_text(name, contract_params)
             if name not in jail.functions:
                 problems.append(L(f"{name} is missing: define {expected}",
                                   f"нет функции {name}: определите {expected}"))  # fmt: skip
                 continue
             params = jail.functions[name]
-            if params is not None and not _same_params(params, _reference_params(getattr(reference, name))):
+            if params is not None and not _same_params(params, contract_params):
                 got = _signature_text(name, params)
                 problems.append(L(f"{got} should be {expected} (names and defaults as in the task)",
                                   f"{got} должна быть {expected} (имена и значения по умолчанию как в задании)"))  # fmt: skip
@@ -291,14 +290,6 @@ _INTERNAL = L(
     "the grader could not grade this topic (an internal error, not your fault); tell your instructor",
     "проверяющая система не смогла проверить эту тему (внутренняя ошибка, не ваша); сообщите преподавателю",
 )
-
-
-def _reference_params(fn: Callable[..., Any]) -> list[list[Any]]:
-    return [
-        [p.name, p.kind.name, p.default is not inspect.Parameter.empty,
-         None if p.default is inspect.Parameter.empty else p.default]
-        for p in inspect.signature(fn).parameters.values()
-    ]  # fmt: skip
 
 
 def _same_params(got: list[Any], expected: list[Any]) -> bool:

@@ -4,6 +4,7 @@ plain text per file, which only ever runs inside the jail."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -42,12 +43,13 @@ class Submission:
     content_sha256: str = ""  # of the files read, names and bytes (not of the submission's name)
     error: str = ""  # why it could not be read at all (a batch grades it as such, under its path)
     error_kind: str = ""  # "submission" (its own fault) or "internal" (the reader's)
+    manifest: dict[str, Any] = field(default_factory=dict)  # a `dlgrade submit` archive's, checked (grader.archive)
 
     def files_for(self, topic: str) -> dict[str, str]:
         return {**self.helpers, f"{topic}.py": self.modules[topic]}
 
 
-def load_submission(path: Path, topic: str | None = None) -> Submission:
+def load_submission(path: Path, topic: str | None = None, accept_partial: bool = False) -> Submission:
     if topic is not None and topic not in TOPICS:
         raise UsageError(f"unknown topic {topic!r}; choose one of {', '.join(TOPICS)}")
     if path.is_symlink():
@@ -59,6 +61,10 @@ def load_submission(path: Path, topic: str | None = None) -> Submission:
         return _from_tree(path.name, _read_folder(path), str(path))
     suffix = path.suffix.lower()
     if suffix == ".zip":
+        from grader.archive import check_submitted  # a `dlgrade submit` archive: its manifest first
+
+        if (checked := check_submitted(path, accept_partial)) is not None:
+            return _submitted(path, checked)
         return _from_tree(path.stem, _read_zip(path), str(path))
     if suffix in (".py", ".ipynb"):
         chosen = topic or path.stem
@@ -288,6 +294,19 @@ def content_sha256(files: dict[str, bytes]) -> str:
         for part in (encoded, files[name]):
             digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
+
+
+def _submitted(path: Path, checked: Any) -> Submission:
+    """A checked ``dlgrade submit`` archive (grader.archive.Checked): its intact files; with
+    --accept-partial, each topic whose module did not survive says why, and the report why."""
+    base = _from_tree(path.stem, checked.files, str(path))
+    problems = dict(base.problems)
+    for name, why in checked.bad_files.items():
+        if name[:-3] in TOPICS:
+            problems[name[:-3]] = f"{name} not graded: {why}"
+    error = "" if checked.status == "intact" else f"{checked.line(path.name)} (graded what is intact, as asked)"
+    return dataclasses.replace(base, problems=problems, manifest=checked.report(), error=error,
+                               error_kind="submission" if error else "")  # fmt: skip
 
 
 def _from_tree(name: str, files: dict[str, bytes], source: str = "") -> Submission:

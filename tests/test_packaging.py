@@ -239,3 +239,41 @@ def test_the_editable_install_grades_in_the_checkout(checkout: Path, tmp_path: P
                 "--format", "json", cwd=checkout, env=env)  # fmt: skip
     assert done.returncode == 0, f"exit {done.returncode}:\n{done.stderr[-3000:]}"
     assert json.loads(done.stdout)["topics"]["activations"]["status"] == "graded"
+
+
+def test_a_new_student_works_from_the_bundle_alone(installed: Path, checkout: Path, tmp_path: Path):
+    """Issue 9's judging, end to end: the instructor releases the bundle with the installed
+    engine; a student with only that engine (no checkout, no DLGRADE_COURSE) checks the bundle,
+    fixes one stub, checks again and submits; the instructor grades the archive and gets the
+    score of the student's folder itself, under the student's ID."""
+    dlgrade = installed.parent / "dlgrade"
+    instructor = _clean_env(DLGRADE_COURSE=str(checkout), DLGRADE_JAIL="plain")
+    done = _run(dlgrade, "release", tmp_path / "bundle", cwd=tmp_path, env=instructor)
+    assert done.returncode == 0, f"release: exit {done.returncode}:\n{done.stdout}\n{done.stderr[-3000:]}"
+    with zipfile.ZipFile(tmp_path / "bundle.zip") as zipped:  # what the student downloads
+        zipped.extractall(tmp_path / "student")
+    work = tmp_path / "student" / "bundle"
+    student = _clean_env()
+    first = _run(dlgrade, "check", "--lang", "en", cwd=work, env=student)
+    assert first.returncode == 1, f"check: exit {first.returncode}:\n{first.stdout}\n{first.stderr[-3000:]}"
+    assert "not attempted" in first.stdout and "public checks only" in first.stdout
+    shutil.copy2(checkout / "solutions" / "activations.py", work / "exercises" / "activations.py")  # fixed
+    again = _run(dlgrade, "check", "activations", "--lang", "en", cwd=work, env=student)
+    assert again.returncode == 0, f"check after the fix: exit {again.returncode}:\n{again.stdout}\n{again.stderr}"
+    done = _run(dlgrade, "submit", "--student", "s-0042", cwd=work, env=student)
+    assert done.returncode == 0, f"submit: exit {done.returncode}:\n{done.stderr}"
+    archive = work / "submission-s-0042.zip"
+    assert archive.is_file(), done.stdout
+    folder = tmp_path / "as-a-folder"  # the same work, graded straight from the student's folder
+    shutil.copytree(work / "exercises", folder / "exercises")
+    out = tmp_path / "grades.jsonl"
+    done = _run(dlgrade, "batch", archive, folder, "--topic", "activations", "--out", out, cwd=tmp_path, env=instructor)
+    assert done.returncode == 0, f"batch: exit {done.returncode}:\n{done.stderr[-3000:]}"
+    by_path = {record["path"]: record for record in map(json.loads, out.read_text().splitlines())}
+    graded, direct = by_path[str(archive)], by_path[str(folder)]
+    assert graded["manifest"]["status"] == "intact" and graded["manifest"]["student"] == "s-0042"
+    assert "error" not in graded, graded.get("error")
+    assert (graded["score"], graded["content_sha256"], graded["seed"]) == (
+        direct["score"], direct["content_sha256"], direct["seed"])  # fmt: skip
+    topic = graded["topics"]["activations"]
+    assert topic["score"] == topic["max_score"] > 0 and graded["score"] == topic["score"]

@@ -1,0 +1,377 @@
+"""``dlgrade release OUT``: the student bundle, as the folder ``OUT/`` and ``OUT.zip``.
+
+What a student gets, and nothing else: the stubs (``exercises/``), the public suites with their
+frozen expected values (``course/<topic>/public/``), a course config without its secret seed,
+quiz sizes or points (``course/course.toml``), the contract the checks hold the stubs to
+(``course/contract.json``, in place of the references), the exercise API, a notebook per topic
+where the course has a notebook generator, and a README in Russian and English (install the
+engine, check, submit). With only the engine installed, ``dlgrade check`` and ``dlgrade submit``
+work inside it.
+
+The course is checked first and the release refused (exit 2, one line) when it is not
+consistent: a stub out of sync with its solution, a topic without a stub or a public suite, a
+public suite that imports ``solutions/`` or whose frozen values are stale. The bundle is
+written beside ``OUT`` and renamed into place only when complete; before that, its public
+suites run from the bundle itself (references: every check passes; stubs: not attempted), and
+its every line is searched for a line of a solution region or of a hidden suite (fail closed)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import shutil
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import __version__, stubs
+from grader.course import Course, load_course
+from grader.errors import ConfigError, UsageError
+
+# what a public suite may import: the engine, NumPy, pytest and the standard library's few it uses
+PUBLIC_IMPORTS = {"grader", "numpy", "pytest", "math", "pathlib"}
+# the shortest lines counted as a leak (stripped): every solution line matters; a hidden suite
+# also holds short generic lines the engine may share (tests/test_packaging.py uses the same)
+SHORTEST_SOLUTION_LINE = 12
+SHORTEST_HIDDEN_LINE = 20
+_ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # the same bundle gives the same zip, byte for byte
+
+
+@dataclass(frozen=True)
+class Release:
+    folder: Path
+    archive: Path
+    files: tuple[str, ...]  # relative to the folder, sorted
+    notebooks: bool  # whether the bundle has a notebook per topic
+
+
+def release(out: Path, course: Course | Path | None = None, *, verify: bool = True) -> Release:
+    """Write the student bundle of ``course`` as ``out/`` and ``out.zip``."""
+    out = Path(out)
+    archive = out.with_name(out.name + ".zip")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"{out} already exists and is not an empty folder; name a new folder for the bundle")
+    if archive.exists():
+        raise UsageError(f"{archive} already exists; remove it or name another folder for the bundle")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: no such folder to write the bundle in")
+    course = course if isinstance(course, Course) else load_course(course)
+    if str(course.root) not in sys.path:  # the references (fixtures, contract) are this course's
+        sys.path.insert(0, str(course.root))
+    files = _bundle_files(course)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, content in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        _refuse_leaks(course, files)
+        if verify:
+            _verify(course, staging)
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _write_zip(out, archive, sorted(files))
+    return Release(out, archive, tuple(sorted(files)), any(name.startswith("notebooks/") for name in files))
+
+
+# ----------------------------------------------------------------------------- what goes in
+def _bundle_files(course: Course) -> dict[str, bytes]:
+    """Every file of the bundle, by its path inside it, after the course's consistency checks."""
+    root = course.root
+    drifted = stubs.drifted_stubs(root)
+    if drifted:
+        raise ConfigError(f"{drifted[0].relative_to(root)} is out of sync with its solution; run `dlgrade stubs` "
+                          "and release again")  # fmt: skip
+    files: dict[str, bytes] = {}
+    contract: dict[str, Any] = {}
+    for topic in course.topics:
+        stub = root / "exercises" / f"{topic}.py"
+        public = root / "course" / topic / "public"
+        if not stub.is_file():
+            raise ConfigError(f"{topic}: no stub exercises/{topic}.py; write solutions/{topic}.py and run `dlgrade stubs`")
+        if not course.suite(topic, "public").is_file():
+            raise ConfigError(f"{topic}: no public suite {course.suite(topic, 'public').relative_to(root)}; a "
+                              "student bundle needs one per topic")  # fmt: skip
+        files[f"exercises/{topic}.py"] = stub.read_bytes()
+        for path in sorted(public.rglob("*")):
+            if path.is_symlink():
+                raise ConfigError(f"{path.relative_to(root)} is a link; a bundle holds plain files only")
+            if path.is_file() and "__pycache__" not in path.parts:
+                if path.suffix == ".py":
+                    _check_public_suite(path, root)
+                files[path.relative_to(root).as_posix()] = path.read_bytes()
+        _check_frozen(course, topic)
+        contract[topic] = course.contract(topic)
+    files["course/course.toml"] = _student_config(course).encode()
+    files["course/contract.json"] = (json.dumps(contract, indent=1, ensure_ascii=False) + "\n").encode()
+    api_doc = root / "docs" / "exercise-api.md"
+    if api_doc.is_file():
+        files["docs/exercise-api.md"] = api_doc.read_bytes()
+    notebooks = _notebooks(course)
+    files |= notebooks
+    files["README.md"] = student_readme(course, bool(notebooks)).encode()
+    return files
+
+
+def _check_public_suite(path: Path, root: Path) -> None:
+    """A public suite imports only the engine, NumPy, pytest and the standard library it needs:
+    never ``solutions`` (not in the bundle, and the answers), nor anything of the course."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError, ValueError) as error:
+        raise ConfigError(f"{path.relative_to(root)} does not parse ({error})") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or "." * node.level]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] not in PUBLIC_IMPORTS:
+                raise ConfigError(f"{path.relative_to(root)}:{node.lineno} imports {name}; a public suite ships "
+                                  "to students and may import only grader, numpy, pytest, math and pathlib "
+                                  "(freeze expected values with fixtures/public.py)")  # fmt: skip
+
+
+def _check_frozen(course: Course, topic: str) -> None:
+    """``course/<topic>/public/expected.npz`` is what ``fixtures/public.py`` builds from the
+    reference now: a stale file would check students against answers the reference changed."""
+    generator = course.root / "course" / topic / "fixtures" / "public.py"
+    stored_path = course.root / "course" / topic / "public" / "expected.npz"
+    if not generator.is_file():
+        return
+    rerun = f"run `python {generator.relative_to(course.root)}` and release again"
+    spec = importlib.util.spec_from_file_location(f"dlgrade_release_{topic}_fixtures", generator)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"{generator}: cannot be loaded")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        fresh = module.build(course.solution(topic))
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise ConfigError(f"{generator.relative_to(course.root)} fails ({type(error).__name__}: {error})") from None
+    if not stored_path.is_file():
+        raise ConfigError(f"{stored_path.relative_to(course.root)} is missing; {rerun}")
+    with np.load(stored_path, allow_pickle=False) as stored:
+        same = sorted(stored.files) == sorted(fresh) and all(
+            stored[key].dtype == np.asarray(value).dtype and np.array_equal(stored[key], value, equal_nan=True)
+            for key, value in fresh.items()
+        )
+    if not same:
+        raise ConfigError(f"{stored_path.relative_to(course.root)} is stale (not what the reference gives now); {rerun}")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def _student_config(course: Course) -> str:
+    """The course's config without the hidden parts: no seed (the secret), no points, no quiz;
+    the topics in their order and the jail's limits for ``dlgrade check``."""
+    lines = [
+        "# The student bundle's course, written by `dlgrade release`: the public checks only.",
+        "# `dlgrade check` reads it; the instructor's course (hidden tests, seed) is not here.",
+        "",
+        "[course]",
+        f"name = {_toml_value(course.name)}",
+        f"lang = {_toml_value(course.lang)}",
+        "",
+    ]
+    lines += [f"[topics.{topic}]" for topic in course.topics]
+    limits = course.raw.get("limits", {})  # the file's, not the environment's overrides
+    if limits:
+        lines += ["", "[limits]", *(f"{key} = {_toml_value(value)}" for key, value in limits.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _notebooks(course: Course) -> dict[str, bytes]:
+    """A notebook per topic, from the course's notebook generator when the engine has one
+    (``grader.notebooks``); none otherwise, and the README then does not mention them."""
+    try:
+        from grader import notebooks  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return {}
+    student: Callable[..., Any] | None = getattr(notebooks, "student_notebook", None)
+    if student is None:
+        return {}
+    return {f"notebooks/{topic}.ipynb": _as_bytes(student(course, topic)) for topic in course.topics}
+
+
+def _as_bytes(notebook: Any) -> bytes:
+    if isinstance(notebook, bytes):
+        return notebook
+    if isinstance(notebook, str):
+        return notebook.encode()
+    return (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+# ----------------------------------------------------------------------------- fail closed
+def secret_lines(root: Path) -> dict[str, str]:
+    """Line (stripped) -> where it comes from, for every line a bundle must not hold: a line of
+    ``solutions/<topic>.py`` that its stub does not have, and a hidden suite's line that no
+    public suite has (nor a bare import). The region markers are no secret."""
+
+    def lines(path: Path) -> set[str]:
+        return {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
+
+    secrets: dict[str, str] = {}
+    for solution in sorted((root / "solutions").glob("[!_]*.py")):
+        stub = root / "exercises" / solution.name
+        for line in lines(solution) - (lines(stub) if stub.exists() else set()):
+            if len(line) >= SHORTEST_SOLUTION_LINE:
+                secrets.setdefault(line, f"solutions/{solution.name}")
+    public = set().union(*(lines(suite) for suite in root.glob("course/*/public/*.py")))
+    for suite in sorted(root.glob("course/*/hidden/*.py")):
+        for line in lines(suite) - public:
+            if len(line) >= SHORTEST_HIDDEN_LINE and not line.startswith(("import ", "from ")):
+                secrets.setdefault(line, suite.relative_to(root).as_posix())
+    return {line: where for line, where in secrets.items() if not line.startswith(("### BEGIN ", "### END "))}
+
+
+def _refuse_leaks(course: Course, files: dict[str, bytes]) -> None:
+    secrets = secret_lines(course.root)
+    for name, content in files.items():
+        for line in content.decode("utf-8", errors="replace").splitlines():
+            if (where := secrets.get(line.strip())) is not None:
+                raise ConfigError(f"the bundle's {name} holds a line of {where} ({line.strip()[:60]!r}); "
+                                  "nothing of a solution region or a hidden suite may reach students")  # fmt: skip
+
+
+def _verify(course: Course, bundle: Path) -> None:
+    """The bundle's own public suites, run from the bundle (its config, its contract, its frozen
+    values; no solutions/ there): the references pass every check, the stubs attempt none."""
+    from grader.policy import local_jail
+    from grader.runner import run_session
+    from grader.submission import load_submission
+
+    bundled = load_course(bundle)
+    reference = load_submission(course.root / "solutions")
+    stub = load_submission(bundle / "exercises")
+    ref_report, stub_report = run_session(bundled, [reference, stub], kind="public", lang="en",
+                                          jail_mode=local_jail(), cgroups_required=False)  # fmt: skip
+    for topic in ref_report.topics:
+        failed = [f"{test.name} ({test.outcome}: {test.message})" for test in topic.tests if test.outcome != "pass"]
+        if topic.status != "graded" or failed:
+            raise ConfigError(f"in the bundle, the reference of {topic.topic} fails its public checks: "
+                              f"{'; '.join(failed) or topic.message}")  # fmt: skip
+    for topic in stub_report.topics:
+        attempted = [test.name for test in topic.tests if test.outcome != "not_attempted"]
+        if attempted:
+            raise ConfigError(f"in the bundle, the stub of {topic.topic} is not 'not attempted' in "
+                              f"{', '.join(attempted)} (does each public check call the student?)")  # fmt: skip
+
+
+def _write_zip(folder: Path, archive: Path, names: list[str]) -> None:
+    partial = archive.with_name(archive.name + ".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name in names:
+            info = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zipped.writestr(info, (folder / name).read_bytes())
+    partial.rename(archive)
+
+
+# ----------------------------------------------------------------------------- the README
+def student_readme(course: Course, notebooks: bool) -> str:
+    """The bundle's README: Russian first (the course's students), then English."""
+    wheel = f"dlgrade-{__version__}-py3-none-any.whl"
+    topics = ", ".join(f"`{topic}`" for topic in course.topics)
+    nb_ru = ("\nВместо `.py` можно работать в тетрадке `notebooks/<тема>.ipynb`: проверяется и сдаётся код её "
+             "ячеек с решением.\n") if notebooks else ""  # fmt: skip
+    nb_en = ("\nInstead of the `.py`, you may work in the notebook `notebooks/<topic>.ipynb`: the code of its "
+             "solution cells is what is checked and submitted.\n") if notebooks else ""  # fmt: skip
+    return f"""# {course.name}
+
+Материалы для студента / the student bundle. Темы / topics: {topics}.
+
+## По-русски
+
+**1. Установите проверяющую систему** (Python 3.11 или новее; файл `{wheel}` даёт преподаватель):
+
+```bash
+python3 -m venv .venv
+.venv/bin/pip install {wheel}
+source .venv/bin/activate
+```
+
+**2. Решайте.** Заготовки — в `exercises/<тема>.py`: замените каждый `raise NotImplementedError`
+своим кодом. Имена функций, параметров и значения по умолчанию не меняйте: что именно должна
+делать каждая функция, сказано в её docstring и в `docs/exercise-api.md`. Помимо значений,
+скрытые тесты проверяют, что код векторизован (без циклов Python по элементам), не изменяет
+входные массивы и работает с float32.
+{nb_ru}
+**3. Проверяйте** в этой папке:
+
+```bash
+dlgrade check              # все темы
+dlgrade check activations  # одна тема
+```
+
+Это открытые проверки на простых входах: они быстро показывают, какая функция неверна. Оценку
+ставят скрытые тесты преподавателя, которые проверяют больше.
+
+**4. Сдайте работу** (в этой папке; ID — ваш номер или логин, как скажет преподаватель):
+
+```bash
+dlgrade submit --student ID
+```
+
+Получится один архив `submission-ID.zip` с вашими файлами из `exercises/` и описью (`manifest.json`:
+файлы и их SHA-256). Загрузите этот архив, не меняя его: проверяющая система сверяет опись и
+отказывается оценивать изменённый, обрезанный или неполный архив.
+
+## In English
+
+**1. Install the grader** (Python 3.11 or newer; your instructor gives you `{wheel}`):
+
+```bash
+python3 -m venv .venv
+.venv/bin/pip install {wheel}
+source .venv/bin/activate
+```
+
+**2. Solve.** The stubs are `exercises/<topic>.py`: replace each `raise NotImplementedError`
+with your code. Keep every function name, parameter name and default: what each function must
+do is in its docstring and in `docs/exercise-api.md`. Beyond the values, the hidden tests check
+that your code is vectorized (no Python loop over the elements), leaves its inputs unchanged
+and works on float32.
+{nb_en}
+**3. Check**, in this folder:
+
+```bash
+dlgrade check              # every topic
+dlgrade check activations  # one topic
+```
+
+These are the public checks, on simple inputs: they tell you early which function is off. The
+grade comes from the instructor's hidden tests, which check more.
+
+**4. Submit** (in this folder; ID is your student number or login, as your instructor says):
+
+```bash
+dlgrade submit --student ID
+```
+
+This writes one archive, `submission-ID.zip`, holding your files of `exercises/` and a manifest
+(`manifest.json`: the files and their SHA-256). Upload that archive unchanged: the grader checks
+the manifest and refuses to grade an archive that was changed, cut short or is incomplete.
+"""
