@@ -605,21 +605,20 @@ def loop_hint(
         )
 
 
-# (per's shape, the arguments' shapes and dtypes) -> (loop seconds, transfer seconds): the same
-# for every submission of a session, so measured once, not per submission and function
-_LOOP_BUDGETS: dict[tuple[Any, ...], tuple[float, float]] = {}
-
-
 def _loop_hint_budget(per: np.ndarray, arrays: list[np.ndarray]) -> tuple[float, float]:
-    key = (per.shape, *((a.shape, a.dtype.str) for a in arrays))
-    if key not in _LOOP_BUDGETS:
+    """(the loop's seconds, the jail's transfer seconds): they depend on shapes only, so they
+    are measured once (``once``) for the submissions of a session, not per submission."""
+
+    def measure() -> float:
         items = per.tolist() if per.ndim == 1 else list(per)
-        _, loop_s = cpu_time_of(lambda values: [value * 0.5 for value in values], items)
+        _, loop_s = cpu_time_of(lambda values: [value * 0.5 for value in values], items, repeat=_ONCE_REPEAT)
         if per.ndim == 1:  # a student's loop over the values also has to get them out of the array
-            loop_s += cpu_time_of(per.tolist)[1]
-        # the jail's cost of moving the arguments in and a result the size of ``per`` out
-        _LOOP_BUDGETS[key] = loop_s, transfer_seconds(*arrays, per) + 0.003
-    return _LOOP_BUDGETS[key]
+            loop_s += cpu_time_of(per.tolist, repeat=_ONCE_REPEAT)[1]
+        return loop_s
+
+    loop_s = once(("loop_hint", _signature(per)), measure)
+    # the jail's cost of moving the arguments in and a result the size of ``per`` out
+    return loop_s, transfer_seconds(*arrays, per) + 0.003
 
 
 _TIMED_HINT = L(

@@ -327,7 +327,8 @@ dlgrade check activations  # одна тема
 ```
 
 Это открытые проверки на простых входах: они быстро показывают, какая функция неверна. Оценку
-ставят скрытые тесты преподавателя, которые проверяют больше.
+ставят скрытые тесты преподавателя, которые проверяют больше. Сообщения выводятся на языке курса;
+`--lang ru` или `--lang en` выбирает язык.
 
 **4. Сдайте работу** (в этой папке; ID — ваш номер или логин, как скажет преподаватель):
 
@@ -363,7 +364,8 @@ dlgrade check activations  # one topic
 ```
 
 These are the public checks, on simple inputs: they tell you early which function is off. The
-grade comes from the instructor's hidden tests, which check more.
+grade comes from the instructor's hidden tests, which check more. Messages come in the course's
+language; `--lang en` or `--lang ru` chooses.
 
 **4. Submit** (in this folder; ID is your student number or login, as your instructor says):
 

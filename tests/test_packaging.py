@@ -161,6 +161,30 @@ def test_no_solution_or_hidden_test_survives_by_content(built: dict[str, Path], 
     assert not leaks, f"the {kind} leaks {len(leaks)} line(s): " + "; ".join(leaks[:10])
 
 
+def _frozen_values() -> dict[str, bytes]:
+    """The raw bytes of every array the course freezes (its fixtures, the public suites'
+    expected values), of those long enough (32 bytes) not to turn up by chance."""
+    import numpy as np
+
+    found = {}
+    for path in sorted(ROOT.glob("course/*/*/*.npz")):
+        with np.load(path) as data:
+            for key in data.files:
+                raw = np.ascontiguousarray(data[key]).tobytes()
+                if len(raw) >= 32:
+                    found[f"{path.relative_to(ROOT)}:{key}"] = raw
+    return found
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_no_frozen_value_survives_by_content(built: dict[str, Path], kind: str):
+    values = _frozen_values()
+    assert len(values) > 20, "the course's frozen arrays were not found: the search would prove nothing"
+    leaks = [f"{name} holds {where}" for name, content in _members(built[kind]).items()
+             for where, raw in values.items() if raw in content]  # fmt: skip
+    assert not leaks, f"the {kind} holds frozen course values: {leaks[:5]}"
+
+
 def _venv(where: Path) -> Path:
     """A fresh virtual environment that sees this one's third-party packages (numpy, pytest,
     click...) after its own, so that nothing is downloaded; its own site-packages comes first."""
