@@ -187,3 +187,41 @@ def test_grade_refuses_and_accepts_partial_and_a_batch_records_why(archive: Path
     assert broken.error_kind == "submission" and "incomplete" in broken.error and broken.score == 0
     assert broken.manifest["status"] == "incomplete"
     assert whole.score == whole.max_score
+
+
+def test_a_damaged_archive_is_a_submission_error_never_a_crash(archive: Path, tmp_path: Path) -> None:
+    """Every byte of a submission is hostile: flipped bytes, cuts anywhere, a manifest that lies
+    about paths or sizes. Each gives a Submission or a SubmissionError (one line), nothing else."""
+    import random
+
+    from grader.errors import SubmissionError
+
+    data = archive.read_bytes()
+    rng = random.Random(20261203)
+    variants = [data[:cut] for cut in range(0, len(data), max(1, len(data) // 60))]
+    for _ in range(60):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        variants.append(bytes(damaged))
+    lies = [{"files": [{"path": "../../etc/passwd.py", "bytes": 1, "sha256": "0" * 64}]},
+            {"files": [{"path": "exercises/a.py", "bytes": 10**12, "sha256": "x"}]},
+            {"topics": ["activations", 3]}, {"files": "all"}, {"manifest_version": 99}]  # fmt: skip
+    with zipfile.ZipFile(archive) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+    for lie in lies:
+        forged = tmp_path / "forged.zip"
+        _rewrite(
+            archive, forged, lambda name, data, lie=lie: json.dumps(manifest | lie).encode() if name == "manifest.json" else data
+        )
+        variants.append(forged.read_bytes())
+    for number, variant in enumerate(variants):
+        path = tmp_path / f"v{number}.zip"
+        path.write_bytes(variant)
+        for partial in (False, True):
+            try:
+                submission = load_submission(path, accept_partial=partial)
+            except SubmissionError as error:
+                assert "\n" not in str(error), str(error)
+                continue
+            assert all(isinstance(text, str) for text in submission.modules.values())
