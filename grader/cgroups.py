@@ -21,7 +21,7 @@ import errno
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import ConfigError
@@ -227,6 +227,9 @@ class V1Job(JobGroup):
     pids: Path
     cpuacct: Path | None
     version = "v1"
+    # read before and after every call of a job: kept open and read with pread (a fresh value
+    # each time), about 40 times cheaper than opening the file again
+    _usage_fd: int | None = field(default=None, init=False, repr=False, compare=False)
 
     def _dirs(self) -> list[Path]:
         return [d for d in (self.memory, self.pids, self.cpuacct) if d is not None]
@@ -239,7 +242,9 @@ class V1Job(JobGroup):
         if self.cpuacct is None:
             return None
         try:
-            return int(_read(self.cpuacct / "cpuacct.usage")) / 1e9
+            if self._usage_fd is None:
+                self._usage_fd = os.open(self.cpuacct / "cpuacct.usage", os.O_RDONLY | os.O_CLOEXEC)
+            return int(os.pread(self._usage_fd, 64, 0)) / 1e9
         except (OSError, ValueError):
             return None
 
@@ -258,6 +263,9 @@ class V1Job(JobGroup):
         )
 
     def remove(self) -> None:
+        if self._usage_fd is not None:
+            os.close(self._usage_fd)
+            self._usage_fd = None
         for folder in self._dirs():
             _rmdir(folder)
 
