@@ -423,13 +423,20 @@ def best_cpu_time(student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any)
     return result, best
 
 
-def fastest_of(student: Any, fn: str, calls: Sequence[tuple[Any, ...]]) -> tuple[Any, float, int]:
+def fastest_of(student: Any, fn: str, calls: Sequence[tuple[Any, ...]], *,
+               enough: float | None = None) -> tuple[Any, float, int]:  # fmt: skip
     """``(result, seconds, i)`` of the fastest call of ``fn``, one call per argument tuple of
     ``calls``: give each call other values, so that no call can return an answer stored by an
-    earlier one (a loop run once, then its stored result) and be the one timed."""
+    earlier one (a loop run once, then its stored result) and be the one timed. ``enough``: the
+    timing check's budget; a call within it ends the timing there (no later call could change
+    the verdict but by being faster), and its result is the one the check verifies."""
     if not calls:
         raise ValueError("fastest_of needs at least one call")
-    runs = [student.cpu_time(fn, *args) for args in calls]
+    runs = []
+    for args in calls:
+        runs.append(student.cpu_time(fn, *args))
+        if enough is not None and runs[-1][1] <= enough:
+            break
     i = min(range(len(runs)), key=lambda k: runs[k][1])
     return runs[i][0], runs[i][1], i
 

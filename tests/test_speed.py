@@ -115,3 +115,26 @@ def test_a_batch_grades_exactly_as_one_submission_at_a_time(tmp_path: Path) -> N
     scores = {path.name: report.score for path, report in zip(paths, batch)}
     assert scores["correct-std_and_copies"] == batch[0].max_score
     assert scores["wrong-forward_loop_over_samples"] < batch[0].max_score  # the loop is caught in a batch too
+
+
+class Scripted:
+    """A student whose calls take the given CPU seconds."""
+
+    def __init__(self, seconds: list[float]) -> None:
+        self.seconds = list(seconds)
+        self.calls: list[tuple[object, ...]] = []
+
+    def cpu_time(self, fn: str, *args: object) -> tuple[object, float]:
+        self.calls.append(args)
+        return f"result{len(self.calls)}", self.seconds[len(self.calls) - 1]
+
+
+def test_a_timed_call_within_the_budget_ends_the_timing() -> None:
+    fast = Scripted([0.01, 0.5, 0.5])
+    assert checks.fastest_of(fast, "f", [(1,), (2,), (3,)], enough=0.02) == ("result1", 0.01, 0)
+    assert fast.calls == [(1,)]  # no other call could change the verdict but by being faster
+    slow = Scripted([0.5, 0.04, 0.03])  # a first call in a fresh worker pays its page faults
+    assert checks.fastest_of(slow, "f", [(1,), (2,), (3,)], enough=0.02) == ("result3", 0.03, 2)
+    assert len(slow.calls) == 3
+    assert checks.fastest_of(Scripted([0.5, 0.01, 0.3]), "f", [(1,), (2,), (3,)], enough=0.02)[2] == 1
+    assert checks.fastest_of(Scripted([0.01, 0.5, 0.005]), "f", [(1,), (2,), (3,)])[2] == 2  # no budget: all
