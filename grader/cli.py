@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from grader import __version__, api
+from grader.autograde import command as autograde_command
 from grader.ci_github import ci
 from grader.command import handles_errors
 from grader.policy import JAIL_MODES
@@ -243,6 +244,7 @@ def submit(student: str | None, out: Path | None, path: Path) -> None:
 
 
 cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a quiz command runs
+cli.add_command(autograde_command())  # grader.autograde: a class into the gradebook
 cli.add_command(report)  # the reports' dependencies (the reports extra) load when it runs
 cli.add_command(ci)  # `dlgrade ci github`: a pull request graded in a GitHub Actions step
 

@@ -54,6 +54,7 @@ class Task:
     settings: Settings
     paths: tuple[str, ...]
     dead: dict[str, str] = field(default_factory=dict)  # paths that killed a worker: never run again
+    unreadable: dict[str, str] = field(default_factory=dict)  # paths found unreadable (empty) before: why
 
 
 _STOP = object()
@@ -162,6 +163,9 @@ def grade_chunk(task: Task) -> list[dict[str, Any]]:
     for path in task.paths:
         if path in task.dead:  # it killed the grader's worker process: never run again
             submissions.append(unreadable(settings.course, Path(path), task.dead[path], "internal", settings.lang))
+            continue
+        if path in task.unreadable:
+            submissions.append(unreadable(settings.course, Path(path), task.unreadable[path], "submission", settings.lang))
             continue
         try:
             submissions.append(load_submission(Path(path), settings.topic, settings.accept_partial))
