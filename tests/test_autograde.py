@@ -315,3 +315,20 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     assert seen and not survivors(seen)
     rerun = autograde(str(folder), "--topic", "dropout", "--out", str(out))
     assert rerun.returncode == 0 and len(counting(out / "gradebook.sqlite")) == 8
+
+
+def test_without_bubblewrap_the_class_is_refused(tmp_path: Path) -> None:
+    """Fails closed like `grade`: a class is students' work, never the course's own samples."""
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    for directory in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep):
+        if os.path.isdir(directory):
+            for entry in os.scandir(directory):
+                target = bare / entry.name
+                if entry.name != "bwrap" and not target.exists() and os.access(entry.path, os.X_OK):
+                    target.symlink_to(entry.path)
+    done = autograde(str(ROOT / "course" / "samples"), "--out", str(tmp_path / "out"), env=ENV | {"PATH": str(bare)})
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "--jail plain" in lines[0], done.stderr
+    assert not (tmp_path / "out" / "gradebook.sqlite").exists()
