@@ -149,3 +149,122 @@ def test_an_unreachable_scheduler_is_one_error_line(tmp_path: Path) -> None:
         assert done.returncode == 2, done.stderr
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error: ") and why in lines[0], done.stderr
+
+
+# ----------------------------------------------------------------------------- autograde on the cluster
+SAMPLES = ROOT / "course" / "samples"
+
+
+def _sample_class(folder: Path) -> list[str]:
+    """Whole-module submissions of the samples (full marks, partial, half stubs), two of them
+    twice under other names (the same content: the same seed and grade)."""
+    folder.mkdir(parents=True)
+    names = ["anna", "boris", "vera", "dina", "anna", "boris"]
+    students = []
+    for k, name in enumerate(names):
+        student = f"s{k}-{name}"
+        (folder / f"{student}.zip").write_bytes((SAMPLES / f"{name}.zip").read_bytes())
+        students.append(student)
+    return students
+
+
+def _autograde(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "grader.cli", "autograde", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=ENV, timeout=timeout)  # fmt: skip
+
+
+def _gradebook(db: Path) -> tuple[dict[str, tuple[float, str, str]], list[tuple[str, str, str, str, float]]]:
+    """Every student's counting grade (score, seed, error kind), and every counting test result."""
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        runs = connection.execute(
+            "SELECT s.name, r.score, r.seed, r.error_kind FROM runs r JOIN submissions b ON r.submission_id = b.id "
+            "JOIN students s ON b.student_id = s.id WHERE r.counts").fetchall()  # fmt: skip
+        tests = connection.execute(
+            "SELECT s.name, t.topic, t.name, t.outcome, t.points FROM test_results t JOIN runs r ON t.run_id = r.id "
+            "JOIN submissions b ON r.submission_id = b.id JOIN students s ON b.student_id = s.id WHERE r.counts "
+            "ORDER BY 1, 2, 3").fetchall()  # fmt: skip
+        total = connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    names = [row[0] for row in runs]
+    assert len(names) == len(set(names)) == total, f"a grade recorded more than once: {sorted(names)}, {total} runs"
+    return {name: (score, seed, kind) for name, score, seed, kind in runs}, tests
+
+
+def _living(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _tree(pid: int) -> set[int]:
+    """``pid`` and every living process below it (the nanny, its worker, zygotes, jails)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = {pid}, {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return _living(found)
+
+
+@pytest.mark.slow
+def test_autograde_on_a_cluster_with_a_worker_killed_equals_the_local_pool(cluster: Cluster, tmp_path: Path) -> None:
+    students = _sample_class(tmp_path / "class")
+    remote, local = tmp_path / "remote", tmp_path / "local"
+    run = subprocess.Popen([sys.executable, "-m", "grader.cli", "autograde", str(tmp_path / "class"), "--out", str(remote),
+                            "--scheduler", cluster.address],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)  # fmt: skip
+    db = remote / "gradebook.sqlite"
+    victim = cluster.workers[0]
+    seen: set[int] = set()
+    deadline = time.monotonic() + 300
+    while True:  # until a first grade is committed: the victim is then grading, its session and jails open
+        seen |= _tree(victim.pid)
+        assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.stderr else ""
+        if db.exists() and _committed(db) >= 1:
+            break
+        time.sleep(0.2)
+    seen |= _tree(victim.pid)
+    cluster.workers.remove(victim)
+    cluster.kill(victim)
+    try:
+        stdout, stderr = run.communicate(timeout=600)
+    finally:
+        cluster.workers.append(cluster._start("worker-again", [DASK, "worker", cluster.address, "--nthreads", "1",
+                                                               "--no-dashboard"]))  # fmt: skip
+    assert run.returncode == 0, stderr
+    assert len(seen) > 2, f"the victim had no session to lose: {seen}"  # nanny, worker, zygote at least
+    deadline = time.monotonic() + 15
+    while _living(seen) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not _living(seen), f"left alive after its worker was killed: {_living(seen)}"
+    assert str(remote / "class" / "index.html") in stdout
+    local_run = _autograde(str(tmp_path / "class"), "--out", str(local), "--workers", "2")
+    assert local_run.returncode == 0, local_run.stderr
+    grades, tests = _gradebook(db)
+    local_grades, local_tests = _gradebook(local / "gradebook.sqlite")
+    assert set(grades) == set(students)  # every grade, each once
+    assert grades == local_grades
+    assert tests == local_tests
+    assert grades["s0-anna"][0] > grades["s1-boris"][0] > 0 and not any(g[2] for g in grades.values())
+
+
+def _committed(db: Path) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as connection:
+            return int(connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    except sqlite3.Error:  # the schema not made yet
+        return 0
