@@ -30,7 +30,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except DlgradeError as error:
-            if error.exit_code == 3 or os.environ.get("DLGRADE_DEBUG"):
+            if os.environ.get("DLGRADE_DEBUG"):  # exit 3 too: a short message, the traceback on request
                 traceback.print_exc()
             click.echo(f"error: {error}", err=True)
             sys.exit(error.exit_code)

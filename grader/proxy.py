@@ -66,6 +66,8 @@ class TopicJail:
     # submission's time budget and with it the tests of the functions after it
     timed_out: dict[str, L] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)  # every worker of the topic, for its figures
+    # the functions whose signatures the load asks for (the contract's); None: every public one
+    describe: tuple[str, ...] | None = None
 
     # -- the worker
     def _remaining(self, limit: float) -> float:
@@ -94,7 +96,10 @@ class TopicJail:
         try:
             self.job = self.sandbox.spawn()
             self.jobs.append(self.job)
-            load = {"op": "load", "files": self.files, "module": self.topic, "generation": self.generation}
+            load: dict[str, Any] = {"op": "load", "files": self.files, "module": self.topic,
+                                    "generation": self.generation}  # fmt: skip
+            if self.describe is not None:
+                load["describe"] = list(self.describe)
             reply = self._exchange(self.job, load, self._remaining(self.sandbox.limits.load_seconds))
         except JobDied as death:
             self.load_problem = LoadProblem(_load_death_message(self.topic, death), death.kind)
@@ -103,6 +108,10 @@ class TopicJail:
             self._keep_import_output(self.job)
         if "import_error" in reply:
             self.load_problem = _import_problem(self.topic, reply["import_error"])
+            self.close()
+            raise JailFailure(self.load_problem.message)
+        if "invalid" in reply:  # imported, but the jail could not describe it to the grader
+            self.load_problem = LoadProblem(_undescribed(self.topic, reply["invalid"], self.sandbox), "crash")
             self.close()
             raise JailFailure(self.load_problem.message)
         self.functions = reply["functions"]
@@ -412,6 +421,25 @@ def _import_problem(topic: str, info: dict[str, Any]) -> LoadProblem:
             "используя только NumPy и стандартную библиотеку",
         ),
         "import",
+    )
+
+
+def _undescribed(topic: str, invalid: str, sandbox: Sandbox) -> L:
+    """The module imported, but the list of its functions could not be made or sent: say
+    which limit (the reply's size, or the memory of a process) stopped it."""
+    if invalid.startswith("MemoryError"):
+        mib = sandbox.limits.memory_bytes >> 20
+        return L(
+            f"{topic}.py was imported, then the jail ran out of memory listing its functions (the limit "
+            f"is {mib} MiB a process): the module holds too much; keep large data out of its top level",
+            f"{topic}.py импортирован, но песочнице не хватило памяти, чтобы перечислить его функции (лимит — "
+            f"{mib} МиБ на процесс): модуль слишком велик; не держите большие данные на верхнем уровне",
+        )
+    return L(
+        f"{topic}.py was imported, but the list of its functions is larger than the grader accepts "
+        f"({invalid[:200]}): define the task's functions at the top level of the module, with plain defaults",
+        f"{topic}.py импортирован, но список его функций больше, чем принимает проверяющая система "
+        f"({invalid[:200]}): определите функции задания на верхнем уровне модуля, с простыми значениями по умолчанию",
     )
 
 

@@ -26,7 +26,7 @@ from _pytest.runner import runtestprotocol
 
 from grader import __version__, checks
 from grader.course import Course
-from grader.errors import ConfigError, DlgradeError, JailUnavailable
+from grader.errors import ConfigError, DlgradeError, JailSetupFailed, JailUnavailable
 from grader.policy import grading_jail
 from grader.proxy import StudentModule, TopicJail
 from grader.results import Outcome, Report, TestResult, TopicResult, TopicStatus
@@ -176,6 +176,12 @@ class GradingPlugin:
                 results.append(self._grade_topic(submission, topic, by_topic[topic], infos, deadline))
             except (JailUnavailable, ConfigError, KeyboardInterrupt):
                 raise  # the machine or the course, not this submission: every grade would fail
+            except JailSetupFailed as error:
+                # no code of the submission ran: the grader's failure, said as such in the
+                # record (a rerun grades it again) and to the student; the batch goes on
+                errors.append(f"{topic}: {error}")
+                max_score = sum(infos[item.nodeid].points for item in by_topic[topic])
+                results.append(TopicResult(topic, "not_gradable", (), max_score, _NOT_SET_UP(self.lang)))
             except Exception as error:  # one submission must never end a batch
                 # a bug of the grader that this submission's content triggered: recorded for
                 # this topic, the other topics and submissions go on
@@ -210,7 +216,8 @@ class GradingPlugin:
                 f"в работе нет {topic}.py: положите его в exercises/ или в корень архива",
             )
             return TopicResult(topic, "missing", (), max_score, message(self.lang))
-        jail = TopicJail(topic, submission.files_for(topic), self.sandbox, deadline)
+        jail = TopicJail(topic, submission.files_for(topic), self.sandbox, deadline,
+                         describe=tuple(self.course.contract(topic)))  # fmt: skip
         self.jail = jail
         try:
             problems = self._contract_problems(topic, jail)
@@ -258,6 +265,8 @@ class GradingPlugin:
                                   info.points, seconds=seconds)  # fmt: skip
             failed = skipped
         error = getattr(failed, "dlgrade_exception", None)
+        if isinstance(error, JailSetupFailed):
+            raise error  # the topic cannot be graded here: never a test the student lost
         outcome, message, hints = self._judge(error, info)
         if outcome == "error" and not isinstance(error, StudentError) and self.debug:
             print(f"[dlgrade] {item.nodeid}:\n{failed.longreprtext}", file=sys.stderr)
@@ -289,6 +298,15 @@ class GradingPlugin:
 _INTERNAL = L(
     "the grader could not grade this topic (an internal error, not your fault); tell your instructor",
     "проверяющая система не смогла проверить эту тему (внутренняя ошибка, не ваша); сообщите преподавателю",
+)
+
+
+_NOT_SET_UP = L(
+    "the grader could not set up the jail to run your code (a problem of the grading machine, not of "
+    "your code); tell your instructor, who has to fix it and grade your work again",
+    "проверяющая система не смогла подготовить песочницу для запуска вашего кода (проблема машины, на "
+    "которой идёт проверка, а не вашего кода); сообщите преподавателю: ему нужно это исправить и "
+    "проверить работу снова",
 )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import select
 import shutil
 import signal
 import site
@@ -35,7 +36,7 @@ import msgpack
 import numpy as np
 
 from grader import cgroups, jailfilter
-from grader.errors import JailUnavailable
+from grader.errors import JailSetupFailed, JailUnavailable
 from grader.jail import wire
 
 JAIL_UID = 65534  # nobody
@@ -211,8 +212,8 @@ class Sandbox:
             program = jailfilter.compile_filter(protected)
             wire.send(self._control, wire.encode({"op": "setup", "seccomp": program}))
         except (OSError, EOFError, KeyError, ValueError, TypeError) as error:
-            self.close()
-            raise JobDied(f"the jail could not start: {error}", "protocol") from None
+            self.close()  # nothing of a submission has run in this zygote: the machine's fault
+            raise JailSetupFailed(f"the jail could not start ({type(error).__name__}: {error}){_NOT_THEIRS}") from None
         self._facts = {"seccomp": True, "job_tmpfs": bool(hello.get("job_tmpfs")),
                        "private_view": bool(hello.get("private_view"))}  # fmt: skip
 
@@ -360,6 +361,20 @@ class Sandbox:
 
     # -- jobs
     def spawn(self) -> Job:
+        """A worker for the next job, set up and ready: nothing of the submission has run in it
+        yet (that starts with the first request, "load"), so any failure here is the machine's
+        or the grader's. Tried once more with a fresh zygote, then JailSetupFailed."""
+        try:
+            return self._spawn()
+        except _NotSetUp as first:
+            try:
+                self.restart()
+                return self._spawn()
+            except _NotSetUp as again:
+                before = "twice" if str(again) == str(first) else f"and before that: {first}"
+                raise JailSetupFailed(f"the jail could not set up a worker, {before} ({again}){_NOT_THEIRS}") from None
+
+    def _spawn(self) -> Job:
         if self._process is None or self._process.poll() is not None:
             self.restart()
         assert self._control is not None and self._process is not None
@@ -378,17 +393,23 @@ class Sandbox:
             self.close()
             if group is not None:
                 group.finish()
-            raise JobDied(f"the jail could not start: {error}", "protocol") from None
+            ours.close()
+            os.close(out_read)
+            raise _NotSetUp(f"the zygote did not start it: {type(error).__name__}: {error}") from None
         finally:
             theirs.close()
             os.close(out_write)
         try:
-            if reply.get("op") != "spawned":
-                raise JobDied("the jail refused the job", "protocol")
-            host_pid = self._host_pid(int(reply["pid"]))
+            if not isinstance(reply, dict) or reply.get("op") != "spawned":
+                raise _NotSetUp("the zygote refused the job")
+            jail_pid = int(reply["pid"])
+            self._await_ready(ours, out_read)
+            host_pid = self._host_pid(jail_pid)
         except BaseException:
             if group is not None:
                 group.finish()
+            ours.close()
+            os.close(out_read)
             raise
         if group is not None:
             # before the first request ("load"): no student code has run yet, and whatever it
@@ -400,6 +421,30 @@ class Sandbox:
                 _kill(host_pid)
                 group = self._unbounded(f"cannot move the job's worker into its cgroup: {error}")
         return Job(self, ours, out_read, host_pid, group)
+
+    def _await_ready(self, sock: socket.socket, out_read: int) -> None:
+        """The worker's word that every protection is in place (the agent sends it before it
+        reads a request, so before any student code). Without it the worker failed its own
+        setup: its status from the zygote, and the agent's line on what failed, say why."""
+        status: int | None = None
+        try:
+            sock.settimeout(30)
+            hello = wire.decode(wire.recv(sock))
+            if hello == {"op": "ready"}:
+                return
+            problem = "the worker sent something else than that it was ready"
+        except EOFError:
+            problem = "the worker ended before it was ready"
+            status = self.wait_exited()  # the zygote reaped it: how it ended
+        except (OSError, wire.WireError) as error:
+            problem = f"the worker did not say it was ready ({type(error).__name__}: {error})"
+        what = _setup_output(out_read)
+        self.close()  # a zygote whose worker failed its setup is not used again
+        if status is not None and os.WIFEXITED(status):
+            problem += f" (exit code {os.WEXITSTATUS(status)})"
+        elif status is not None and os.WIFSIGNALED(status):
+            problem += f" (signal {signal.Signals(os.WTERMSIG(status)).name})"
+        raise _NotSetUp(problem + (f": {what}" if what else ""))
 
     def _nproc_counts_the_job(self) -> bool:
         """RLIMIT_NPROC counts the processes of a uid in one user namespace: the job's own uid
@@ -423,7 +468,7 @@ class Sandbox:
             if pid != self._process.pid and nspids and int(nspids[-1]) == jail_pid:
                 return pid
             pending.extend(_child_pids(pid))
-        raise JobDied("the jail's worker could not be found", "protocol")
+        raise _NotSetUp("the worker could not be found")
 
     def wait_exited(self, timeout: float = 10.0) -> int | None:
         """The zygote's word that the job's worker and all it started are gone."""
@@ -470,6 +515,30 @@ class Sandbox:
             "cgroup": layer.version if bound and layer is not None else None,
             "cgroup_problem": self._cgroup_problem or None,
         }
+
+
+class _NotSetUp(Exception):
+    """A worker that could not be started or set up; ``spawn`` tries a fresh zygote once."""
+
+
+_NOT_THEIRS = "; no code of the submission had run: a problem of this machine or of dlgrade, not of the submission"
+
+
+def _setup_output(fd: int, limit: int = 600) -> str:
+    """What the agent wrote before it was ready (its line on which step failed): no student
+    code had run, yet it is shown as data, printable characters only and capped."""
+    chunks = b""
+    try:
+        os.set_blocking(fd, False)
+        while len(chunks) < limit and select.select([fd], [], [], 0.5)[0]:
+            chunk = os.read(fd, limit)
+            if not chunk:
+                break
+            chunks += chunk
+    except OSError:
+        pass
+    text = chunks[:limit].decode("utf-8", "replace")
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:300]
 
 
 _NO_BOUND = (

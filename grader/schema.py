@@ -178,6 +178,7 @@ REPLIES: dict[str, Check] = {
     "load": variants(
         ("import_error", record(import_error=ERROR)),
         ("functions", record(functions=dict_of(text(200), SIGNATURE, 2000), warnings=WARNINGS)),
+        ("invalid", record(invalid=text(400))),  # the module imported; its description failed
     ),
     "call": variants(
         (

@@ -419,3 +419,69 @@ def test_doctor_says_what_to_do_without_job_bounds(tmp_path: Path) -> None:
     assert any("✗[/red] job-wide memory bound" in line for line in facts["lines"])
     (advice,) = [line for line in facts["lines"] if "why not" in line]
     assert str(tmp_path) in advice and "DLGRADE_CGROUP_ROOT" in advice and "DLGRADE_CGROUPS=optional" in advice
+
+
+# ----------------------------------------------------------------------------- death messages
+# a limit the kernel refuses (over fs.nr_open): the worker cannot put its rlimits in place and
+# ends with exit code 125 before any student code runs, so the grading machine is at fault
+UNSETTABLE = {"DLGRADE_LIMIT_OPEN_FILES": str(1 << 31)}
+NOT_SET_UP = {
+    "en": "the grader could not set up the jail to run your code (a problem of the grading machine, not of your code)",
+    "ru": "проверяющая система не смогла подготовить песочницу для запуска вашего кода (проблема машины, "
+    "на которой идёт проверка, а не вашего кода)",
+}
+
+
+def run_batch(tmp_path: Path, module: str, env: dict[str, str], lang: str) -> tuple[subprocess.CompletedProcess, dict]:
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / "activations.py").write_text(module, encoding="utf-8")
+    out = tmp_path / "grades.jsonl"
+    command = [sys.executable, "-m", "grader.cli", "batch", str(folder), "--out", str(out), "--lang", lang,
+               "--topic", "activations", "--jobs", "1"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          env={**os.environ, **SMALL, **env})  # fmt: skip
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    return done, json.loads(line)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_worker_that_cannot_be_set_up_is_the_graders_fault(tmp_path: Path, lang: str) -> None:
+    done, record = run_batch(tmp_path, SOLUTION, UNSETTABLE, lang)
+    assert done.returncode == 3, done.stderr[-2000:]  # the grader's failure, the record kept
+    assert record["error_kind"] == "internal"
+    assert "could not set up" in record["error"] and "exit code 125" in record["error"]
+    assert "RLIMIT_NOFILE" in record["error"] and "not of the submission" in record["error"]
+    topic = record["topics"]["activations"]
+    assert topic["status"] == "not_gradable" and topic["score"] == 0
+    assert NOT_SET_UP[lang] in topic["message"], topic["message"]
+    assert "ended its own process" not in topic["message"] and "import" not in topic["message"]
+
+
+def test_grade_says_the_machine_could_not_set_up_the_jail(tmp_path: Path) -> None:
+    done = run_grade(tmp_path, SOLUTION, env=UNSETTABLE)
+    assert done.returncode == 3 and done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()  # one line, no traceback (that is DLGRADE_DEBUG's)
+    assert line.startswith("error: ")
+    assert "could not set up a worker" in line and "exit code 125" in line and "RLIMIT_NOFILE" in line
+    assert "not of the submission" in line
+
+
+def test_a_student_exiting_with_125_is_still_the_students(tmp_path: Path) -> None:
+    # the code the setup uses proves nothing: only a worker that never said it was ready is
+    report = grade(tmp_path, SOLUTION + "\nimport os\nos._exit(125)\n")
+    topic = report["topics"]["activations"]
+    assert topic["status"] == "not_gradable" and "error" not in report or not report["error"]
+    assert "ended its own process (exit code 125)" in topic["message"]
+
+
+# 300,000 public functions: the grader asks the jail to describe only the contract's functions,
+# so the module's size is no reason to refuse it, and the agent's own failures are named
+HUGE = SOLUTION + "\nfor _i in range(300_000):\n    globals()[f'f{_i}'] = lambda x: x\n"
+
+
+def test_a_module_of_300000_functions_is_graded(tmp_path: Path) -> None:
+    report = grade(tmp_path, HUGE)
+    topic = report["topics"]["activations"]
+    assert topic["status"] == "graded", topic["message"]
+    assert report["score"] == report["max_score"] > 0

@@ -353,6 +353,7 @@ def _load_seccomp(program: bytes) -> None:
 
 def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dict[str, Any],
             program: bytes) -> None:  # fmt: skip
+    step = "redirecting its input and output"
     try:
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -362,16 +363,27 @@ def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dic
         job = os.dup2(job_fd, 3)
         os.closerange(4, 1 << 16)  # nothing of the zygote's survives: no control channel
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        step = "dropping its privileges"
         _drop_privileges(uid)
+        step = "joining a session keyring of its own"
         # a keyring of its own: the grader's session keyring (a CI secret) is not inherited
         _syscall("keyctl", ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), ctypes.c_void_p(None))
         for name, value in limits.get("rlimits", {}).items():
             soft, hard = value if isinstance(value, list) else (value, value)
+            step = f"setting {name} to {soft}"
             resource.setrlimit(getattr(resource, name), (soft, hard))
+        step = "loading its seccomp filter"
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
         _load_seccomp(program)
+        # the grader's sign that every protection is in place: no student code has run, and
+        # none runs before it. A worker that ends without it failed here (the machine's
+        # fault, whatever its exit code); after it, an exit is the submission's
+        step = "saying it is ready"
+        sock = socket.socket(fileno=job)
+        wire.send(sock, wire.encode({"op": "ready"}))
     except BaseException as error:  # no student code runs without every protection in place
-        os.write(2, f"the jail could not be set up: {error}\n".encode(errors="replace"))
+        text = f"the jail could not be set up ({step}): {type(error).__name__}: {error}\n"
+        os.write(2, text.encode(errors="replace"))
         os._exit(125)
     try:
         os.chdir(workdir)
@@ -383,7 +395,7 @@ def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dic
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
-        Worker(socket.socket(fileno=job), workdir).serve()
+        Worker(sock, workdir).serve()
     except BaseException:  # anything, even SystemExit from student code at import
         try:
             traceback.print_exc()  # into the job's output: the grader keeps its head
@@ -424,7 +436,10 @@ class Worker:
                 return
             self.generation = request.get("generation", self.generation)
             handler = getattr(self, f"op_{op}", None)
-            reply = handler(request) if handler else {"refused": op}
+            try:
+                reply = handler(request) if handler else {"refused": op}
+            except BaseException as error:  # the agent's own work failed (out of memory, say)
+                reply = {"invalid": f"{type(error).__name__}: {_safe_text(error)}"}
             _flush()  # what the module printed reaches the output pipe before the reply
             ident = request.get("id")  # the grader's fresh id: a reply without it is refused
             try:
@@ -468,11 +483,18 @@ class Worker:
                 self.module = importlib.import_module(request["module"])
             except BaseException as error:
                 return {"import_error": self._describe(error, folder)}
-        return {"functions": self._signatures(), "warnings": _warning_texts(caught)}
+        names = request.get("describe")
+        return {"functions": self._signatures(names if isinstance(names, list) else None),
+                "warnings": _warning_texts(caught)}  # fmt: skip
 
-    def _signatures(self) -> dict[str, Any]:
+    def _signatures(self, names: list[Any] | None = None) -> dict[str, Any]:
+        """The public functions' signatures; only those of ``names`` where the grader names
+        them (the contract's): a module of 300,000 helpers costs no more to describe."""
         found: dict[str, Any] = {}
-        for name, value in vars(self.module).items():
+        members = vars(self.module)
+        if names is not None:
+            members = {name: members[name] for name in names if isinstance(name, str) and name in members}
+        for name, value in members.items():
             if name.startswith("_") or not callable(value) or isinstance(value, type):
                 continue
             try:
