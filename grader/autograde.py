@@ -205,12 +205,14 @@ def _old_parts(run: Any, content: str) -> dict[str, Any]:
 PR_SET_PDEATHSIG = 1
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int) -> None:
     """A pool worker: killed (SIGKILL) the moment its parent ends, however it ends; Ctrl-C is
     the parent's to handle."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before the prctl: nothing to work for
+    # the parent died before the prctl (a spawned worker takes seconds to get here): its orphan
+    # belongs to init or to a subreaper (a container's init, systemd), so any other parent says so
+    if os.getppid() != parent:
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -219,7 +221,8 @@ def _worker_start() -> None:
 def local_pool(workers: int) -> ProcessPoolExecutor:
     # spawned, not forked: the parent has threads (the progress bar), and a forkserver's
     # children would die with the fork server, not with us
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
+                               initargs=(os.getpid(),))  # fmt: skip
 
 
 class Interrupted(Exception):

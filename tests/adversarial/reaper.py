@@ -1,11 +1,12 @@
 """Run a command as a child subreaper and say what it left behind.
 
-    python reaper.py RESULT.json -- COMMAND...
+    python reaper.py RESULT.json [--settle SECONDS] -- COMMAND...
 
 Every orphan of COMMAND (a daemon of the jail, a double fork) is reparented to this process,
 not to init, so "no process survives the grade" can be checked exactly, without confusing the
 jails of other graders running on the same machine. When COMMAND has exited, the survivors
-get a second to go; those still there are written to RESULT.json, then killed.
+get a second (or ``--settle`` SECONDS) to go; those still there are written to RESULT.json,
+then killed.
 """
 
 from __future__ import annotations
@@ -67,12 +68,16 @@ def describe(pid: int) -> dict:
 
 
 def main() -> int:
-    result_path, command = sys.argv[1], sys.argv[3:]
+    result_path, rest = sys.argv[1], sys.argv[2:]
+    settle = SETTLE_SECONDS
+    if rest[0] == "--settle":
+        settle, rest = float(rest[1]), rest[2:]
+    command = rest[1:]  # after "--"
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     child = subprocess.Popen(command)
     signal.signal(signal.SIGTERM, lambda *_: child.kill())
     code = child.wait()
-    deadline = time.monotonic() + SETTLE_SECONDS
+    deadline = time.monotonic() + settle
     while True:
         reap()
         alive = [pid for pid in descendants() if not describe(pid).get("state", "").startswith("Z")]
