@@ -54,8 +54,8 @@ def _command(folder: Path, out: Path) -> list[str]:
 
 
 def _under_reaper(folder: Path, out: Path, result: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, str(REAPER), str(result), "--settle", str(SETTLE), "--", *_command(folder, out)], cwd=ROOT, env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    command = [sys.executable, str(REAPER), str(result), "--settle", str(SETTLE), "--", *_command(folder, out)]
+    return subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _child(pid: int, timeout: float = 10) -> int:
