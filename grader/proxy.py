@@ -24,16 +24,16 @@ from typing import Any
 import numpy as np
 
 from grader import cgroups
+from grader.calls import advance as _advance
+from grader.calls import invalid_result, missing_function
+from grader.calls import mirror_mutation as _mirror_mutation
+from grader.calls import raised as _raised
 from grader.jail.wire import Handle, PublicFn
 from grader.sandbox import Job, JobDied, Sandbox
 from grader.schema import ProtocolError, check_reply
 from grader.suite import (
-    InvalidResult,
     JailFailure,
     L,
-    MissingFunction,
-    NotAttempted,
-    StudentRaised,
 )
 
 
@@ -299,54 +299,12 @@ class StudentModule:
             _advance(rngs, reply["rngs"])
             return reply["result"], seconds
         if "missing" in reply:
-            raise MissingFunction(L(f"the module has no function {fn}()", f"в модуле нет функции {fn}()"))
+            raise missing_function(fn)
         if "raised" in reply:
             raise _raised(fn, reply["raised"])
         if "lost_handle" in reply:
             raise JailFailure(L("an object kept in the jail was lost", "объект в песочнице потерян"))
-        raise InvalidResult(
-            L(
-                f"{fn} returned something that is not an array, a number or a tuple of them",
-                f"{fn} вернула не массив, не число и не кортеж из них",
-            )
-        )
-
-
-def _mirror_mutation(sent: dict[Any, np.ndarray], came_back: dict[Any, np.ndarray]) -> None:
-    """Decide here, on the trusted side, whether the function wrote into its input: compare
-    each array the suite passed (untouched here since it was sent) with the post-call state of
-    the array the function received, and apply any difference to the suite's array, so that
-    ``x0 = x.copy(); student.f(x); checks.unchanged(x0, x, ...)`` sees it (see the module
-    docstring). The jail only reports what the arrays hold; no verdict of its own is used."""
-    for key, target in sent.items():
-        value = came_back[key]
-        if value.shape == target.shape and value.dtype == target.dtype:
-            # the same bytes are the same values, and comparing bytes is several times cheaper
-            # than comparing values with NaN (the common case: nothing was written)
-            if value.tobytes() == target.tobytes() or np.array_equal(value, target, equal_nan=target.dtype.kind in "fc"):
-                continue
-            if target.flags.writeable:
-                np.copyto(target, value)
-        elif target.flags.writeable:  # its shape or dtype changed in place (resize, .dtype =):
-            _spoil(target)  # no values to copy, but the suite must see that it changed
-
-
-def _spoil(array: np.ndarray) -> None:
-    """Change every value of ``array``, whatever they were."""
-    if array.dtype.kind in "fc":
-        array[...] = np.nan
-    elif array.dtype.kind == "b":
-        np.logical_not(array, out=array)
-    else:
-        array += 1  # integers wrap around: still a different value
-
-
-def _advance(sent: dict[Any, np.random.Generator], came_back: dict[Any, np.random.Generator]) -> None:
-    """The suite's generators continue where the function's copies stopped."""
-    for key, target in sent.items():
-        value = came_back[key]
-        if type(target.bit_generator) is type(value.bit_generator):
-            target.bit_generator.state = value.bit_generator.state
+        raise invalid_result(fn)
 
 
 def _pending(job: Job) -> bool:
@@ -384,21 +342,6 @@ def _call_warnings(texts: list[str]) -> list[str]:
 
 def _capped(texts: list[str]) -> list[str]:
     return [text[:300] for text in texts[:20]]
-
-
-def _raised(fn: str, info: dict[str, Any]) -> Exception:
-    types = tuple(str(name) for name in info.get("types") or ())
-    text = str(info.get("message") or "")
-    where = f" ({info['where']})" if info.get("where") else ""
-    if "NotImplementedError" in types:
-        return NotAttempted(L(f"{fn} is not implemented yet", f"{fn} ещё не реализована"))
-    name = types[0] if types else "Exception"
-    detail = f"{name}: {text}" if text else name
-    return StudentRaised(
-        L(f"{fn} raised {detail}{where}", f"{fn} выбросила исключение {detail}{where}"),
-        types,
-        text,
-    )
 
 
 def _import_problem(topic: str, info: dict[str, Any]) -> LoadProblem:

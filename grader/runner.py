@@ -25,6 +25,7 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from grader import __version__, checks
+from grader.calls import seed_for
 from grader.course import Course
 from grader.errors import ConfigError, DlgradeError, JailSetupFailed, JailUnavailable
 from grader.policy import grading_jail
@@ -87,12 +88,6 @@ def submission_seed(secret: int, content_sha256: str) -> int:
     submission prints say nothing about another's, whose content differs."""
     digest = hashlib.sha256(f"dlgrade-seed:{secret}:{content_sha256}".encode()).digest()
     return int.from_bytes(digest[:8], "big") & (2**63 - 1)  # a signed 64-bit int: SQLite, JSON
-
-
-def seed_for(run_seed: int, test_name: str) -> int:
-    """A test's seed: stable across runs, machines and Python versions (not hash())."""
-    digest = hashlib.sha256(f"{run_seed}:{test_name}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") & (2**63 - 1)
 
 
 class GradingPlugin:

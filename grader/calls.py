@@ -1,0 +1,100 @@
+"""What a call of the student's function means on the trusted side, wherever the function ran:
+in the jail (``grader.proxy``, from the reply's plain data) or in a notebook's kernel
+(``grader.kernel``, nbgrader's way: from the exception itself). One translation, so a check
+means the same thing in both: NotImplementedError is ``NotAttempted``, any other exception
+``StudentRaised``; an input the function wrote into is changed the same way for the suite; a
+generator continues where the function's copy stopped; a test's seed is the same.
+
+This module imports no part of the jail's launcher (``grader.sandbox``, cgroups): a kernel
+that runs nbgrader's checks imports it without them."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from grader.suite import InvalidResult, L, MissingFunction, NotAttempted, StudentRaised
+
+
+def seed_for(run_seed: int, test_name: str) -> int:
+    """A test's seed: stable across runs, machines and Python versions (not hash())."""
+    digest = hashlib.sha256(f"{run_seed}:{test_name}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") & (2**63 - 1)
+
+
+def describe(error: BaseException, where: str = "") -> dict[str, Any]:
+    """An exception as the jail's agent reports it (``raised``'s ``info``): the names of its
+    classes, its text (capped), where in the student's code."""
+    try:
+        text = str(error)
+    except BaseException:
+        text = "<the exception's message could not be shown>"
+    text = text if len(text) <= 300 else text[:300] + "…"
+    return {"types": [str(cls.__name__)[:200] for cls in type(error).__mro__[:64]], "message": text, "where": where}
+
+
+def mirror_mutation(sent: dict[Any, np.ndarray], came_back: dict[Any, np.ndarray]) -> None:
+    """Decide here, on the trusted side, whether the function wrote into its input: compare
+    each array the suite passed (untouched here since it was sent) with the post-call state of
+    the array the function received, and apply any difference to the suite's array, so that
+    ``x0 = x.copy(); student.f(x); checks.unchanged(x0, x, ...)`` sees it (see the module
+    docstring). The jail only reports what the arrays hold; no verdict of its own is used."""
+    for key, target in sent.items():
+        value = came_back[key]
+        if value.shape == target.shape and value.dtype == target.dtype:
+            # the same bytes are the same values, and comparing bytes is several times cheaper
+            # than comparing values with NaN (the common case: nothing was written)
+            if value.tobytes() == target.tobytes() or np.array_equal(value, target, equal_nan=target.dtype.kind in "fc"):
+                continue
+            if target.flags.writeable:
+                np.copyto(target, value)
+        elif target.flags.writeable:  # its shape or dtype changed in place (resize, .dtype =):
+            _spoil(target)  # no values to copy, but the suite must see that it changed
+
+
+def _spoil(array: np.ndarray) -> None:
+    """Change every value of ``array``, whatever they were."""
+    if array.dtype.kind in "fc":
+        array[...] = np.nan
+    elif array.dtype.kind == "b":
+        np.logical_not(array, out=array)
+    else:
+        array += 1  # integers wrap around: still a different value
+
+
+def advance(sent: dict[Any, np.random.Generator], came_back: dict[Any, np.random.Generator]) -> None:
+    """The suite's generators continue where the function's copies stopped."""
+    for key, target in sent.items():
+        value = came_back[key]
+        if type(target.bit_generator) is type(value.bit_generator):
+            target.bit_generator.state = value.bit_generator.state
+
+
+def raised(fn: str, info: dict[str, Any]) -> Exception:
+    types = tuple(str(name) for name in info.get("types") or ())
+    text = str(info.get("message") or "")
+    where = f" ({info['where']})" if info.get("where") else ""
+    if "NotImplementedError" in types:
+        return NotAttempted(L(f"{fn} is not implemented yet", f"{fn} ещё не реализована"))
+    name = types[0] if types else "Exception"
+    detail = f"{name}: {text}" if text else name
+    return StudentRaised(
+        L(f"{fn} raised {detail}{where}", f"{fn} выбросила исключение {detail}{where}"),
+        types,
+        text,
+    )
+
+
+def missing_function(fn: str) -> MissingFunction:
+    return MissingFunction(L(f"the module has no function {fn}()", f"в модуле нет функции {fn}()"))
+
+
+def invalid_result(fn: str) -> InvalidResult:
+    return InvalidResult(
+        L(
+            f"{fn} returned something that is not an array, a number or a tuple of them",
+            f"{fn} вернула не массив, не число и не кортеж из них",
+        )
+    )
