@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import Future, as_completed
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress, TaskID
+from rich.progress import Progress
 from rich.text import Text
 
-from grader import farm, stubs
+from grader import engine, farm, stubs
 from grader.course import Course, load_course, seed_override
-from grader.errors import DlgradeError, JailUnavailable, UsageError
+from grader.errors import DlgradeError, UsageError
 from grader.policy import grading_jail, jail_choice, local_jail
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
@@ -84,13 +85,16 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                topic: str | None = None, seed: int | None = None, lang: str | None = None,
                progress: Console | None = None, chunk: int | None = None,
                course: Course | Path | None = None, jail: str | None = None,
-               scheduler: str | None = None, accept_partial: bool = False) -> list[Report]:  # fmt: skip
+               scheduler: str | None = None, accept_partial: bool = False,
+               pools: Callable[[int], Executor] | None = None) -> list[Report]:  # fmt: skip
     """Grade a batch. Each report is appended to ``out`` (JSON lines) as soon as it is done, so
     an interrupted batch loses nothing: a rerun with the same ``out`` skips what is there.
     Reports are keyed by path; a submission that cannot be read or breaks the grader gets a
     record saying why (``error``, ``error_kind``) and the batch goes on. With no paths, the
     course's own samples are graded: trusted, so the plain jail is allowed where bwrap is not.
-    ``scheduler`` (``tcp://HOST:PORT``): the same tasks on a Dask cluster, not a local pool."""
+    ``scheduler`` (``tcp://HOST:PORT``): the same tasks on a Dask cluster, not a local pool.
+    The grading is autograde's engine (grader.engine): the same pool, retries and records;
+    ``pools`` makes its local pools (tests that patch the engine in this process fork them)."""
     course = _course(course)
     if scheduler is not None:
         farm.dask_executor(scheduler).shutdown()  # unreachable: one error line before any work
@@ -104,6 +108,8 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
         if not paths:
             raise UsageError("no submissions given and the course has no samples/ folder")
     expanded = _expand(paths, course.topics)
+    if out is not None and out.is_dir():
+        raise UsageError(f"--out {out}: is a folder; batch appends its reports to a file there: give a file's path")
     if note:
         console.print(Text(note, style="yellow"))
     done: dict[str, dict[str, Any]] = {}
@@ -119,63 +125,37 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     # every worker process keeps its grading session open between chunks (grader.farm): small
     # chunks keep every worker busy to the end and save progress often
     chunk = chunk or max(1, min(4, -(-len(todo) // (2 * jobs))))
-    chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
     results: dict[str, dict[str, Any]] = {}
-    failures: list[BaseException] = []
-    sink = out.open("a", encoding="utf-8") if out is not None else None
+    try:
+        sink = out.open("a", encoding="utf-8") if out is not None else None
+    except OSError as error:
+        raise UsageError(f"--out {out}: cannot write there ({error.strerror})") from None
     if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last line was cut by the interruption: never append to it
     cgroups_required = _TRUSTED_CGROUPS_REQUIRED if trusted else None  # None: DLGRADE_CGROUPS decides
     settings = farm.Settings(course, topic, seed, lang, mode, cgroups_required, accept_partial)
-
-    def run(chunks: list[list[Path]], workers: int, bar: Progress, task: TaskID,
-            dead: dict[str, str] | None = None) -> list[list[Path]]:  # fmt: skip
-        """Grade chunks in a pool; save each record as it comes; return the chunks whose worker
-        process died (killed, out of memory: a broken pool fails every chunk it still held)."""
-        died = []
-        with farm.executor(workers, scheduler) as pool:
-            futures: dict[Future[list[dict[str, Any]]], list[Path]] = {
-                pool.submit(farm.grade_chunk, farm.Task(settings, tuple(str(p) for p in c), dead or {})): c
-                for c in chunks
-            }  # fmt: skip
-            for future in as_completed(futures):
-                try:
-                    records = future.result()
-                except JailUnavailable:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise  # the machine, not a submission: every other chunk would fail alike
-                except Exception as error:
-                    if farm.worker_died(error):
-                        died.append(futures[future])
-                    else:  # the grader's own failure: keep what the others grade
-                        failures.append(error)
-                    continue
-                for record in records:
-                    results[record["path"]] = record
-                    if sink is not None:
-                        sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-                        sink.flush()
-                bar.advance(task, len(futures[future]))
-        return died
-
+    executor = farm.dask_executor(scheduler) if scheduler is not None else None
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("grading", total=len(todo))
-            died = run(chunks, jobs, bar, task)
-            # a worker died: which submission killed it is not known, so its chunk and every
-            # other one the pool held are graded again one by one, then alone in a pool each;
-            # one that kills its worker even alone gets a record saying so, and the batch goes on
-            if died:
-                died = run([[p] for c in died for p in c], jobs, bar, task)
-            for (path,) in died:
-                if run([[path]], 1, bar, task):
-                    why = "the grader's worker process died grading this submission (killed or out of memory)"
-                    run([[path]], 1, bar, task, dead={str(path): why})
+
+            def save(index: int, record: dict[str, Any]) -> None:
+                results[record["path"]] = record
+                if sink is not None:
+                    sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    sink.flush()
+                bar.advance(task, 1)
+
+            items = [engine.Item(str(p)) for p in todo]
+            failures = engine.grade_all(items, settings, save, workers=jobs, executor=executor, chunk=chunk,
+                                        pools=pools or engine.local_pool)  # fmt: skip
     finally:
         if sink is not None:
             sink.close()
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
     if failures:  # after every grade that could be made was saved
-        raise failures[0]
+        raise failures[0][1]
     merged = done | results
     return [_report_from_json(merged[str(p)]) for p in expanded]
 

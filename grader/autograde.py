@@ -6,24 +6,21 @@ of per-student folders, zips or notebooks, or ``dlgrade submit`` archives (whose
 keyed by everything it depends on (content, hidden suites, seed, limits, engine, jail, language,
 topic): the same key is reused, any other is graded again and the change kept.
 
-The work runs on any ``concurrent.futures.Executor`` (``autograde(..., executor=...)``): a local
-pool of spawned processes by default, each of which dies with this process (PR_SET_PDEATHSIG)
-and takes its jails with it (bubblewrap's --die-with-parent); a Dask cluster's executor fits
-too. Only this process writes the gradebook, one transaction per graded submission."""
+The work runs on grader.engine, as ``dlgrade batch``'s does: a local pool of spawned processes
+that die with this one, or a Dask cluster's executor (``autograde(..., executor=...)``). Only
+this process writes the gradebook, one transaction per graded submission."""
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import signal
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -36,9 +33,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from grader import __version__, farm
+from grader import __version__, engine, farm
 from grader.course import Course, load_course, seed_override
-from grader.errors import DlgradeError, JailUnavailable, UsageError
+from grader.errors import DlgradeError, UsageError
 from grader.policy import grading_jail, jail_choice
 from grader.submission import load_submission
 
@@ -202,29 +199,6 @@ def _old_parts(run: Any, content: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- processes
-PR_SET_PDEATHSIG = 1
-
-
-def _worker_start(parent: int) -> None:
-    """A pool worker: killed (SIGKILL) the moment its parent ends, however it ends; Ctrl-C is
-    the parent's to handle."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    # the parent died before the prctl (a spawned worker takes seconds to get here): its orphan
-    # belongs to init or to a subreaper (a container's init, systemd), so any other parent says so
-    if os.getppid() != parent:
-        os._exit(1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def local_pool(workers: int) -> ProcessPoolExecutor:
-    # spawned, not forked: the parent has threads (the progress bar), and a forkserver's
-    # children would die with the fork server, not with us
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
-                               initargs=(os.getpid(),))  # fmt: skip
-
-
 class Interrupted(Exception):
     pass
 
@@ -242,18 +216,6 @@ def _stops_cleanly() -> Iterator[None]:
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-
-
-def _kill_pool(pool: Executor) -> None:
-    pool.shutdown(wait=False, cancel_futures=True)
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
-        try:
-            process.kill()
-        except (OSError, AttributeError):
-            pass
-    for process in list(processes.values()):
-        process.join(5)
 
 
 # ----------------------------------------------------------------------------- the run
@@ -364,40 +326,17 @@ def _grade(book: Gradebook, todo: list[_Job], settings: farm.Settings, workers: 
 
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("grading", total=total, completed=total - len(todo), counts=counts())
-        pending = [(job, 0) for job in todo]
-        while pending:
-            pool = executor or local_pool(min(workers, len(pending)) if pending[0][1] == 0 else 1)
-            retry: list[tuple[_Job, int]] = []
-            try:
-                batch = pending if pending[0][1] == 0 else pending[:1]
-                rest = pending[len(batch) :]
-                futures: dict[Future[list[dict[str, Any]]], tuple[_Job, int]] = {}
-                for job, tries in batch:
-                    dead = {str(job.found.path): "the grader's worker process died grading this submission "
-                            "(killed or out of memory)"} if tries >= 2 else {}  # fmt: skip
-                    empty = {str(job.found.path): f"{job.found.path.name} {job.empty}"} if job.empty else {}
-                    task_ = farm.Task(settings, (str(job.found.path),), dead, empty)
-                    futures[pool.submit(farm.grade_chunk, task_)] = (job, tries)
-                for future in as_completed(futures):
-                    job, tries = futures[future]
-                    try:
-                        (record,) = future.result()
-                    except JailUnavailable:
-                        raise
-                    except Exception as error:
-                        if farm.worker_died(error):  # which one killed it is not known: each again, alone
-                            retry.append((job, tries + 1))
-                            continue
-                        raise DlgradeError(f"grading {job.found.path} failed: {type(error).__name__}: {error}") from error
-                    _commit(book, job, record, outcome)
-                    bar.update(task, advance=1, counts=counts())
-            except BaseException:
-                if executor is None:
-                    _kill_pool(pool)
-                raise
-            if executor is None:
-                pool.shutdown(wait=True)
-            pending = sorted(retry, key=lambda x: x[1]) + rest if retry else rest
+
+        def commit(index: int, record: dict[str, Any]) -> None:
+            _commit(book, todo[index], record, outcome)
+            bar.update(task, advance=1, counts=counts())
+
+        items = [engine.Item(str(job.found.path), f"{job.found.path.name} {job.empty}" if job.empty else "")
+                 for job in todo]  # fmt: skip
+        failures = engine.grade_all(items, settings, commit, workers=workers, executor=executor)
+    if failures:  # every other grade is committed
+        index, error = failures[0]
+        raise DlgradeError(f"grading {todo[index].found.path} failed: {type(error).__name__}: {error}") from error
 
 
 def _commit(book: Gradebook, job: _Job, record: dict[str, Any], outcome: Outcome) -> None:

@@ -1,5 +1,5 @@
-"""The work of a batch, as tasks any ``concurrent.futures.Executor`` can run: the local process
-pool, or a Dask distributed cluster (``executor(scheduler="tcp://HOST:PORT")``).
+"""The work of a batch, as tasks any ``concurrent.futures.Executor`` can run: grader.engine's
+local process pool, or a Dask distributed cluster (``dask_executor("tcp://HOST:PORT")``).
 
 A task grades a chunk of submissions and returns one JSON record per path (``grade_chunk``).
 Each process that runs tasks keeps one grading session open between them (a ``Station``): the
@@ -20,7 +20,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -196,15 +196,6 @@ def worker_died(error: BaseException) -> bool:
 
 
 # ----------------------------------------------------------------------------- executors
-def executor(jobs: int, scheduler: str | None = None) -> Executor:
-    """Where the tasks run: a local pool of ``jobs`` processes, or the Dask cluster whose
-    scheduler is at ``scheduler`` (``tcp://HOST:PORT``). An address that is not one, or a
-    scheduler that does not answer, is a UsageError (exit 2)."""
-    if scheduler is None:
-        return ProcessPoolExecutor(max_workers=jobs)
-    return dask_executor(scheduler)
-
-
 def dask_executor(address: str, timeout: float = 10.0) -> Executor:
     """A ``concurrent.futures.Executor`` over a Dask distributed cluster. A worker that dies
     mid-task (killed, lost) costs nothing: the scheduler runs its tasks again elsewhere."""

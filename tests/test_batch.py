@@ -145,6 +145,13 @@ def test_a_hostile_class_loses_no_honest_grade(tmp_path: Path) -> None:
         assert name in done.stdout  # a row each in the table
 
 
+def FORKED(workers: int):  # noqa: N802
+    """The engine's local pools, forked: a patch made in this process reaches their workers."""
+    from grader.engine import local_pool
+
+    return local_pool(workers, "fork")
+
+
 def _solo_module(path: Path, text: str = DROPOUT) -> Path:
     return _folder(path, {"dropout.py": text})
 
@@ -163,10 +170,10 @@ def test_a_grader_failure_on_one_submission_keeps_the_others(tmp_path: Path, mon
             raise RuntimeError("a bug of the grader")
         return real(self, submission, *args, **kwargs)
 
-    monkeypatch.setattr(runner.GradingPlugin, "_grade_topic", flaky)  # the pool forks: workers see it
+    monkeypatch.setattr(runner.GradingPlugin, "_grade_topic", flaky)  # FORKED pools: their workers see it
     monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "3")
     out = tmp_path / "grades.jsonl"
-    reports = api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=1)
+    reports = api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=1, pools=FORKED)
     by_name = {r.submission: r for r in reports}
     assert by_name["two"].error_kind == "internal" and "a bug of the grader" in by_name["two"].error
     assert by_name["two"].topics[0].status == "not_gradable"
@@ -199,7 +206,7 @@ def test_a_failed_chunk_surfaces_after_the_other_grades_are_saved(tmp_path: Path
     import pytest
 
     with pytest.raises(RuntimeError, match="the session broke"):
-        api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=1)
+        api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=1, pools=FORKED)
     saved = sorted(Path(json.loads(line)["path"]).name for line in out.read_text(encoding="utf-8").splitlines())
     assert saved == ["one", "three"]
 
@@ -236,10 +243,10 @@ def test_a_submission_that_kills_its_grading_process_loses_only_its_own_grade(tm
             os._exit(137)
         return real(self, submission, *args, **kwargs)
 
-    monkeypatch.setattr(runner.GradingPlugin, "_grade_topic", deadly)  # the pool forks: workers see it
+    monkeypatch.setattr(runner.GradingPlugin, "_grade_topic", deadly)  # FORKED pools: their workers see it
     monkeypatch.setenv("DLGRADE_LIMIT_CALL_SECONDS", "3")
     out = tmp_path / "grades.jsonl"
-    reports = api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=3)
+    reports = api.grade_many([tmp_path / "class"], jobs=2, out=out, topic="dropout", lang="en", chunk=3, pools=FORKED)
     by_name = {r.submission: r for r in reports}
     assert list(by_name) == names
     assert by_name["c_killer"].error_kind == "internal" and "worker process died" in by_name["c_killer"].error
@@ -270,3 +277,60 @@ def test_the_engine_fails_closed_when_no_jail_is_named(tmp_path: Path, monkeypat
     monkeypatch.setenv("DLGRADE_JAIL", "plain")
     (report,) = run_session(course, [submission], topics=("dropout",))
     assert report.protections["jail"] == "plain" and report.score == report.max_score > 0
+
+
+# ----------------------------------------------------------------------------- bad input; kill -9
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "args, env, says",
+    [
+        (["--out", "{folder}"], {}, "is a folder"),
+        (["--out", "{folder}/missing/grades.jsonl"], {}, "cannot write there"),
+        (["--scheduler", "tcp://127.0.0.1:9"], {}, "no Dask scheduler"),
+        ([], {"DLGRADE_SEED": "abc"}, "DLGRADE_SEED"),
+        ([], {"DLGRADE_LIMIT_CALL_SECONDS": "-1"}, "DLGRADE_LIMIT_CALL_SECONDS"),
+        ([], {"DLGRADE_CGROUPS": "sometimes"}, "DLGRADE_CGROUPS"),
+    ],
+)
+def test_bad_input_is_one_error_line(tmp_path: Path, args: list[str], env: dict[str, str], says: str) -> None:
+    work = _solo_module(tmp_path / "work")
+    (tmp_path / "folder").mkdir()
+    args = [a.replace("{folder}", str(tmp_path / "folder")) for a in args]
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(work), "--topic", "dropout", *args],
+                          capture_output=True, text=True, cwd=ROOT, env=ENV | env, timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and says in lines[0], done.stderr
+
+
+@pytest.mark.slow
+def test_a_batch_killed_with_sigkill_leaves_no_process_and_resumes(tmp_path: Path) -> None:
+    """The issue's survivors: a batch's pool workers lived on, blocked on a pipe, after kill -9.
+    The batch runs under a subreaper (tests/adversarial/reaper.py): whatever it left is counted."""
+    import signal
+    import time
+
+    for k in range(6):
+        _solo_module(tmp_path / "class" / f"s{k}", DROPOUT + f"\n# {k}\n")
+    out, result = tmp_path / "grades.jsonl", tmp_path / "reaped.json"
+    command = [sys.executable, str(ROOT / "tests" / "adversarial" / "reaper.py"), str(result), "--settle", "15", "--",
+               sys.executable, "-m", "grader.cli", "batch", str(tmp_path / "class"), "--topic", "dropout", "--jobs", "2",
+               "--out", str(out)]  # fmt: skip
+    reaper = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while not (out.exists() and out.read_text().count("\n") >= 1):  # grading has begun: jails are open
+        assert reaper.poll() is None and time.monotonic() < deadline, reaper.stderr.read() if reaper.stderr else ""
+        time.sleep(0.1)
+    children = {c for task in Path(f"/proc/{reaper.pid}/task").iterdir() for c in (task / "children").read_text().split()}
+    (child,) = [int(c) for c in children if b"grader.cli" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    os.kill(child, signal.SIGKILL)
+    reaper.communicate(timeout=60)
+    reaped = json.loads(result.read_text())
+    assert reaped["code"] == -signal.SIGKILL and not reaped["survivors"], reaped
+    again = batch(str(tmp_path / "class"), "--topic", "dropout", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines() if line.strip().endswith("}")]
+    assert sorted(Path(r["path"]).name for r in records) == [f"s{k}" for k in range(6)]  # each once
+    assert all(r["score"] == r["max_score"] > 0 for r in records)
