@@ -126,14 +126,16 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     # chunks keep every worker busy to the end and save progress often
     chunk = chunk or max(1, min(4, -(-len(todo) // (2 * jobs))))
     results: dict[str, dict[str, Any]] = {}
+    cgroups_required = _TRUSTED_CGROUPS_REQUIRED if trusted else None  # None: DLGRADE_CGROUPS decides
+    settings = farm.Settings(course, topic, seed, lang, mode, cgroups_required, accept_partial)
+    if scheduler is None:  # on a cluster, the workers' machines are the ones that need the bounds
+        engine.check_bounds(settings)
     try:
         sink = out.open("a", encoding="utf-8") if out is not None else None
     except OSError as error:
         raise UsageError(f"--out {out}: cannot write there ({error.strerror})") from None
     if sink is not None and out is not None and out.stat().st_size and not out.read_bytes().endswith(b"\n"):
         sink.write("\n")  # the last line was cut by the interruption: never append to it
-    cgroups_required = _TRUSTED_CGROUPS_REQUIRED if trusted else None  # None: DLGRADE_CGROUPS decides
-    settings = farm.Settings(course, topic, seed, lang, mode, cgroups_required, accept_partial)
     executor = farm.dask_executor(scheduler) if scheduler is not None else None
     try:
         with Progress(console=console, transient=True) as bar:

@@ -254,6 +254,8 @@ def autograde(submissions: Path, *, out: Path, db: str | None = None, workers: i
     seed = seed_override(seed)
     lang = lang or course.lang
     mode, note = grading_jail(jail)  # fail closed: a student's work, never trusted
+    if executor is None:  # on a cluster, the workers' machines are the ones that need the bounds
+        engine.check_bounds(farm.Settings(course, topic, seed, lang, mode, None))
     out = out_folder(out)
     console = console or Console(stderr=True)
     found = find_submissions(submissions, course.topics)

@@ -164,12 +164,19 @@ def load_course(root: Path | None = None, work: Path | None = None) -> Course:
             except ValueError:
                 number = env_value
             limit_values[key] = _limit(number, kind == "int", name)
+    known = {f"DLGRADE_LIMIT_{key.upper()}" for key in limit_fields}
+    unknown = sorted(name for name in os.environ if name.startswith("DLGRADE_LIMIT_") and name not in known)
+    if unknown:  # a misspelt limit would be ignored, the run made under the default
+        raise ConfigError(f"{unknown[0]} is not a limit of dlgrade; the limits are {', '.join(sorted(known))}")
 
     # the course's secret: every run's seed derives from it and the submission's content;
     # DLGRADE_SEED is a run's seed, used as given (seed_override), checked here for every command
     seed = get("course", "seed", int, 0)
     assert isinstance(seed, int)  # get() checked it
     seed_override(None)
+    from grader import cgroups
+
+    cgroups.policy()  # DLGRADE_CGROUPS too: a bad value is every command's error, before any work
     return Course(
         root=root,
         name=str(get("course", "name", str, "course")),

@@ -139,3 +139,21 @@ def grade_all(items: Sequence[Item], settings: farm.Settings, on_record: OnRecor
     if pool is not None:
         pool.shutdown(wait=True)
     return failures
+
+
+def check_bounds(settings: farm.Settings) -> None:
+    """Before any work, on the machine that grades (not the client of a Dask cluster): the strong
+    jail's job-wide bounds can be had here, or the one error line that every grade would end
+    with, said once (JailUnavailable, exit 2) instead of after a progress bar."""
+    from grader import cgroups
+    from grader.sandbox import _NO_BOUND  # the message the jail itself would give
+
+    required = settings.cgroups_required if settings.cgroups_required is not None else cgroups.policy() == "required"
+    if settings.jail_mode != "bwrap" or not required:
+        return
+    limits = settings.course.limits
+    try:
+        layer = cgroups.open_layer(limits.memory_bytes, limits.processes)
+    except cgroups.Unavailable as why:
+        raise JailUnavailable(_NO_BOUND.format(why=why)) from None
+    layer.close()

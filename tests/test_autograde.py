@@ -95,6 +95,9 @@ def test_layouts_name_their_students(tmp_path: Path) -> None:
         ([], {"DLGRADE_SEED": "abc"}, "DLGRADE_SEED"),
         ([], {"DLGRADE_JAIL": "bogus"}, "DLGRADE_JAIL"),
         ([], {"DLGRADE_LIMIT_CALL_SECONDS": "-1"}, "DLGRADE_LIMIT_CALL_SECONDS"),
+        ([], {"DLGRADE_LIMIT_CALL_SECOND": "2"}, "DLGRADE_LIMIT_CALL_SECOND is not a limit"),  # misspelt: not ignored
+        ([], {"DLGRADE_CGROUPS": "sometimes"}, "DLGRADE_CGROUPS"),
+        ([], {"DLGRADE_CGROUP_ROOT": "/nonexistent"}, "DLGRADE_CGROUP_ROOT=/nonexistent"),  # before any grading
     ],
 )
 def test_bad_input_is_one_error_line(tmp_path: Path, args: list[str], env: dict[str, str], says: str) -> None:

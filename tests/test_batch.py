@@ -292,6 +292,8 @@ import pytest  # noqa: E402
         ([], {"DLGRADE_SEED": "abc"}, "DLGRADE_SEED"),
         ([], {"DLGRADE_LIMIT_CALL_SECONDS": "-1"}, "DLGRADE_LIMIT_CALL_SECONDS"),
         ([], {"DLGRADE_CGROUPS": "sometimes"}, "DLGRADE_CGROUPS"),
+        ([], {"DLGRADE_CGROUP_ROOT": "/nonexistent"}, "DLGRADE_CGROUP_ROOT=/nonexistent"),
+        ([], {"DLGRADE_LIMIT_LOAD_SECOND": "2"}, "DLGRADE_LIMIT_LOAD_SECOND is not a limit"),
     ],
 )
 def test_bad_input_is_one_error_line(tmp_path: Path, args: list[str], env: dict[str, str], says: str) -> None:
