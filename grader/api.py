@@ -148,7 +148,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                     sink.flush()
                 bar.advance(task, 1)
 
-            items = [engine.Item(str(p)) for p in todo]
+            items = [engine.Item(str(p), _empty(p, topic, accept_partial)) for p in todo]
             failures = engine.grade_all(items, settings, save, workers=jobs, executor=executor, chunk=chunk,
                                         pools=pools or engine.local_pool)  # fmt: skip
     finally:
@@ -160,6 +160,18 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
         raise failures[0][1]
     merged = done | results
     return [_report_from_json(merged[str(p)]) for p in expanded]
+
+
+def _empty(path: Path, topic: str | None, accept_partial: bool) -> str:
+    """Why a submission that reads cannot be graded: it holds no code (an empty zip or folder:
+    its record says so, as autograde's does), or ""; one that does not read, the worker says why."""
+    from grader.autograde import EMPTY
+
+    try:
+        submission = load_submission(path, topic, accept_partial)
+    except Exception:
+        return ""
+    return "" if submission.modules or submission.helpers or submission.problems else f"{path.name} {EMPTY}"
 
 
 def _expand(paths: list[Path], topics: tuple[str, ...]) -> list[Path]:

@@ -336,3 +336,38 @@ def test_a_batch_killed_with_sigkill_leaves_no_process_and_resumes(tmp_path: Pat
     records = [json.loads(line) for line in out.read_text().splitlines() if line.strip().endswith("}")]
     assert sorted(Path(r["path"]).name for r in records) == [f"s{k}" for k in range(6)]  # each once
     assert all(r["score"] == r["max_score"] > 0 for r in records)
+
+
+def test_batch_and_autograde_agree(tmp_path: Path) -> None:
+    """Two commands, one engine: the same class gets the same grades (score, seed, every test's
+    outcome, the reason of an empty one) in batch's JSON lines and in autograde's gradebook."""
+    import sqlite3
+    import zipfile
+
+    folder = tmp_path / "class"
+    stub = (ROOT / "exercises" / "dropout.py").read_text(encoding="utf-8")
+    for name, text in (("ann", DROPOUT), ("bob", DROPOUT_BUG), ("cat", stub)):
+        _solo_module(folder / name, text)
+    zipfile.ZipFile(folder / "dan.zip", "w").close()  # empty: said so by both
+    lines = tmp_path / "grades.jsonl"
+    done = batch(str(folder), "--topic", "dropout", "--out", str(lines), "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    graded = subprocess.run([sys.executable, "-m", "grader.cli", "autograde", str(folder), "--topic", "dropout",
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT, env=ENV,
+                            timeout=600)  # fmt: skip
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "out" / "gradebook.sqlite") as connection:
+        book = {name: json.loads(report) for name, report in connection.execute(
+            "SELECT s.name, r.report FROM runs r JOIN submissions b ON r.submission_id = b.id "
+            "JOIN students s ON b.student_id = s.id WHERE r.counts")}  # fmt: skip
+
+    def grade_of(record: dict) -> tuple:
+        tests = [(t["name"], t["outcome"], t["points"]) for t in record["topics"]["dropout"]["tests"]]
+        return record["score"], record["seed"], record.get("error", ""), record.get("error_kind", ""), tests
+
+    records = {Path(r["path"]).stem: r for r in map(json.loads, lines.read_text(encoding="utf-8").splitlines())}
+    assert set(records) == set(book) == {"ann", "bob", "cat", "dan"}
+    for name in records:
+        assert grade_of(records[name]) == grade_of(book[name]), name
+    assert records["ann"]["score"] > records["bob"]["score"] > records["cat"]["score"] == 0
+    assert records["dan"]["error_kind"] == "submission" and "empty" in records["dan"]["error"]
