@@ -121,7 +121,16 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                     done[record["path"]] = record
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # a line cut short by the interruption: grade that one again
+    # a saved line is reused only for the same content under the same seed: a corrected
+    # submission, or another --seed, is graded again and its new line appended after the old
+    seen = {p: _inspect(p, topic, accept_partial) for p in expanded}
+    stale = [p for p in expanded if str(p) in done and not _same(done[str(p)], seen[p][0], seed, course)]
+    for path in stale:
+        del done[str(path)]
     todo = [p for p in expanded if str(p) not in done]
+    if done or stale:
+        console.print(Text(f"--out {out}: {len(done)} already graded there, reused (same content and seed); "
+                           f"{len(stale)} graded again (their content or the seed changed)"))  # fmt: skip
     # every worker process keeps its grading session open between chunks (grader.farm): small
     # chunks keep every worker busy to the end and save progress often
     chunk = chunk or max(1, min(4, -(-len(todo) // (2 * jobs))))
@@ -148,7 +157,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                     sink.flush()
                 bar.advance(task, 1)
 
-            items = [engine.Item(str(p), _empty(p, topic, accept_partial)) for p in todo]
+            items = [engine.Item(str(p), seen[p][1]) for p in todo]
             failures = engine.grade_all(items, settings, save, workers=jobs, executor=executor, chunk=chunk,
                                         pools=pools or engine.local_pool)  # fmt: skip
     finally:
@@ -162,16 +171,30 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
     return [_report_from_json(merged[str(p)]) for p in expanded]
 
 
-def _empty(path: Path, topic: str | None, accept_partial: bool) -> str:
-    """Why a submission that reads cannot be graded: it holds no code (an empty zip or folder:
-    its record says so, as autograde's does), or ""; one that does not read, the worker says why."""
+def _inspect(path: Path, topic: str | None, accept_partial: bool) -> tuple[str, str]:
+    """A submission's content hash ("" if it does not read: the worker says why), and why it
+    cannot be graded though it reads: it holds no code (an empty zip or folder: its record says
+    so, as autograde's does), or ""."""
     from grader.autograde import EMPTY
 
     try:
         submission = load_submission(path, topic, accept_partial)
     except Exception:
-        return ""
-    return "" if submission.modules or submission.helpers or submission.problems else f"{path.name} {EMPTY}"
+        return "", ""
+    empty = not (submission.modules or submission.helpers or submission.problems)
+    return submission.content_sha256, f"{path.name} {EMPTY}" if empty else ""
+
+
+def _same(record: dict[str, Any], content: str, seed: int | None, course: Course) -> bool:
+    """Whether a saved record is the grade this run would make: the same content, the same seed."""
+    from grader.runner import submission_seed
+
+    if not content:  # it does not read now: its saved record (why it did not) stands
+        return True
+    if record.get("content_sha256") != content:
+        return False
+    want = seed if seed is not None else submission_seed(course.seed, content)
+    return str(record.get("seed")) == str(want)
 
 
 def _expand(paths: list[Path], topics: tuple[str, ...]) -> list[Path]:

@@ -371,3 +371,29 @@ def test_batch_and_autograde_agree(tmp_path: Path) -> None:
         assert grade_of(records[name]) == grade_of(book[name]), name
     assert records["ann"]["score"] > records["bob"]["score"] > records["cat"]["score"] == 0
     assert records["dan"]["error_kind"] == "submission" and "empty" in records["dan"]["error"]
+
+
+def test_a_rerun_regrades_what_changed_and_says_what_it_reused(tmp_path: Path) -> None:
+    """The issue's stale grades: a corrected submission rerun with the same --out kept its old
+    grade, and so did every submission under another --seed. A saved line is reused only for the
+    same content under the same seed; a changed one gets a new line, after its old one."""
+    _solo_module(tmp_path / "class" / "ann")
+    _solo_module(tmp_path / "class" / "bob", DROPOUT_BUG)
+    out = tmp_path / "grades.jsonl"
+
+    def run(*extra: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
+        done = batch(str(tmp_path / "class"), "--topic", "dropout", "--out", str(out), "--jobs", "1", *extra)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done, [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+    _, first = run()
+    again, same = run()
+    assert same == first and "2 already graded there, reused" in " ".join(again.stderr.split())
+    (tmp_path / "class" / "bob" / "dropout.py").write_text(DROPOUT, encoding="utf-8")  # bob's correction
+    fixed, lines = run()
+    assert "1 already graded there, reused" in " ".join(fixed.stderr.split()) and "1 graded again" in fixed.stderr
+    assert len(lines) == 3 and Path(lines[-1]["path"]).name == "bob"
+    (bob_before,) = [r for r in first if Path(r["path"]).name == "bob"]
+    assert lines[-1]["score"] == lines[-1]["max_score"] > bob_before["score"]  # the last line of a path counts
+    _, seeded = run("--seed", "7")
+    assert len(seeded) == 5 and {r["seed"] for r in seeded[3:]} == {7}
