@@ -16,6 +16,7 @@ from grader import __version__, api
 from grader.autograde import command as autograde_command
 from grader.ci_github import ci
 from grader.command import handles_errors
+from grader.errors import UsageError
 from grader.policy import JAIL_MODES
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
@@ -217,14 +218,23 @@ def stubs(only_check: bool, course: Path | None) -> None:
 
 @cli.command("release")
 @click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "--wheel",
+    type=click.Path(path_type=Path),
+    help="The engine's wheel to ship in the bundle (default: built from this engine's source).",
+)
+@click.option("--no-wheel", is_flag=True, help="Ship no engine: students get the wheel some other way.")
 @course_option
 @handles_errors
-def release_(out: Path, course: Path | None) -> None:
-    """Write the student bundle as OUT/ and OUT.zip: stubs, public checks, README; no solution."""
-    from grader.release import release
+def release_(out: Path, wheel: Path | None, no_wheel: bool, course: Path | None) -> None:
+    """Write the student bundle as OUT/ and OUT.zip: stubs, public checks, the engine, README; no solution."""
+    from grader.release import BUILD_WHEEL, release
 
-    done = release(out, course)
+    if wheel is not None and no_wheel:
+        raise UsageError("--wheel and --no-wheel contradict each other; give one")
+    done = release(out, course, wheel=None if no_wheel else (wheel or BUILD_WHEEL))
     click.echo(f"wrote {done.folder}/ ({len(done.files)} files) and {done.archive}"
+               + (f"; the engine: {done.wheel}" if done.wheel else "; no engine wheel (students need one)")
                + ("" if done.notebooks else "; no notebooks (this engine has no notebook generator)"))  # fmt: skip
 
 

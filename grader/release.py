@@ -4,23 +4,26 @@ What a student gets, and nothing else: the stubs (``exercises/``), the public su
 frozen expected values (``course/<topic>/public/``), a course config without its secret seed,
 quiz sizes or points (``course/course.toml``), the contract the checks hold the stubs to
 (``course/contract.json``, in place of the references), the exercise API, a notebook per topic
-where the course has a notebook generator, and a README in Russian and English (install the
-engine, check, submit). With only the engine installed, ``dlgrade check`` and ``dlgrade submit``
-work inside it.
+where the course has a notebook generator, the engine's wheel (built from its source, or the
+one given), and a README in Russian and English (install the engine, check, submit). With only
+that engine installed, ``dlgrade check`` and ``dlgrade submit`` work inside it.
 
 The course is checked first and the release refused (exit 2, one line) when it is not
 consistent: a stub out of sync with its solution, a topic without a stub or a public suite, a
 public suite that imports ``solutions/`` or whose frozen values are stale. The bundle is
 written beside ``OUT`` and renamed into place only when complete; before that, its public
 suites run from the bundle itself (references: every check passes; stubs: not attempted), and
-its every line is searched for a line of a solution region or of a hidden suite (fail closed)."""
+its every line, the wheel's files included, is searched for a line of a solution region or of
+a hidden suite (fail closed)."""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import io
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -50,10 +53,18 @@ class Release:
     archive: Path
     files: tuple[str, ...]  # relative to the folder, sorted
     notebooks: bool  # whether the bundle has a notebook per topic
+    wheel: str | None  # the engine's wheel in the bundle, by name; None when it ships without one
 
 
-def release(out: Path, course: Course | Path | None = None, *, verify: bool = True) -> Release:
-    """Write the student bundle of ``course`` as ``out/`` and ``out.zip``."""
+# what `release` does about the engine: build its wheel from the source tree (the default, which
+# needs the engine to be a checkout), ship a wheel given, or ship none (students get it elsewhere)
+BUILD_WHEEL = "build"
+
+
+def release(out: Path, course: Course | Path | None = None, *, verify: bool = True,
+            wheel: Path | str | None = BUILD_WHEEL) -> Release:  # fmt: skip
+    """Write the student bundle of ``course`` as ``out/`` and ``out.zip``; ``wheel`` is
+    ``BUILD_WHEEL``, the path of an engine wheel to ship, or None for none."""
     out = Path(out)
     archive = out.with_name(out.name + ".zip")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -65,7 +76,11 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
     course = course if isinstance(course, Course) else load_course(course)
     if str(course.root) not in sys.path:  # the references (fixtures, contract) are this course's
         sys.path.insert(0, str(course.root))
-    files = _bundle_files(course)
+    files = _bundle_files(course)  # the course's consistency checks first: a refusal costs no build
+    engine = _engine_wheel(wheel, out.parent) if wheel is not None else None
+    if engine:
+        files[engine[0]] = engine[1]
+        files["README.md"] = student_readme(course, any(n.startswith("notebooks/") for n in files), engine[0]).encode()
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for name, content in files.items():
@@ -73,6 +88,8 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         _refuse_leaks(course, files)
+        if engine:
+            _refuse_leaks(course, {f"{engine[0]}:{name}": content for name, content in _wheel_members(engine).items()})
         if verify:
             _verify(course, staging)
         if out.exists():
@@ -82,7 +99,62 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _write_zip(out, archive, sorted(files))
-    return Release(out, archive, tuple(sorted(files)), any(name.startswith("notebooks/") for name in files))
+    notebooks = any(name.startswith("notebooks/") for name in files)
+    return Release(out, archive, tuple(sorted(files)), notebooks, engine[0] if engine else None)
+
+
+# ----------------------------------------------------------------------------- the engine
+_ENGINE_SOURCE = ("pyproject.toml", "README.md", "MANIFEST.in")  # beside grader/, what a build reads
+
+
+def _engine_wheel(wheel: Path | str, scratch: Path) -> tuple[str, bytes]:
+    """(file name, bytes) of the engine's wheel for the bundle: the one given, checked to be a
+    dlgrade wheel, or one built now from this engine's source tree (a copy of it, so the build's
+    leftovers never land in the instructor's checkout)."""
+    if wheel != BUILD_WHEEL:
+        path = Path(wheel)
+        if not path.is_file() or path.suffix != ".whl":
+            raise UsageError(f"{path}: no such wheel; give the engine's .whl file (`python -m build --wheel`), "
+                             "or --no-wheel to ship the bundle without the engine")  # fmt: skip
+        content = path.read_bytes()
+        _wheel_members((path.name, content))  # refuses what is not a dlgrade wheel
+        return path.name, content
+    package = Path(__file__).resolve().parent
+    source = package.parent
+    pyproject = source / "pyproject.toml"
+    if not pyproject.is_file() or 'name = "dlgrade"' not in pyproject.read_text(encoding="utf-8"):
+        raise UsageError(f"this engine ({package}) is installed from a package, not a source tree, so its wheel "
+                         "cannot be built here; give it with --wheel FILE, or --no-wheel to ship none")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix=".dlgrade-wheel.", dir=scratch) as temp:
+        copy = Path(temp) / "source"
+        shutil.copytree(package, copy / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.py[cod]"))
+        for name in _ENGINE_SOURCE:
+            if (source / name).is_file():
+                shutil.copy2(source / name, copy / name)
+        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                                "--no-index", "-q", "-w", str(Path(temp) / "dist"), str(copy)],
+                               capture_output=True, text=True, timeout=600)  # fmt: skip
+        wheels = sorted((Path(temp) / "dist").glob("dlgrade-*.whl"))
+        if built.returncode != 0 or len(wheels) != 1:
+            last = (built.stderr.strip().splitlines() or ["no wheel written"])[-1]
+            raise UsageError(f"building the engine's wheel failed ({last}); install setuptools>=77 and pip, "
+                             "give a wheel with --wheel FILE, or --no-wheel to ship none")  # fmt: skip
+        return wheels[0].name, wheels[0].read_bytes()
+
+
+def _wheel_members(engine: tuple[str, bytes]) -> dict[str, bytes]:
+    """Every file of the wheel, by its path inside it; a file that is not a dlgrade wheel is refused."""
+    name, content = engine
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zipped:
+            members = {info.filename: zipped.read(info) for info in zipped.infolist() if not info.is_dir()}
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise UsageError(f"{name} is not a wheel ({error}); give the engine's .whl file") from None
+    if not any(m.startswith("dlgrade-") and m.endswith(".dist-info/METADATA") for m in members) or not any(
+        m.startswith("grader/") for m in members
+    ):
+        raise UsageError(f"{name} is not the dlgrade engine's wheel (no grader/ and dlgrade dist-info in it)")
+    return members
 
 
 # ----------------------------------------------------------------------------- what goes in
@@ -291,9 +363,12 @@ def _write_zip(folder: Path, archive: Path, names: list[str]) -> None:
 
 
 # ----------------------------------------------------------------------------- the README
-def student_readme(course: Course, notebooks: bool) -> str:
-    """The bundle's README: Russian first (the course's students), then English."""
-    wheel = f"dlgrade-{__version__}-py3-none-any.whl"
+def student_readme(course: Course, notebooks: bool, wheel: str | None = None) -> str:
+    """The bundle's README: Russian first (the course's students), then English. ``wheel``: the
+    engine's wheel in the bundle, if it has one; otherwise the instructor hands it out."""
+    given_ru = "лежит в этой папке" if wheel else "даёт преподаватель"
+    given_en = "it is in this folder" if wheel else "your instructor gives you"
+    wheel = wheel or f"dlgrade-{__version__}-py3-none-any.whl"
     topics = ", ".join(f"`{topic}`" for topic in course.topics)
     nb_ru = ("\nВместо `.py` можно работать в тетрадке `notebooks/<тема>.ipynb`: проверяется и сдаётся код её "
              "ячеек с решением.\n") if notebooks else ""  # fmt: skip
@@ -305,7 +380,7 @@ def student_readme(course: Course, notebooks: bool) -> str:
 
 ## По-русски
 
-**1. Установите проверяющую систему** (Python 3.11 или новее; файл `{wheel}` даёт преподаватель):
+**1. Установите проверяющую систему** (Python 3.11 или новее; файл `{wheel}` {given_ru}):
 
 ```bash
 python3 -m venv .venv
@@ -342,7 +417,7 @@ dlgrade submit --student ID
 
 ## In English
 
-**1. Install the grader** (Python 3.11 or newer; your instructor gives you `{wheel}`):
+**1. Install the grader** (Python 3.11 or newer; {given_en}: `{wheel}`):
 
 ```bash
 python3 -m venv .venv

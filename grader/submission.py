@@ -58,7 +58,7 @@ def load_submission(path: Path, topic: str | None = None, accept_partial: bool =
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder; give a folder, a .zip, a .py or a .ipynb")
     if path.is_dir():
-        return _from_tree(path.name, _read_folder(path), str(path))
+        return _from_tree(path.name or path.resolve().name, _read_folder(path), str(path))  # "." has no name
     suffix = path.suffix.lower()
     if suffix == ".zip":
         from grader.archive import check_submitted  # a `dlgrade submit` archive: its manifest first

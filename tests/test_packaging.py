@@ -265,15 +265,19 @@ def test_the_editable_install_grades_in_the_checkout(checkout: Path, tmp_path: P
     assert json.loads(done.stdout)["topics"]["activations"]["status"] == "graded"
 
 
-def test_a_new_student_works_from_the_bundle_alone(installed: Path, checkout: Path, tmp_path: Path):
+def test_a_new_student_works_from_the_bundle_alone(installed: Path, built: dict[str, Path], checkout: Path,
+                                                   tmp_path: Path):  # fmt: skip
     """Issue 9's judging, end to end: the instructor releases the bundle with the installed
     engine; a student with only that engine (no checkout, no DLGRADE_COURSE) checks the bundle,
     fixes one stub, checks again and submits; the instructor grades the archive and gets the
     score of the student's folder itself, under the student's ID."""
     dlgrade = installed.parent / "dlgrade"
     instructor = _clean_env(DLGRADE_COURSE=str(checkout), DLGRADE_JAIL="plain")
-    done = _run(dlgrade, "release", tmp_path / "bundle", cwd=tmp_path, env=instructor)
+    refused = _run(dlgrade, "release", tmp_path / "bundle", cwd=tmp_path, env=instructor)
+    assert refused.returncode == 2 and "--wheel FILE" in refused.stderr, "an installed engine cannot build its wheel"
+    done = _run(dlgrade, "release", tmp_path / "bundle", "--wheel", built["wheel"], cwd=tmp_path, env=instructor)
     assert done.returncode == 0, f"release: exit {done.returncode}:\n{done.stdout}\n{done.stderr[-3000:]}"
+    assert (tmp_path / "bundle" / built["wheel"].name).read_bytes() == built["wheel"].read_bytes()
     with zipfile.ZipFile(tmp_path / "bundle.zip") as zipped:  # what the student downloads
         zipped.extractall(tmp_path / "student")
     work = tmp_path / "student" / "bundle"

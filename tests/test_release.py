@@ -7,6 +7,7 @@ A course that is not consistent, or an OUT that is not new, is refused in one li
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader import __version__
 from grader.submission import TOPICS
 from tests.test_packaging import _leaks, _secret_lines
 
@@ -45,6 +47,9 @@ def _files(bundle: Path) -> dict[str, bytes]:
     found = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
     with zipfile.ZipFile(bundle.with_name(bundle.name + ".zip")) as zipped:
         found |= {f"zip:{info.filename}": zipped.read(info) for info in zipped.infolist() if not info.is_dir()}
+    for name in [n for n in found if n.endswith(".whl")]:  # the engine's wheel: every file inside it too
+        with zipfile.ZipFile(io.BytesIO(found[name])) as wheel:
+            found |= {f"{name}:{i.filename}": wheel.read(i) for i in wheel.infolist() if not i.is_dir()}
     return found
 
 
@@ -54,15 +59,29 @@ def test_the_bundle_holds_what_a_student_needs(bundle: Path) -> None:
         assert f"exercises/{topic}.py" in names
         assert f"course/{topic}/public/test_{topic}.py" in names
         assert (bundle / "exercises" / f"{topic}.py").read_bytes() == (ROOT / "exercises" / f"{topic}.py").read_bytes()
-    assert {"README.md", "course/course.toml", "course/contract.json", "docs/exercise-api.md"} <= names
+    wheel = f"dlgrade-{__version__}-py3-none-any.whl"  # the engine, built from this checkout's source
+    assert {"README.md", "course/course.toml", "course/contract.json", "docs/exercise-api.md", wheel} <= names
     tops = {name.split("/")[0] for name in names}
-    assert tops <= {"README.md", "course", "exercises", "docs", "notebooks"}, tops
+    assert tops <= {"README.md", "course", "exercises", "docs", "notebooks", wheel}, tops
+    with zipfile.ZipFile(bundle / wheel) as engine:
+        inside = {info.filename.split("/")[0] for info in engine.infolist()}
+    assert inside == {"grader", f"dlgrade-{__version__}.dist-info"}, f"the wheel holds more than the engine: {inside}"
     assert not [n for n in names if "/hidden/" in n or n.startswith(("solutions/", "tests/")) or "/fixtures/" in n]
     config = tomllib.loads((bundle / "course" / "course.toml").read_text(encoding="utf-8"))
     assert "seed" not in config["course"] and "quiz" not in config, "the course's secret stays with the instructor"
     assert list(config["topics"]) == list(TOPICS) and all(t == {} for t in config["topics"].values())
     readme = (bundle / "README.md").read_text(encoding="utf-8")
-    for words in ("dlgrade check", "dlgrade submit", "pip install", "Установите", "Сдайте", "Install", "Submit"):
+    for words in (
+        "dlgrade check",
+        "dlgrade submit",
+        f"pip install {wheel}",
+        "Установите",
+        "Сдайте",
+        "Install",
+        "Submit",
+        "лежит в этой папке",
+        "it is in this folder",
+    ):
         assert words in readme, words
     with zipfile.ZipFile(bundle.with_name(bundle.name + ".zip")) as zipped:
         assert sorted(i.filename for i in zipped.infolist()) == sorted(f"student-bundle/{n}" for n in names)
@@ -174,3 +193,24 @@ def test_release_refuses_a_bundle_with_a_solution_line(course_copy: Path, tmp_pa
     _refused(_dlgrade("release", tmp_path / "d", cwd=tmp_path, course=course_copy),
              "docs/exercise-api.md holds a line of solutions/activations.py")  # fmt: skip
     assert not (tmp_path / "d").exists()
+
+
+def test_release_ships_the_wheel_given_or_none(course_copy: Path, tmp_path: Path) -> None:
+    """--wheel FILE ships that file once it is seen to be the engine's wheel; --no-wheel ships
+    none, and the README then says the instructor hands the engine out."""
+    fake = tmp_path / "dlgrade-9.9-py3-none-any.whl"
+    fake.write_bytes(b"not a zip")
+    _refused(_dlgrade("release", tmp_path / "e", "--wheel", fake, cwd=tmp_path, course=course_copy), "is not a wheel")
+    with zipfile.ZipFile(fake, "w") as zipped:  # a zip, but not of the engine
+        zipped.writestr("other/__init__.py", "")
+    _refused(_dlgrade("release", tmp_path / "e", "--wheel", fake, cwd=tmp_path, course=course_copy),
+             "is not the dlgrade engine's wheel")  # fmt: skip
+    _refused(_dlgrade("release", tmp_path / "e", "--wheel", tmp_path / "none.whl", cwd=tmp_path, course=course_copy),
+             "no such wheel")  # fmt: skip
+    _refused(_dlgrade("release", tmp_path / "e", "--wheel", fake, "--no-wheel", cwd=tmp_path, course=course_copy),
+             "contradict")  # fmt: skip
+    assert not (tmp_path / "e").exists() and not (tmp_path / "e.zip").exists()
+    done = _dlgrade("release", tmp_path / "f", "--no-wheel", cwd=tmp_path, course=course_copy)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not list((tmp_path / "f").glob("*.whl")) and "no engine wheel" in done.stdout
+    assert "your instructor gives you" in (tmp_path / "f" / "README.md").read_text(encoding="utf-8")
