@@ -1,4 +1,4 @@
-"""The README's second command, as written there: the shipped sample class autograded in one
+"""The README's autograde command, as written there: the shipped sample class autograded in one
 command, its reports where the README says, the class report at the path it tells to open."""
 
 from __future__ import annotations
