@@ -202,7 +202,7 @@ SUBMISSIONS = {  # student -> (module, topic)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("topic", "wrong"), [("dropout", "backward_forgets_scale.py")])
+@pytest.mark.parametrize(("topic", "wrong"), [("dropout", "backward_forgets_scale.py"), ("activations", "loops_everywhere.py")])
 def test_nbgrader_scores_agree_with_dlgrade(tmp_path: Path, topic: str, wrong: str) -> None:
     pytest.importorskip("nbgrader")
     course_dir = tmp_path / "nbgrader"
