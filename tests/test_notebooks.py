@@ -246,3 +246,17 @@ def test_nbgrader_scores_agree_with_dlgrade(tmp_path: Path, topic: str, wrong: s
         assert hidden == by_test, student  # test by test, the same points
         assert scores[student] == pytest.approx(result.score), student
     assert scores["correct"] == result.max_score > scores["wrong"] > 0 and scores["stub"] == 0
+
+
+def test_checks_name_a_bare_assert_by_its_title_only() -> None:
+    """A bare assert shows the test's title, never pytest's text of the hidden values (as the
+    runner does); an error in the check itself is the grader's, not the student's."""
+    suite = (
+        "import pytest\n\n\n@pytest.mark.points(1)\ndef test_double(student):\n"
+        '    """doubles its input\n    ru: удваивает вход"""\n    assert student.double(21) == 42\n\n\n'
+        "@pytest.mark.points(1)\ndef test_broken(student):\n    raise KeyError('secret input 7')\n"
+    )
+    checks = Checks("activations", "hidden", suite, namespace={"double": lambda x: x + 1}, seed=0, lang="ru")
+    assert checks.outcome("test_double") == ("fail", "не выполняется: удваивает вход")
+    outcome, message = checks.outcome("test_broken")
+    assert outcome == "error" and "secret" not in message and "внутренняя ошибка" in message
