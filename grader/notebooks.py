@@ -116,6 +116,37 @@ def student_notebook(course: Course, topic: str) -> Node:
     return notebook
 
 
+def fill_answers(notebook: Node, module: str) -> Node:
+    """A copy of ``notebook`` (a source, released or student notebook) with a module's code in
+    its answer cells, as a student who wrote that module would have: each answer cell gets the
+    module's function of the same name, the first one also the module's other top-level code
+    (imports, helpers, constants). For tests and benchmarks that turn ``.py`` submissions into
+    nbgrader's ``submitted/<student>/<topic>/<topic>.ipynb``."""
+    import copy
+
+    filled = copy.deepcopy(notebook)
+    try:
+        tree = ast.parse(module)
+    except SyntaxError:  # not Python: the whole text in the first answer cell, as typed
+        tree = None
+    functions: dict[str, str] = {}
+    rest: list[str] = [module] if tree is None else []
+    answers = [cell for cell in filled.cells if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution")]
+    names = [match.group(1) if (match := re.search(r"^def (\w+)\(", cell.source, re.M)) else "" for cell in answers]
+    for node in tree.body if tree is not None else []:
+        segment = ast.get_source_segment(module, node) or ""
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
+            decorators = "".join(f"@{ast.get_source_segment(module, d)}\n" for d in node.decorator_list)
+            functions[node.name] = decorators + segment
+        else:
+            rest.append(segment)
+    for number, (cell, name) in enumerate(zip(answers, names)):
+        head = "\n\n".join(rest) + "\n\n" if number == 0 and rest else ""
+        cell.source = head + functions.get(name, "")
+        cell.outputs = []
+    return filled
+
+
 # ----------------------------------------------------------------------------- cells
 class _Ids:
     """nbgrader's grade_id: unique in a notebook, letters, digits, ``_`` and ``-`` only."""

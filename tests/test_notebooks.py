@@ -169,18 +169,9 @@ def test_checks_run_a_public_suite_in_the_kernel() -> None:
 
 # ----------------------------------------------------------------------------- real nbgrader
 def _student_notebook(released: Path, module: str, target: Path) -> None:
-    """The released notebook with the student's module in its answer cells: each function in
-    its own cell, the module's other top-level code (imports, helpers) in the first."""
-    notebook = nbformat.read(str(released), as_version=4)
-    tree = ast.parse(module)
-    functions = {node.name: ast.get_source_segment(module, node, padded=False) for node in tree.body
-                 if isinstance(node, ast.FunctionDef)}  # fmt: skip
-    answers = [cell for cell in notebook.cells if _meta(cell).get("solution")]
-    names = [cell.source.split("(")[0].removeprefix("def ").strip() for cell in answers]
-    rest = [ast.get_source_segment(module, node) for node in tree.body
-            if not (isinstance(node, ast.FunctionDef) and node.name in names)]  # fmt: skip
-    for number, (cell, name) in enumerate(zip(answers, names)):
-        cell.source = ("\n\n".join(rest) + "\n\n" if number == 0 else "") + functions.get(name, "")
+    """The released notebook with the student's module in its answer cells, and a cell of the
+    student's own that plots and runs shell lines (nbgrader runs it; it costs nothing)."""
+    notebook = notebooks.fill_answers(nbformat.read(str(released), as_version=4), module)
     notebook.cells.append(nbformat.v4.new_code_cell("%matplotlib inline\n!echo plotting\nprint('a cell of my own')"))
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(target))
@@ -260,3 +251,21 @@ def test_checks_name_a_bare_assert_by_its_title_only() -> None:
     assert checks.outcome("test_double") == ("fail", "не выполняется: удваивает вход")
     outcome, message = checks.outcome("test_broken")
     assert outcome == "error" and "secret" not in message and "внутренняя ошибка" in message
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_a_filled_notebook_reads_back_as_the_module(topic: str, tmp_path: Path) -> None:
+    """fill_answers puts a module into a notebook's answer cells; dlgrade reads the same
+    functions back from it, and its topic from its metadata alone."""
+    from grader.submission import load_submission
+
+    solution = (ROOT / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
+    filled = notebooks.fill_answers(notebooks.student_notebook(COURSE, topic), solution)
+    path = tmp_path / "my notebook.ipynb"
+    nbformat.write(filled, str(path))
+    module = load_submission(path).modules[topic]
+
+    def functions(text: str) -> dict[str, str]:
+        return {n.name: ast.dump(n) for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
+
+    assert functions(module) == functions(solution)
