@@ -123,14 +123,18 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                 continue  # a line cut short by the interruption: grade that one again
     # a saved line is reused only for the same content under the same seed: a corrected
     # submission, or another --seed, is graded again and its new line appended after the old
+    from grader.autograde import suite_version
+
+    suites = suite_version(course)
     seen = {p: _inspect(p, topic, accept_partial) for p in expanded}
-    stale = [p for p in expanded if str(p) in done and not _same(done[str(p)], seen[p][0], seed, course)]
+    stale = [p for p in expanded if str(p) in done and not _same(done[str(p)], seen[p][0], seed, course, suites)]
     for path in stale:
         del done[str(path)]
     todo = [p for p in expanded if str(p) not in done]
     if done or stale:
-        console.print(Text(f"--out {out}: {len(done)} already graded there, reused (same content and seed); "
-                           f"{len(stale)} graded again (their content or the seed changed)"))  # fmt: skip
+        console.print(Text(f"--out {out}: {len(done)} already graded there, reused (same content, seed and "
+                           f"hidden suites); {len(stale)} graded again (their content, the seed or the suites "
+                           "changed)"))  # fmt: skip
     # every worker process keeps its grading session open between chunks (grader.farm): small
     # chunks keep every worker busy to the end and save progress often
     chunk = chunk or max(1, min(4, -(-len(todo) // (2 * jobs))))
@@ -151,6 +155,7 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
             task = bar.add_task("grading", total=len(todo))
 
             def save(index: int, record: dict[str, Any]) -> None:
+                record["suite_version"] = suites  # what a rerun compares, with the content and the seed
                 results[record["path"]] = record
                 if sink is not None:
                     sink.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -185,10 +190,13 @@ def _inspect(path: Path, topic: str | None, accept_partial: bool) -> tuple[str, 
     return submission.content_sha256, f"{path.name} {EMPTY}" if empty else ""
 
 
-def _same(record: dict[str, Any], content: str, seed: int | None, course: Course) -> bool:
-    """Whether a saved record is the grade this run would make: the same content, the same seed."""
+def _same(record: dict[str, Any], content: str, seed: int | None, course: Course, suites: str) -> bool:
+    """Whether a saved record is the grade this run would make: the same content, the same seed,
+    the same hidden suites (a record without ``suite_version`` predates it: graded again)."""
     from grader.runner import submission_seed
 
+    if record.get("suite_version") != suites:  # a suite fixed since: every grade is made again
+        return False
     if not content:  # it does not read now: its saved record (why it did not) stands
         return True
     if record.get("content_sha256") != content:

@@ -391,9 +391,35 @@ def test_a_rerun_regrades_what_changed_and_says_what_it_reused(tmp_path: Path) -
     assert same == first and "2 already graded there, reused" in " ".join(again.stderr.split())
     (tmp_path / "class" / "bob" / "dropout.py").write_text(DROPOUT, encoding="utf-8")  # bob's correction
     fixed, lines = run()
-    assert "1 already graded there, reused" in " ".join(fixed.stderr.split()) and "1 graded again" in fixed.stderr
+    said = " ".join(fixed.stderr.split())  # rich wraps the line at the terminal's width
+    assert "1 already graded there, reused" in said and "1 graded again" in said
     assert len(lines) == 3 and Path(lines[-1]["path"]).name == "bob"
     (bob_before,) = [r for r in first if Path(r["path"]).name == "bob"]
     assert lines[-1]["score"] == lines[-1]["max_score"] > bob_before["score"]  # the last line of a path counts
     _, seeded = run("--seed", "7")
     assert len(seeded) == 5 and {r["seed"] for r in seeded[3:]} == {7}
+
+
+def test_a_rerun_after_a_suite_fix_regrades_every_submission(tmp_path: Path) -> None:
+    """A hidden suite changed since the saved lines (a fix of a test, a new case): no saved grade
+    is the one this run would make, so every submission is graded again."""
+    course = tmp_path / "course-copy"
+    for folder in ("course", "solutions", "exercises"):
+        shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns("samples", "__pycache__"))
+    _solo_module(tmp_path / "class" / "ann")
+    out = tmp_path / "grades.jsonl"
+
+    def run() -> tuple[subprocess.CompletedProcess, list[dict]]:
+        done = batch(str(tmp_path / "class"), "--topic", "dropout", "--out", str(out), "--jobs", "1",
+                     "--course", str(course))  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done, [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+    _, first = run()
+    assert len(first) == 1 and len(first[0]["suite_version"]) == 64
+    hidden = sorted((course / "course" / "dropout" / "hidden").glob("test_*.py"))[0]
+    hidden.write_text(hidden.read_text(encoding="utf-8") + "\n# a fix of the suite\n", encoding="utf-8")
+    again, lines = run()
+    said = " ".join(again.stderr.split())
+    assert "0 already graded there" in said and "1 graded again" in said
+    assert len(lines) == 2 and lines[1]["suite_version"] != lines[0]["suite_version"]
