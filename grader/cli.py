@@ -238,6 +238,19 @@ def release_(out: Path, wheel: Path | None, no_wheel: bool, course: Path | None)
                + ("" if done.notebooks else "; no notebooks (this engine has no notebook generator)"))  # fmt: skip
 
 
+@cli.command("notebooks")
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--topic", "topics", multiple=True, type=click.Choice(TOPICS), help="Only this topic (repeatable).")
+@course_option
+@handles_errors
+def notebooks_(out: Path, topics: tuple[str, ...], course: Path | None) -> None:
+    """Write nbgrader's source notebooks, OUT/<topic>/<topic>.ipynb (OUT: a course's source/)."""
+    from grader.notebooks import write_source_notebooks
+
+    for path in write_source_notebooks(course, out, topics or None):
+        click.echo(f"wrote {path}", err=True)
+
+
 @cli.command()
 @click.option("--student", help="Your student ID (default: your login name).")
 @click.option("--out", type=click.Path(path_type=Path), help="The archive to write (default: submission-ID.zip here).")
