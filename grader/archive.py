@@ -74,7 +74,7 @@ class Checked:
 def pack(work: Path, student: str | None = None, out: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Write the archive of the student's ``work`` folder (its ``exercises/``): returns its path
     and the manifest. The files are read as a grade reads a folder (the same caps, no link)."""
-    from grader.submission import TOPICS, _read_folder, content_sha256
+    from grader.submission import TOPICS, _from_tree, _read_folder
 
     student = student or _login()
     if not STUDENT_ID.fullmatch(student):
@@ -84,22 +84,23 @@ def pack(work: Path, student: str | None = None, out: Path | None = None) -> tup
     if not (work / "exercises").is_dir():
         raise UsageError(f"{work}: no exercises/ folder here; run `dlgrade submit` in the folder of your "
                          "work (the bundle) or pass --path")  # fmt: skip
-    files = _read_folder(work)  # exercises/*.py: the caps, links refused
+    files = _read_folder(work)  # exercises/*.py and the notebooks: the caps, links refused
     if not files:
-        raise UsageError(f"{work / 'exercises'}: no .py file to submit")
-    topics = [topic for topic in TOPICS if f"{topic}.py" in files]
+        raise UsageError(f"{work / 'exercises'}: no .py file or notebook to submit")
+    read = _from_tree(work.name, files)  # as a grade will read it: its topics, its hash
+    topics = [topic for topic in TOPICS if topic in read.modules]
     manifest = {
         "format": FORMAT,
         "manifest_version": MANIFEST_VERSION,
         "student": student,
         "topics": topics,
         "files": [
-            {"path": f"exercises/{name}", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            {"path": member_path(name), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in sorted(files.items())
         ],  # fmt: skip
         "engine_version": __version__,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "content_sha256": content_sha256(files),
+        "content_sha256": read.content_sha256,
     }
     out = Path(out) if out is not None else work / f"submission-{student}.zip"
     if out.is_dir():
@@ -109,9 +110,24 @@ def pack(work: Path, student: str | None = None, out: Path | None = None) -> tup
         # the manifest first: an archive cut short still says what it should have held
         zipped.writestr(_entry(MANIFEST), json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
         for name, data in sorted(files.items()):
-            zipped.writestr(_entry(f"exercises/{name}"), data)
+            zipped.writestr(_entry(member_path(name)), data)
     os.replace(partial, out)
     return out, manifest
+
+
+def member_path(name: str) -> str:
+    """Where a file the folder reader returned goes in the archive: ``exercises/<name>``, and
+    the bundle's notebooks at ``notebooks/<name>``."""
+    return name if name.startswith("notebooks/") else f"exercises/{name}"
+
+
+def submitted_file(path: str) -> bool:
+    """Whether an archive member is one a grade reads (and so one its manifest must list): a
+    ``.py`` or a notebook of ``exercises/``, a notebook of ``notebooks/``."""
+    parts = PurePosixPath(path).parts
+    if len(parts) != 2:
+        return False
+    return (parts[0] == "exercises" and path.endswith((".py", ".ipynb"))) or (parts[0] == "notebooks" and path.endswith(".ipynb"))
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -199,9 +215,13 @@ def _safe_name(info: zipfile.ZipInfo, shown: str) -> None:
 def _read_member(zipped: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     """A member's bytes, never more than a module may hold (whatever its header claims): a
     larger one is not a file ``dlgrade submit`` wrote, and None."""
-    from grader.submission import MAX_FILE_BYTES
+    from grader.submission import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES
 
-    limit = MAX_MANIFEST_BYTES if info.filename == MANIFEST else MAX_FILE_BYTES
+    limit = MAX_FILE_BYTES
+    if info.filename == MANIFEST:
+        limit = MAX_MANIFEST_BYTES
+    elif info.filename.endswith(".ipynb"):
+        limit = MAX_NOTEBOOK_BYTES
     with zipped.open(info) as member:
         data = member.read(limit + 1)
     return None if len(data) > limit else data
@@ -212,7 +232,9 @@ def _scan_local_entries(path: Path) -> dict[str, bytes | None]:
     after the other from the start, as far as they are whole: what a truncated upload kept.
     Only stored and deflated entries with their sizes in the header (how ``dlgrade submit``
     writes them); each bounded like any member."""
-    from grader.submission import MAX_FILE_BYTES, MAX_ZIP_FILES
+    from grader.submission import MAX_NOTEBOOK_BYTES, MAX_ZIP_FILES
+
+    MAX_FILE_BYTES = MAX_NOTEBOOK_BYTES  # the largest member: a notebook with its plots
 
     data = path.read_bytes()
     entries: dict[str, bytes | None] = {}
@@ -251,7 +273,7 @@ def _against_manifest(entries: dict[str, bytes | None], truncated: bool = False)
     checked = Checked({}, claimed=manifest)
     problems: dict[str, list[str]] = {"tampered": [], "incomplete": []}
     for path_name, entry in listed.items():
-        name = PurePosixPath(path_name).name
+        name = path_name if path_name.startswith("notebooks/") else PurePosixPath(path_name).name
         if path_name not in entries:
             lost = "is lost (the archive ends before it)" if truncated else "is listed in its manifest but not in the archive"
             problems["incomplete"].append(f"{path_name} {lost}")
@@ -268,9 +290,7 @@ def _against_manifest(entries: dict[str, bytes | None], truncated: bool = False)
         else:
             checked.files[name] = data
     for path_name in sorted(entries):
-        parts = PurePosixPath(path_name).parts
-        graded = len(parts) == 2 and parts[0] == "exercises" and path_name.endswith(".py")
-        if graded and path_name not in listed:
+        if submitted_file(path_name) and path_name not in listed:
             problems["tampered"].append(f"{path_name} is not in its manifest (added after `dlgrade submit`)")
     for kind in ("tampered", "incomplete"):  # a changed file says more than a lost one
         if problems[kind] and checked.status == "intact":
@@ -298,13 +318,13 @@ def _parse_manifest(raw: bytes | None) -> dict[str, Any] | str:
         if not (isinstance(entry, dict) and isinstance(entry.get("path"), str)
                 and isinstance(entry.get("sha256"), str) and type(entry.get("bytes")) is int):  # fmt: skip
             return "has a file entry without path, bytes and sha256"
-        parts = PurePosixPath(entry["path"]).parts
-        if len(parts) != 2 or parts[0] != "exercises" or not entry["path"].endswith(".py"):
-            return f"lists {entry['path']!r}, which is not a file of exercises/"
+        if not submitted_file(entry["path"]):
+            return f"lists {entry['path']!r}, which is not a file of exercises/ or a notebook of notebooks/"
     if not isinstance(manifest.get("student"), str) or not isinstance(manifest.get("topics"), list):
         return "has no student or no topics"
     listed = {PurePosixPath(entry["path"]).name for entry in files}
-    missing = [t for t in manifest["topics"] if not isinstance(t, str) or f"{t}.py" not in listed]
+    notebooks = any(name.endswith(".ipynb") for name in listed)  # a notebook's topic is in its content
+    missing = [t for t in manifest["topics"] if not isinstance(t, str) or (f"{t}.py" not in listed and not notebooks)]
     if missing:
         return f"names topic(s) {', '.join(map(str, missing))} without their module"
     return manifest

@@ -4,6 +4,7 @@ plain text per file, which only ever runs inside the jail."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import io
@@ -21,6 +22,7 @@ from grader.errors import SubmissionError, UsageError
 
 TOPICS = ("activations", "initialization", "batchnorm", "dropout", "optimizers", "matrix_ops")
 MAX_FILE_BYTES = 1 << 20  # one module
+NOTEBOOKS = "notebooks/"  # the student bundle's folder of notebooks, read beside the modules
 MAX_NOTEBOOK_BYTES = 16 << 20  # a notebook with its outputs (plots); its code is capped as a module
 # the whole submission, folder or zip: checked before anything is read or copied
 MAX_ZIP_BYTES = 32 << 20
@@ -66,17 +68,20 @@ def load_submission(path: Path, topic: str | None = None, accept_partial: bool =
         if (checked := check_submitted(path, accept_partial)) is not None:
             return _submitted(path, checked)
         return _from_tree(path.stem, _read_zip(path), str(path))
-    if suffix in (".py", ".ipynb"):
+    if suffix == ".ipynb":
+        text, named = _notebook_code(_read_bytes(path, MAX_NOTEBOOK_BYTES), path.name)
+        chosen = topic or named or (path.stem if path.stem in TOPICS else None) or topic_of_code(_text(text))
+        if chosen is None:
+            raise UsageError(f"{path.name}: cannot tell its topic (not from its name, its metadata or the "
+                             f"functions it defines); add --topic with one of {', '.join(TOPICS)}")  # fmt: skip
+        if len(text) > MAX_FILE_BYTES:
+            raise SubmissionError(f"{path.name}: its code is larger than {MAX_FILE_BYTES >> 20} MiB")
+        return _from_tree(path.stem, {f"{chosen}.py": text}, str(path))
+    if suffix == ".py":
         chosen = topic or path.stem
         if chosen not in TOPICS:
             raise UsageError(f"{path.name}: cannot tell its topic from the name; add --topic with one of {', '.join(TOPICS)}")
-        if suffix == ".ipynb":
-            text = _notebook_code(_read_bytes(path, MAX_NOTEBOOK_BYTES), path.name)
-            if len(text) > MAX_FILE_BYTES:
-                raise SubmissionError(f"{path.name}: its code is larger than {MAX_FILE_BYTES >> 20} MiB")
-        else:
-            text = _read_bytes(path)
-        return _from_tree(path.stem, {f"{chosen}.py": text}, str(path))
+        return _from_tree(path.stem, {f"{chosen}.py": _read_bytes(path)}, str(path))
     raise UsageError(f"{path.name}: a submission is a folder, a .zip, a .py or a .ipynb file")
 
 
@@ -146,11 +151,20 @@ def _walk(root: Path) -> dict[str, list[os.DirEntry[str]]]:
 
 
 def _read_folder(root: Path) -> dict[str, bytes]:
+    """The ``.py`` files of the submission's code folder (``exercises/``, else its top) by name,
+    and its notebooks: those beside them (by name) and those of ``notebooks/`` (the student
+    bundle's, as ``notebooks/<name>``)."""
     files = _walk(root)
     base = "exercises/" if (root / "exercises").is_dir() else ""
     chosen = sorted((e for e in files.get(base, []) if e.name.endswith(".py")), key=lambda e: e.name)
     _check_code_caps(root.name, [(e.name, e.stat(follow_symlinks=False).st_size) for e in chosen])
-    return {entry.name: _read_bytes(Path(entry.path), shown=f"{root.name}/{base}{entry.name}") for entry in chosen}
+    read = {entry.name: _read_bytes(Path(entry.path), shown=f"{root.name}/{base}{entry.name}") for entry in chosen}
+    for folder, prefix in ((base, ""), (NOTEBOOKS, NOTEBOOKS)):
+        for entry in sorted(files.get(folder, []) if folder != base or not prefix else [], key=lambda e: e.name):
+            if entry.name.lower().endswith(".ipynb"):
+                shown = f"{root.name}/{folder}{entry.name}"
+                read[prefix + entry.name] = _read_bytes(Path(entry.path), MAX_NOTEBOOK_BYTES, shown)
+    return read
 
 
 def _check_code_caps(name: str, sizes: list[tuple[str, int]]) -> None:
@@ -203,6 +217,8 @@ def _read_zip(path: Path) -> dict[str, bytes]:
         base = folder if any(name.parent == folder for name in tree) else PurePosixPath(".")
         chosen = {name: info for name, info in tree.items() if name.parent == base and name.suffix == ".py"}
         _check_code_caps(path.name, [(str(name), info.file_size) for name, info in chosen.items()])
+        books = {name: info for name, info in tree.items() if name.suffix.lower() == ".ipynb"
+                 and (name.parent == base or name.parent == PurePosixPath(NOTEBOOKS))}  # fmt: skip
         files: dict[str, bytes] = {}
         for name, info in chosen.items():
             if info.flag_bits & 0x1:
@@ -214,30 +230,62 @@ def _read_zip(path: Path) -> dict[str, bytes]:
             files[name.name] = _read_entry(archive, info, path.name, str(name))
             if sum(map(len, files.values())) > MAX_CODE_BYTES:
                 raise SubmissionError(f"{path.name}: its .py files add up to more than {MAX_CODE_BYTES >> 20} MiB")
+        for name, info in sorted(books.items()):
+            if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise SubmissionError(f"{path.name}: {name} is encrypted or compressed with method "
+                                      f"{info.compress_type}; zip it again with the usual compression (deflate)")  # fmt: skip
+            key = name.name if name.parent == base else NOTEBOOKS + name.name
+            files[key] = _read_entry(archive, info, path.name, str(name), MAX_NOTEBOOK_BYTES)
         return files
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str, name: str) -> bytes:
-    """At most ``MAX_FILE_BYTES + 1`` bytes of an entry, whatever its header says: the sizes
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str, name: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """At most ``limit + 1`` bytes of an entry, whatever its header says: the sizes
     in a zip are the sender's word (a header saying 100 bytes may front a stream that unpacks
     to gigabytes), so the reader's output is what is bounded, in small inflate steps."""
     data = bytearray()
     try:
         with archive.open(info) as handle:
-            while len(data) <= MAX_FILE_BYTES and (chunk := handle.read(min(1 << 16, MAX_FILE_BYTES + 1 - len(data)))):
+            while len(data) <= limit and (chunk := handle.read(min(1 << 16, limit + 1 - len(data)))):
                 data += chunk
     except _ZIP_ERRORS as error:
         raise SubmissionError(f"{zip_name}: {name} is damaged in the zip ({error}); pack the folder again") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SubmissionError(f"{zip_name}: {name} unpacks to more than {MAX_FILE_BYTES >> 20} MiB "
+    if len(data) > limit:
+        raise SubmissionError(f"{zip_name}: {name} unpacks to more than {limit >> 20} MiB "
                               "(more than its header says); pack the folder again")  # fmt: skip
     return bytes(data)
 
 
-def _notebook_code(raw: bytes, name: str) -> bytes:
-    """The code of a notebook's solution cells (nbgrader's ``solution`` flag), or of all code
-    cells when none is flagged; IPython magics and shell lines are dropped. Every part of the
-    notebook is checked for its type first: a malformed one is the student's file to fix."""
+# The functions each topic's module defines (docs/exercise-api.md; tests/test_submission.py
+# checks them against the course's contract): how a notebook of no known name tells its topic.
+CONTRACT_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "activations": ("sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu",
+                    "leaky_relu_grad", "elu", "elu_grad"),
+    "initialization": ("xavier_uniform", "xavier_normal", "he_uniform", "he_normal"),
+    "batchnorm": ("batchnorm_forward", "batchnorm_backward", "batchnorm_inference", "update_running_stats"),
+    "dropout": ("dropout_forward", "dropout_backward"),
+    "optimizers": ("least_squares_loss_grad", "gd_step", "momentum_step", "minibatch_indices", "fit_gd", "fit_sgd"),
+    "matrix_ops": ("linear_forward", "linear_backward", "softmax", "cross_entropy", "numerical_gradient"),
+}  # fmt: skip
+# what an assignment in a notebook may call and still be kept: NumPy's and math's functions,
+# never one that reads a file (the jail has none) nor one of the notebook's own
+_KEPT_CALL_ROOTS = {"np", "numpy", "math"}
+_FILE_READERS = {"load", "loadtxt", "genfromtxt", "fromfile", "memmap", "open", "fromregex"}
+
+
+def _notebook_code(raw: bytes, name: str) -> tuple[bytes, str | None]:
+    """The module a notebook holds, and the topic its metadata names (None if none does).
+
+    The module is the *definitions* of its code cells, in order: ``def``, ``class``, imports
+    (each kept only if it works: ``try: import x`` / ``except ImportError: pass``, so an import
+    of matplotlib in a plotting cell costs nothing), and assignments that call nothing but NumPy's
+    and math's functions (constants such as ``EPS = 1e-8``). Everything else is left out: calls
+    (``plt.plot(...)``, ``display(...)``, ``print(relu(x))``), loops, tests, IPython's ``%magic``,
+    ``%%cell`` magics and ``!shell`` lines, nbgrader's autograder test cells and the cells of
+    dlgrade's own checks. A cell that is not Python even then is left out too, unless it is an
+    answer cell (nbgrader's ``solution`` flag) or holds a ``def``: then it is kept as it is, and
+    its syntax error is reported as any module's. Every part of the notebook is checked for its
+    type first: a malformed one is the student's file to fix (SubmissionError, one line)."""
     try:
         notebook = json.loads(raw)
     except (ValueError, RecursionError):
@@ -246,19 +294,150 @@ def _notebook_code(raw: bytes, name: str) -> bytes:
     cells = _notebook_cells(notebook)
     if isinstance(cells, str):
         raise SubmissionError(f"{name}: not a readable Jupyter notebook ({cells}); save it again from Jupyter")
-    code = [cell for cell in cells if cell["cell_type"] == "code"]
-    flagged = [c for c in code if c["metadata"].get("nbgrader", {}).get("solution") is True]
-    chunks = []
-    for cell in flagged or code:
+    future: list[str] = []
+    chunks: list[str] = []
+    for number, cell in enumerate(cells, 1):
+        meta = cell["metadata"].get("nbgrader", {})
+        own = cell["metadata"].get("dlgrade")
+        if cell["cell_type"] != "code" or isinstance(own, dict) and own.get("checks") is True:
+            continue  # not code, or the cell of dlgrade's own checks (grader.notebooks)
+        if meta.get("grade") is True and meta.get("solution") is not True:
+            continue  # an autograder test cell: the course's, not the student's
         source = cell["source"]
         text = "".join(source) if isinstance(source, list) else source
-        lines = [line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        chunks.append("\n".join(lines))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape in the JSON
+            raise SubmissionError(f"{name}: not a readable Jupyter notebook (cell {number} holds characters "
+                                  "that are not valid text); save it again from Jupyter") from None  # fmt: skip
+        code = _cell_definitions(text, answer=meta.get("solution") is True, future=future)
+        if code.strip():
+            chunks.append(f"# notebook cell {number}\n{code}")
+    topic = _notebook_topic(notebook, cells)
+    return "\n\n".join([*dict.fromkeys(future), *chunks]).encode("utf-8"), topic
+
+
+def _cell_definitions(text: str, answer: bool, future: list[str]) -> str:
+    """The definitions of one code cell (see ``_notebook_code``); ``from __future__`` imports
+    go to ``future``, the top of the module."""
+    if text.lstrip().startswith("%%"):
+        return ""  # a cell magic: the whole cell is another language (%%bash, %%timeit...)
+    lines = text.splitlines()
     try:
-        return "\n\n".join(chunks).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape in the JSON
-        raise SubmissionError(f"{name}: not a readable Jupyter notebook (its code holds characters that "
-                              "are not valid text); save it again from Jupyter") from None  # fmt: skip
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # IPython's own lines (%magic, !shell) are no Python: without them the cell may be
+        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in lines]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            keep = answer or any(line.startswith(("def ", "class ", "async def ")) for line in lines)
+            return "\n".join(lines) if keep else ""
+    own = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    kept: list[str] = []
+    used_lines: dict[int, int] = {}  # line -> how many top-level statements are on it
+    for node in tree.body:
+        for line in range(_first_line(node), (node.end_lineno or node.lineno) + 1):
+            used_lines[line] = used_lines.get(line, 0) + 1
+    for node in tree.body:
+        segment = _segment(lines, node, used_lines)
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            future.append(segment)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            body = "\n".join("    " + line for line in segment.splitlines())
+            kept.append(f"try:\n{body}\nexcept ImportError:\n    pass")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            kept.append(segment)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and _harmless(node.value, own):
+            kept.append(segment)
+    return "\n".join(kept)
+
+
+def _first_line(node: ast.stmt) -> int:
+    return int(min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]))
+
+
+def _segment(lines: list[str], node: ast.stmt, used_lines: dict[int, int]) -> str:
+    """A top-level statement's own text (comments inside it kept), or its unparsed form where it
+    shares a line with another (``a = 1; plt.plot(a)``)."""
+    first, last = _first_line(node), node.end_lineno or node.lineno
+    if all(used_lines.get(line) == 1 for line in range(first, last + 1)):
+        return "\n".join(lines[first - 1 : last])
+    return ast.unparse(node)
+
+
+def _harmless(value: ast.expr | None, own: set[str]) -> bool:
+    """An assignment's value that runs nothing of the notebook's and reads no file."""
+    if value is None:
+        return True
+    for node in ast.walk(value):
+        if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+        if isinstance(node, ast.Name) and node.id in own:
+            return False
+        if isinstance(node, ast.Call):
+            func = node.func
+            root = func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            attribute = func.attr if isinstance(func, ast.Attribute) else ""
+            if (
+                not (isinstance(root, ast.Name) and root.id in _KEPT_CALL_ROOTS and root is not func)
+                or attribute in _FILE_READERS
+            ):
+                return False
+    return True
+
+
+def _notebook_topic(notebook: dict[str, Any], cells: list[dict[str, Any]]) -> str | None:
+    """The topic a notebook's metadata names: dlgrade's (``metadata.dlgrade.topic``), else the
+    one every nbgrader answer cell's ``grade_id`` starts with (``<topic>-...``, as dlgrade's
+    notebooks name them)."""
+    meta = notebook.get("metadata")
+    dlgrade = meta.get("dlgrade") if isinstance(meta, dict) else None
+    if isinstance(dlgrade, dict) and dlgrade.get("topic") in TOPICS:
+        return str(dlgrade["topic"])
+    ids = [str(c["metadata"].get("nbgrader", {}).get("grade_id", "")) for c in cells
+           if c["metadata"].get("nbgrader", {}).get("solution") is True]  # fmt: skip
+    found = {topic for topic in TOPICS for grade_id in ids if grade_id.startswith(f"{topic}-")}
+    return found.pop() if ids and len(found) == 1 and all("-" in grade_id for grade_id in ids) else None
+
+
+def topic_of_code(code: str) -> str | None:
+    """The topic whose contract functions the code defines most of (at least one), or None
+    when none or a tie: how a notebook that neither its name nor its metadata place is read."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    counts = sorted(((len(defined & set(names)), topic) for topic, names in CONTRACT_FUNCTIONS.items()), reverse=True)
+    if counts[0][0] == 0 or counts[0][0] == counts[1][0]:
+        return None
+    return counts[0][1]
+
+
+def _attempted(code: str) -> int:
+    """How many top-level functions the code defines whose body is more than a stub's
+    ``raise NotImplementedError`` (after a docstring): a module and a notebook of one topic are
+    told apart by it."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return 1  # a syntax error is an attempt: report it rather than grade the other copy
+    count = 0
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = (
+                node.body[1:]
+                if node.body
+                and isinstance(node.body[0], ast.Expr)
+                and isinstance(getattr(node.body[0], "value", None), ast.Constant)
+                else node.body
+            )
+            stub = len(body) == 1 and isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.unparse(body[0])
+            count += not stub
+    return count
 
 
 def _notebook_cells(notebook: Any) -> list[dict[str, Any]] | str:
@@ -302,7 +481,7 @@ def _submitted(path: Path, checked: Any) -> Submission:
     base = _from_tree(path.stem, checked.files, str(path))
     problems = dict(base.problems)
     for name, why in checked.bad_files.items():
-        if name[:-3] in TOPICS:
+        if name[:-3] in TOPICS and name[:-3] not in base.modules:  # (a notebook of the topic may have come through)
             problems[name[:-3]] = f"{name} not graded: {why}"
     error = "" if checked.status == "intact" else f"{checked.line(path.name)} (graded what is intact, as asked)"
     return dataclasses.replace(base, problems=problems, manifest=checked.report(), error=error,
@@ -310,18 +489,49 @@ def _submitted(path: Path, checked: Any) -> Submission:
 
 
 def _from_tree(name: str, files: dict[str, bytes], source: str = "") -> Submission:
+    """The modules of a submission's files: ``.py`` files by name (a topic's module, or a helper)
+    and notebooks (``.ipynb``, see ``_notebook_code``), each placed by its metadata, its name or
+    the functions it defines. Where a module and a notebook (or two notebooks) hold one topic,
+    the one with more functions written beyond the stub's ``raise NotImplementedError`` is
+    graded; on a tie, the ``.py`` module (then the first notebook by name). A notebook whose
+    topic cannot be told is not part of the grade; one that cannot be read is its topic's
+    problem, or the submission's error when it has no topic's name."""
     modules: dict[str, str] = {}
     helpers: dict[str, str] = {}
     problems: dict[str, str] = {}
-    for filename, raw in files.items():
+    hashed = {filename: raw for filename, raw in files.items() if not filename.lower().endswith(".ipynb")}
+    for filename, raw in hashed.items():
         stem = filename[:-3]
         if stem.startswith("__"):
             continue  # __init__.py and the like are packaging, not code to grade
         try:
-            text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read()
+            text = _text(raw)
         except UnicodeDecodeError:
             if stem in TOPICS:
                 problems[stem] = f"{filename} is not UTF-8 text; save it as UTF-8"
             continue
         (modules if stem in TOPICS else helpers)[filename if stem not in TOPICS else stem] = text
-    return Submission(name, modules, helpers, problems, source, content_sha256(files))
+    for filename in sorted(f for f in files if f.lower().endswith(".ipynb")):
+        stem = PurePosixPath(filename).stem
+        try:
+            code, named = _notebook_code(files[filename], filename)
+            if len(code) > MAX_FILE_BYTES:
+                raise SubmissionError(f"{filename}: its code is larger than {MAX_FILE_BYTES >> 20} MiB")
+        except SubmissionError as error:
+            if stem not in TOPICS:
+                raise
+            problems.setdefault(stem, str(error))
+            continue
+        text = _text(code)
+        topic = named or (stem if stem in TOPICS else None) or topic_of_code(text)
+        if topic is None:
+            continue
+        hashed[f"{filename}.py"] = code
+        if topic not in modules or _attempted(text) > _attempted(modules[topic]):
+            modules[topic] = text
+            problems.pop(topic, None)
+    return Submission(name, modules, helpers, problems, source, content_sha256(hashed))
+
+
+def _text(raw: bytes) -> str:
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read()

@@ -546,8 +546,7 @@ def test_notebook_without_flags_takes_every_code_cell_without_magics(tmp_path):
     sub = load_submission(path, "activations")
     module = sub.modules["activations"]
     assert "import numpy as np" in module and "def relu(x):" in module
-    assert "X = relu(np.ones(2))" in module
-    for gone in ("%matplotlib", "!pip", "%time", "!ls", "*text*", "raw text"):
+    for gone in ("%matplotlib", "!pip", "%time", "!ls", "*text*", "raw text", "X = relu(np.ones(2))"):
         assert gone not in module
     compile(module, "activations.py", "exec")
 
@@ -572,3 +571,111 @@ def test_notebook_stem_not_a_topic(tmp_path):
     path = write(tmp_path, {"hw.ipynb": notebook([code_cell("x = 1")])}) / "hw.ipynb"
     with pytest.raises(UsageError):
         load_submission(path)
+
+
+# ----------------------------------------------------------------------------- notebooks everywhere
+RELU_NB = notebook([
+    code_cell("import numpy as np\nimport matplotlib.pyplot as plt\nEPS = np.float64(1e-12)\nN = 3"),
+    code_cell("def relu(x):\n    return np.maximum(x, 0)\n", solution=True),
+    code_cell("%matplotlib inline\n!pip install torch\nxs = np.linspace(-1, 1, 5)\nplt.plot(xs, relu(xs))\n"
+              "display(relu(xs))\nys = relu(xs)\nfor x in xs:\n    print(relu(x))"),
+    code_cell("%%bash\necho hi"),
+    code_cell("relu?"),
+    code_cell("from __future__ import annotations\ndef tanh(x) -> Thing:\n    return np.tanh(x)"),
+])  # fmt: skip
+
+
+def test_notebook_keeps_definitions_only(tmp_path):
+    """Plots, shell lines, magics, display and calls of the notebook's own functions are left
+    out; imports are kept only where they work (matplotlib is not in the jail)."""
+    path = write(tmp_path, {"activations.ipynb": RELU_NB}) / "activations.ipynb"
+    module = load_submission(path).modules["activations"]
+    namespace: dict = {}
+    exec(compile(module, "activations.py", "exec"), namespace)  # imports nothing that fails, calls nothing
+    assert namespace["relu"](-1.0) == 0 and namespace["N"] == 3 and "tanh" in namespace
+    assert module.startswith("from __future__ import annotations")
+    for gone in ("plt.plot", "display(", "ys = relu", "print(", "echo hi", "relu?", "!pip"):
+        assert gone not in module, gone
+
+
+@pytest.mark.parametrize("where", ["top", "exercises", "notebooks"])
+def test_notebook_in_a_folder_and_a_zip_is_graded(tmp_path, where):
+    """The topic of a notebook of any name comes from its metadata or from the contract
+    functions it defines; beside the modules, in exercises/, or in the bundle's notebooks/."""
+    named = json.loads(RELU_NB)
+    named["metadata"]["dlgrade"] = {"topic": "batchnorm"}  # the metadata wins over the functions
+    folder = {"top": "", "exercises": "exercises/", "notebooks": "notebooks/"}[where]
+    files = {f"{folder}my work.ipynb": RELU_NB, f"{folder}other.ipynb": json.dumps(named), "exercises/helpers.py": HELPER,
+             "notes.ipynb": notebook([code_cell("x = 1")])}  # fmt: skip
+    if where == "top":
+        files["helpers.py"] = files.pop("exercises/helpers.py")
+    write(tmp_path / "work", files)
+    for sub in (load_submission(tmp_path / "work"), load_submission(make_zip(tmp_path / "work.zip", files))):
+        assert set(sub.modules) == {"activations", "batchnorm"}, where
+        assert "def relu(x):" in sub.modules["activations"] and sub.problems == {}
+        assert sub.helpers == {"helpers.py": HELPER}
+
+
+def test_module_and_notebook_of_one_topic(tmp_path):
+    """The copy with more functions written is graded: the bundle's stub module does not hide
+    the notebook the student worked in, nor a stub notebook the module."""
+    stub = 'def relu(x):\n    """doc"""\n    raise NotImplementedError\n'
+    write(tmp_path / "a", {"exercises/activations.py": stub, "notebooks/activations.ipynb": RELU_NB})
+    assert "np.maximum" in load_submission(tmp_path / "a").modules["activations"]
+    stub_nb = notebook([code_cell(stub, solution=True)])
+    write(tmp_path / "b", {"exercises/activations.py": CODE, "notebooks/activations.ipynb": stub_nb})
+    assert load_submission(tmp_path / "b").modules["activations"] == CODE
+    write(tmp_path / "c", {"exercises/activations.py": stub, "notebooks/activations.ipynb": stub_nb})
+    assert load_submission(tmp_path / "c").modules["activations"] == stub  # a tie: the module
+
+
+def test_single_notebook_of_any_name(tmp_path):
+    path = write(tmp_path, {"hw 3 (final).ipynb": RELU_NB}) / "hw 3 (final).ipynb"
+    assert set(load_submission(path).modules) == {"activations"}
+    both = notebook([code_cell("def relu(x):\n    return x\ndef dropout_forward(x, p, rng, train=True):\n    return x")])
+    path = write(tmp_path, {"tie.ipynb": both}) / "tie.ipynb"
+    with pytest.raises(UsageError, match="cannot tell its topic"):
+        load_submission(path)
+    assert set(load_submission(path, "dropout").modules) == {"dropout"}
+
+
+def test_nbgrader_grade_ids_name_the_topic(tmp_path):
+    cell = code_cell("def helper(x):\n    return x\n", solution=True)
+    cell["metadata"]["nbgrader"]["grade_id"] = "optimizers-gd_step"
+    path = write(tmp_path, {"hw.ipynb": notebook([cell])}) / "hw.ipynb"
+    assert set(load_submission(path).modules) == {"optimizers"}
+
+
+@pytest.mark.parametrize("content", ["not json", '{"cells": [3]}', '{"cells": [{"cell_type": "code", "source": 3}]}'])
+def test_malformed_notebook_in_a_folder_is_one_clear_line(tmp_path, content):
+    write(tmp_path / "w", {"exercises/activations.ipynb": content, "exercises/dropout.py": CODE})
+    sub = load_submission(tmp_path / "w")  # its topic's problem; the rest is graded
+    assert "activations.ipynb: not a readable Jupyter notebook" in sub.problems["activations"]
+    assert "dropout" in sub.modules
+    write(tmp_path / "v", {"exercises/scratch.ipynb": content})
+    with pytest.raises(SubmissionError, match=r"^scratch.ipynb: not a readable Jupyter notebook \("):
+        load_submission(tmp_path / "v")
+
+
+def test_a_notebook_cell_that_is_not_python(tmp_path):
+    """A broken answer cell is kept, so the syntax error is reported; a broken scratch cell
+    is left out."""
+    text = notebook([code_cell("def relu(x):\n    return x +\n", solution=True), code_cell("x = = 1")])
+    module = load_submission(write(tmp_path, {"activations.ipynb": text}) / "activations.ipynb").modules["activations"]
+    assert "return x +" in module and "x = = 1" not in module
+
+
+def test_contract_functions_are_the_courses():
+    from grader.course import load_course
+    from grader.submission import CONTRACT_FUNCTIONS
+
+    course = load_course(Path(__file__).resolve().parent.parent)
+    assert {topic: tuple(course.contract(topic)) for topic in TOPICS} == CONTRACT_FUNCTIONS
+
+
+def test_a_notebooks_outputs_do_not_change_its_hash(tmp_path):
+    ran = json.loads(RELU_NB)
+    ran["cells"][2]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "plotted\n"}]
+    a = load_submission(write(tmp_path / "a", {"activations.ipynb": RELU_NB}))
+    b = load_submission(write(tmp_path / "b", {"activations.ipynb": json.dumps(ran)}))
+    assert a.content_sha256 == b.content_sha256 and a.modules == b.modules

@@ -225,3 +225,49 @@ def test_a_damaged_archive_is_a_submission_error_never_a_crash(archive: Path, tm
                 assert "\n" not in str(error), str(error)
                 continue
             assert all(isinstance(text, str) for text in submission.modules.values())
+
+
+# ----------------------------------------------------------------------------- notebooks
+def _solved_notebook(topic: str) -> str:
+    """The bundle's notebook of ``topic`` with the reference in its answer cells."""
+    nbformat = pytest.importorskip("nbformat")
+    from grader.course import load_course
+    from grader.notebooks import student_notebook
+
+    notebook = student_notebook(load_course(ROOT), topic)
+    solution = (ROOT / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
+    answers = [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")]
+    answers[0].source = solution  # the whole module in the first answer cell, the stubs after it
+    for cell in answers[1:]:
+        cell.source = "# solved above"
+    notebook.cells.append(nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n%matplotlib inline\nplt.plot([1, 2])"))
+    return nbformat.writes(notebook)
+
+
+def test_submit_packs_the_notebooks_and_the_grade_reads_them(work: Path, tmp_path: Path) -> None:
+    """The bundle's notebooks/ go into the archive with their SHA-256; the topic worked in the
+    notebook is graded from it (the stub module beside it has nothing written), and a changed
+    notebook is tampered like a changed module."""
+    (work / "notebooks").mkdir()
+    (work / "notebooks" / "dropout.ipynb").write_text(_solved_notebook("dropout"), encoding="utf-8")
+    archive, manifest = pack(work, "s-042")
+    paths = [entry["path"] for entry in manifest["files"]]
+    assert "notebooks/dropout.ipynb" in paths and "dropout" in manifest["topics"]
+    graded = load_submission(archive)
+    assert graded.manifest["status"] == "intact" and graded.content_sha256 == manifest["content_sha256"]
+    assert "keep = rng.random" in graded.modules["dropout"] and "plt.plot" not in graded.modules["dropout"]
+    assert graded.modules["activations"] == (ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")
+
+    def change(name: str, data: bytes) -> bytes:
+        return data.replace(b"keep = rng.random", b"keep = rng.uniform") if name == "notebooks/dropout.ipynb" else data
+
+    _refused(_rewrite(archive, tmp_path / "t.zip", change), "tampered", "notebooks/dropout.ipynb differs")
+
+
+def test_check_runs_the_public_checks_on_a_notebook(work: Path) -> None:
+    """`dlgrade check` in the bundle grades the notebook the student worked in."""
+    (work / "notebooks").mkdir()
+    (work / "notebooks" / "dropout.ipynb").write_text(_solved_notebook("dropout"), encoding="utf-8")
+    done = _dlgrade("check", "dropout", "--lang", "en", cwd=work)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "not attempted" not in done.stdout.lower() and "dropout" in done.stdout
