@@ -511,6 +511,7 @@ def _from_tree(name: str, files: dict[str, bytes], source: str = "") -> Submissi
                 problems[stem] = f"{filename} is not UTF-8 text; save it as UTF-8"
             continue
         (modules if stem in TOPICS else helpers)[filename if stem not in TOPICS else stem] = text
+    from_notebooks: dict[str, tuple[str, bytes]] = {}  # topic -> the hashed name and code of its notebook
     for filename in sorted(f for f in files if f.lower().endswith(".ipynb")):
         stem = PurePosixPath(filename).stem
         try:
@@ -526,10 +527,14 @@ def _from_tree(name: str, files: dict[str, bytes], source: str = "") -> Submissi
         topic = named or (stem if stem in TOPICS else None) or topic_of_code(text)
         if topic is None:
             continue
-        hashed[f"{filename}.py"] = code
         if topic not in modules or _attempted(text) > _attempted(modules[topic]):
             modules[topic] = text
             problems.pop(topic, None)
+            from_notebooks[topic] = (f"{filename}.py", code)
+    # the hash (the seed's input) covers what is graded: the .py files, and the code of each
+    # notebook that gives a topic its module (not one that lost to the module beside it, not
+    # its outputs): a bundle graded as a folder or as its `dlgrade submit` archive hashes alike
+    hashed |= dict(from_notebooks.values())
     return Submission(name, modules, helpers, problems, source, content_sha256(hashed))
 
 

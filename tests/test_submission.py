@@ -679,3 +679,14 @@ def test_a_notebooks_outputs_do_not_change_its_hash(tmp_path):
     a = load_submission(write(tmp_path / "a", {"activations.ipynb": RELU_NB}))
     b = load_submission(write(tmp_path / "b", {"activations.ipynb": json.dumps(ran)}))
     assert a.content_sha256 == b.content_sha256 and a.modules == b.modules
+
+
+def test_a_notebook_that_is_not_graded_is_not_hashed(tmp_path):
+    """The bundle's stub notebook beside the module the student wrote changes neither the
+    grade nor its seed: a folder with it and one without it hash alike."""
+    stub_nb = notebook([code_cell('def relu(x):\n    """doc"""\n    raise NotImplementedError\n', solution=True)])
+    with_nb = load_submission(write(tmp_path / "a", {"exercises/activations.py": CODE, "notebooks/activations.ipynb": stub_nb}))
+    alone = load_submission(write(tmp_path / "b", {"exercises/activations.py": CODE}))
+    assert with_nb.content_sha256 == alone.content_sha256 and with_nb.modules == alone.modules
+    worked = load_submission(write(tmp_path / "c", {"exercises/activations.py": CODE, "notebooks/activations.ipynb": RELU_NB}))
+    assert worked.content_sha256 != alone.content_sha256  # the notebook graded is in the hash
