@@ -258,7 +258,7 @@ def notebooks_(out: Path, topics: tuple[str, ...], course: Path | None) -> None:
               help="Your work: the folder with exercises/.")  # fmt: skip
 @handles_errors
 def submit(student: str | None, out: Path | None, path: Path) -> None:
-    """Pack your exercises/ into one archive with a manifest, ready to upload."""
+    """Pack your exercises/ (and notebooks/) into one archive with a manifest, ready to upload."""
     from grader.archive import pack
 
     written, manifest = pack(path, student, out)

@@ -370,10 +370,14 @@ def student_readme(course: Course, notebooks: bool, wheel: str | None = None) ->
     given_en = "it is in this folder" if wheel else "your instructor gives you"
     wheel = wheel or f"dlgrade-{__version__}-py3-none-any.whl"
     topics = ", ".join(f"`{topic}`" for topic in course.topics)
-    nb_ru = ("\nВместо `.py` можно работать в тетрадке `notebooks/<тема>.ipynb`: проверяется и сдаётся код её "
-             "ячеек с решением.\n") if notebooks else ""  # fmt: skip
-    nb_en = ("\nInstead of the `.py`, you may work in the notebook `notebooks/<topic>.ipynb`: the code of its "
-             "solution cells is what is checked and submitted.\n") if notebooks else ""  # fmt: skip
+    nb_ru = ("\nВместо `.py` можно работать в тетрадке `notebooks/<тема>.ipynb` (`dlgrade check` и `dlgrade "
+             "submit` берут и её): проверяются определения её ячеек (функции, классы, импорты, константы), а "
+             "графики, `!pip` и `%magic` в других ячейках не мешают. Из `.py` и тетрадки одной темы "
+             "оценивается та, где написано больше функций.\n") if notebooks else ""  # fmt: skip
+    nb_en = ("\nInstead of the `.py`, you may work in the notebook `notebooks/<topic>.ipynb` (`dlgrade check` "
+             "and `dlgrade submit` take it too): the definitions of its cells (functions, classes, imports, "
+             "constants) are what is checked, and plots, `!pip` or `%magic` in other cells do no harm. Of a "
+             "topic's `.py` and notebook, the one with more functions written is graded.\n") if notebooks else ""  # fmt: skip
     return f"""# {course.name}
 
 Материалы для студента / the student bundle. Темы / topics: {topics}.
