@@ -113,7 +113,7 @@ class Station:
         """End the session: its zygote and every job with it."""
         if not self.ended:
             self._inbox.put(_STOP)
-        self._thread.join(timeout=60)
+        self._thread.join(timeout=10)  # idle, it ends at once; mid-submission, bwrap dies with us
 
 
 _station: Station | None = None
