@@ -245,7 +245,7 @@ def out_folder(out: Path) -> Path:
 def autograde(submissions: Path, *, out: Path, db: str | None = None, workers: int = 2,
               executor: Executor | None = None, topic: str | None = None, seed: int | None = None,
               lang: str | None = None, course: Course | Path | None = None, jail: str | None = None,
-              console: Console | None = None, reports: bool = True) -> Outcome:  # fmt: skip
+              console: Console | None = None, reports: bool = True, nbgrader: Path | None = None) -> Outcome:  # fmt: skip
     """Grade the class under ``submissions`` into the gradebook at ``db`` (default: SQLite in
     ``out``), then write the class's reports into ``out``. Every check of the user's input
     comes before any work, each a UsageError or ConfigError (exit 2)."""
@@ -257,6 +257,10 @@ def autograde(submissions: Path, *, out: Path, db: str | None = None, workers: i
     if executor is None:  # on a cluster, the workers' machines are the ones that need the bounds
         engine.check_bounds(farm.Settings(course, topic, seed, lang, mode, None))
     out = out_folder(out)
+    if nbgrader is not None:
+        from grader import nbgradebook
+
+        nbgrader = nbgradebook.course_folder(nbgrader)
     console = console or Console(stderr=True)
     found = find_submissions(submissions, course.topics)
     from grader.gradebook import open_gradebook
@@ -279,6 +283,8 @@ def autograde(submissions: Path, *, out: Path, db: str | None = None, workers: i
                 console.print(Text(f"stopped ({why}): every grade made so far is in the gradebook; "
                                    "run the same command again to finish", style="yellow"))  # fmt: skip
                 return outcome
+        if nbgrader is not None:
+            _write_nbgrader(book, nbgrader, course, console, {_label(f) for f in found})
         if reports:
             outcome.written = _write_reports(book, out, lang, course, console, {_label(f) for f in found})
     finally:
@@ -373,6 +379,17 @@ def _write_reports(book: Gradebook, out: Path, lang: str, course: Course, consol
     return write_class_reports(out, results, lang, course)
 
 
+def _write_nbgrader(book: Gradebook, course_dir: Path, course: Course, console: Console, class_: set[str]) -> None:
+    """The counting grades of this class into the nbgrader course's gradebook (grader.nbgradebook)."""
+    from grader import nbgradebook
+
+    grades = [(s, json.loads(run.report)) for s, a, run in book.counting_grades()
+              if _label(Found(s, a, Path())) in class_]  # fmt: skip
+    written = nbgradebook.export(course_dir, course, grades)
+    console.print(f"nbgrader: {written} notebooks of {len({s for s, _ in grades})} students in "
+                  f"{course_dir / nbgradebook.DB_NAME}")  # fmt: skip
+
+
 def summary(outcome: Outcome) -> Table:
     table = Table(title="autograde", show_edge=False)
     table.add_column("")
@@ -410,6 +427,8 @@ def _command() -> Any:
     @click.option("--out", type=click.Path(path_type=Path), default=Path("dlgrade-out"), show_default=True,
                   help="The folder of the class's reports (and of the default gradebook).")  # fmt: skip
     @click.option("--scheduler", help="Grade on a Dask cluster: its scheduler's tcp://HOST:PORT.")
+    @click.option("--nbgrader", "nbgrader_dir", type=click.Path(path_type=Path), metavar="COURSE_DIR",
+                  help="Also write the scores into this nbgrader course's gradebook (each topic an assignment).")  # fmt: skip
     @topic_option
     @seed_option
     @lang_option
@@ -418,7 +437,7 @@ def _command() -> Any:
     @debug_option
     @handles_errors
     def autograde_command(submissions: Path, workers: int, db: str | None, out: Path, scheduler: str | None,
-                          topic: str | None, seed: int | None, lang: str | None, course: Path | None,
+                          nbgrader_dir: Path | None, topic: str | None, seed: int | None, lang: str | None, course: Path | None,
                           jail: str | None, debug: bool) -> None:  # fmt: skip
         """Grade every submission of a class (nbgrader's submitted/, a folder of per-student
         folders, zips or notebooks, `dlgrade submit` archives) into the gradebook, then write
@@ -429,7 +448,8 @@ def _command() -> Any:
         executor = farm.dask_executor(scheduler) if scheduler else None
         try:
             outcome = autograde(submissions, out=out, db=db, workers=workers, executor=executor, topic=topic,
-                                seed=seed, lang=lang, course=course, jail=jail, console=console)  # fmt: skip
+                                seed=seed, lang=lang, course=course, jail=jail, console=console,
+                                nbgrader=nbgrader_dir)  # fmt: skip
         finally:
             if executor is not None:
                 executor.shutdown(wait=False, cancel_futures=True)
