@@ -53,6 +53,10 @@ class TestInfo:
     title: L
     points: float
     topic: str
+    # tests of the same topic that must pass for this one to give points (@pytest.mark.requires):
+    # a property (does not modify its input, the right shape, float64) is worth nothing on
+    # values that are wrong, e.g. the zeros of a function left undone
+    requires: tuple[str, ...] = ()
 
 
 def test_info(item: pytest.Item) -> TestInfo:
@@ -67,7 +71,54 @@ def test_info(item: pytest.Item) -> TestInfo:
     params = getattr(getattr(item, "callspec", None), "params", {})
     if params:  # a parametrized test's title names its case: "{name} is vectorized"
         english, russian = (_fill(text, params) for text in (english, russian))
-    return TestInfo(name, L(english, russian), float(marker.args[0]), _topic_of(item))
+    requires = tuple(str(arg) for mark in item.iter_markers("requires") for arg in mark.args)
+    return TestInfo(name, L(english, russian), float(marker.args[0]), _topic_of(item), requires)
+
+
+def _check_requires(infos: Iterable[TestInfo]) -> None:
+    """Every test a ``requires`` mark names exists in the same topic: a typo would otherwise
+    gate a test on nothing, or on a test that never passes."""
+    infos = list(infos)
+    names = {(info.topic, info.name) for info in infos}
+    for info in infos:
+        unknown = [name for name in info.requires if (info.topic, name) not in names]
+        if unknown:
+            raise ConfigError(f"{info.topic}: test {info.name} requires {', '.join(unknown)}, "
+                              "which is no test of its topic")  # fmt: skip
+
+
+def gate(tests: tuple[TestResult, ...], infos: list[TestInfo], lang: str) -> tuple[TestResult, ...]:
+    """A test that passed gives its points only when the tests it requires passed too (those
+    gated in turn included); otherwise it fails, naming them."""
+    passed = {test.name for test in tests if test.outcome == "pass"}
+    titles = {test.name: test.title for test in tests}
+    missing: dict[str, list[str]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for test, info in zip(tests, infos):
+            if test.name in passed and any(name not in passed for name in info.requires):
+                passed.discard(test.name)
+                missing[test.name] = [name for name in info.requires if name not in passed]
+                changed = True
+    if not missing:
+        return tests
+    gated = []
+    for test in tests:
+        if test.name not in missing:
+            gated.append(test)
+            continue
+        named = ", ".join(_QUOTED(lang).format(titles[name]) for name in missing[test.name])
+        text = _GATED(lang).format(tests=named)
+        gated.append(TestResult(test.name, test.title, test.max_points, "fail", 0.0, text, (), test.seconds))
+    return tuple(gated)
+
+
+_QUOTED = L("“{}”", "«{}»")
+_GATED = L(
+    "this property counts only when the values are right too: first make these tests pass: {tests}",
+    "это свойство засчитывается, только если верны и значения: сначала должны пройти тесты {tests}",
+)
 
 
 def _fill(text: str, params: dict[str, Any]) -> str:
@@ -133,6 +184,7 @@ class GradingPlugin:
     # -- hooks
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): the points a graded test is worth")
+        config.addinivalue_line("markers", "requires(*names): tests that must pass for this one to give points")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -151,6 +203,7 @@ class GradingPlugin:
             return True
         try:
             infos = {item.nodeid: test_info(item) for item in session.items}
+            _check_requires(infos.values())
             by_topic = {topic: [i for i in session.items if infos[i.nodeid].topic == topic]
                         for topic in self.topics}  # fmt: skip
             for submission in self.submissions:
@@ -217,6 +270,7 @@ class GradingPlugin:
         try:
             problems = self._contract_problems(topic, jail)
             tests = tuple(self._run_test(item, infos[item.nodeid]) for item in items)
+            tests = gate(tests, [infos[item.nodeid] for item in items], self.lang)
         finally:
             jail.close()
             self.jail = None

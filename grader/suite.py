@@ -12,7 +12,10 @@ A suite is ordinary pytest. It gets three fixtures from the grader's plugin:
 - ``rng``: a ``numpy.random.Generator`` seeded from the run's seed and the test's id.
 - ``seed``: that per-test seed as an int, for tests that build several generators.
 
-A test's points come from ``@pytest.mark.points(n)``; its docstring's first line is the English
+A test's points come from ``@pytest.mark.points(n)``; ``@pytest.mark.requires("name", ...)``
+gives them only when those tests of the topic (names without ``test_``) pass too: a property
+such as "does not modify its input" or "returns float64" is worth nothing on wrong values
+(zeros of the right shape pass it). Its docstring's first line is the English
 title and a line starting with ``ru:`` is the Russian one. A test fails with ``Failure`` (the
 message the student reads, in both languages: an ``L(en, ru)``, the grader's one form of
 bilingual text, see grader/text.py); a plain ``assert`` also fails the test but shows

@@ -248,6 +248,7 @@ def test_bn_forward_float32(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("bn_forward_small_batch")
 def test_bn_forward_inputs_unchanged(student, rng):
     """BN forward does not modify x, gamma or beta
     ru: прямой проход BN не изменяет x, gamma и beta"""
@@ -376,6 +377,7 @@ def test_bn_backward_dbeta(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.requires("bn_backward_dx")
 def test_bn_backward_ones_give_zero_dx(student, rng):
     """BN backward gives dx = 0 when dout is all ones
     ru: обратный проход BN даёт dx = 0, когда dout состоит из единиц"""
@@ -442,6 +444,7 @@ def test_bn_backward_float32(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("bn_backward_dx", "bn_backward_dgamma", "bn_backward_dbeta")
 def test_bn_backward_repeatable(student, rng):
     """BN backward gives the same result when called twice on the same cache
     ru: обратный проход BN даёт тот же результат при двух вызовах с одним cache"""
@@ -518,6 +521,14 @@ def test_bn_edge_shapes(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires(
+    "bn_forward_small_batch",
+    "bn_backward_dx",
+    "bn_backward_dgamma",
+    "bn_backward_dbeta",
+    "bn_inference_running_stats",
+    "running_stats_default_momentum",
+)
 def test_bn_noncontiguous_inputs(student, rng):
     """Every BN function gives on transposed and strided arrays what it gives on C-ordered copies
     ru: все функции BN дают на транспонированных массивах и срезах с шагом то же, что на их копиях в порядке C"""
@@ -570,6 +581,7 @@ def test_bn_noncontiguous_inputs(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("bn_backward_dx", "bn_backward_dgamma", "bn_backward_dbeta")
 def test_bn_backward_inputs_unchanged(student, rng):
     """BN backward does not modify dout
     ru: обратный проход BN не изменяет dout"""
@@ -680,6 +692,7 @@ def test_bn_inference_float32(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("bn_inference_running_stats")
 def test_bn_inference_inputs_unchanged(student, rng):
     """BN inference does not modify its inputs
     ru: BN в режиме инференса не изменяет входы"""
@@ -798,6 +811,7 @@ def test_running_stats_float32(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.requires("running_stats_default_momentum")
 def test_running_stats_inputs_unchanged(student, rng):
     """update_running_stats returns new arrays and leaves its inputs alone
     ru: update_running_stats возвращает новые массивы и не изменяет входы"""

@@ -94,6 +94,7 @@ def _check_values(out, x, p, what, rtol=1e-12):
 
 # ----------------------------------------------------------------------------- forward, train
 @pytest.mark.points(1)
+@pytest.mark.requires("dropout_drop_fraction", "dropout_kept_values_scaled", "dropout_backward_uses_forward_mask")
 def test_dropout_leaves_global_random_state(student, rng):
     """dropout draws only from rng: NumPy's and Python's global random states stay as they were
     ru: dropout берёт случайность только из rng: глобальные генераторы NumPy и Python не меняются"""
@@ -114,6 +115,7 @@ def test_dropout_leaves_global_random_state(student, rng):
 
 
 @pytest.mark.points(3)
+@pytest.mark.requires("dropout_drop_fraction")
 def test_dropout_kept_values_scaled(student, seed):
     """every output of dropout is 0 or x/(1 − p)
     ru: каждый выход dropout равен 0 или x/(1 − p)"""
@@ -215,6 +217,7 @@ def test_dropout_p_zero_identity(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.requires("dropout_drop_fraction", "dropout_kept_values_scaled")
 def test_dropout_p_one_zeros(student, rng):
     """dropout with p = 1 returns zeros, without NaN
     ru: dropout с p = 1 возвращает нули, без NaN"""
@@ -270,6 +273,7 @@ def test_dropout_uses_rng(student, seed):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("dropout_drop_fraction", "dropout_kept_values_scaled")
 def test_dropout_forward_inputs_unchanged(student, rng):
     """dropout_forward does not modify x
     ru: dropout_forward не изменяет x"""
@@ -427,6 +431,7 @@ def test_dropout_backward_uses_forward_mask(student, seed):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("dropout_backward_uses_forward_mask")
 def test_dropout_backward_p_one(student, rng):
     """dropout's backward pass with p = 1 returns zeros, without NaN
     ru: обратный проход dropout с p = 1 возвращает нули, без NaN"""
@@ -448,6 +453,7 @@ def test_dropout_backward_p_one(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("dropout_backward_uses_forward_mask")
 def test_dropout_backward_inputs_unchanged(student, rng):
     """dropout_backward does not modify dout
     ru: dropout_backward не изменяет dout"""
@@ -460,6 +466,7 @@ def test_dropout_backward_inputs_unchanged(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("dropout_backward_uses_forward_mask")
 def test_dropout_backward_repeatable(student, rng):
     """dropout's backward pass gives the same result twice from one cache
     ru: обратный проход dropout дважды даёт одно и то же по одному cache"""
@@ -490,6 +497,7 @@ MASK_HINT = L(
 
 
 @pytest.mark.points(2)
+@pytest.mark.requires("dropout_drop_fraction", "dropout_kept_values_scaled", "dropout_backward_uses_forward_mask")
 def test_dropout_two_layers_alternate(student, seed):
     """Two dropout layers used alternately keep their own masks
     ru: два слоя dropout, вызываемые поочерёдно, хранят каждый свою маску"""
@@ -528,6 +536,7 @@ def test_dropout_two_layers_alternate(student, seed):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("dropout_drop_fraction", "dropout_kept_values_scaled", "dropout_backward_uses_forward_mask")
 def test_dropout_noncontiguous_inputs(student, seed):
     """dropout gives on transposed and strided arrays what it gives on C-ordered copies
     ru: dropout даёт на транспонированных массивах и срезах с шагом то же, что на их копиях в порядке C"""
@@ -568,6 +577,7 @@ def test_dropout_noncontiguous_inputs(student, seed):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("dropout_drop_fraction", "dropout_kept_values_scaled", "dropout_backward_uses_forward_mask")
 def test_dropout_any_shape(student, seed):
     """dropout works on 1-D and 3-D arrays
     ru: dropout работает с одномерными и трёхмерными массивами"""

@@ -241,6 +241,7 @@ def test_linear_non_contiguous(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("linear_forward_nonsquare", "linear_backward_dx", "linear_backward_dW", "linear_backward_db")
 def test_linear_inputs_unchanged(student, rng):
     """The dense layer does not modify x, W, b or dout
     ru: полносвязный слой не изменяет x, W, b и dout"""
@@ -418,6 +419,7 @@ def test_softmax_float32(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("softmax_values")
 def test_softmax_inputs_unchanged(student, rng):
     """softmax does not modify the logits
     ru: softmax не изменяет логиты"""
@@ -592,6 +594,7 @@ def test_ce_float32(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("ce_loss_value", "ce_dlogits")
 def test_ce_inputs_unchanged(student, rng):
     """cross_entropy does not modify logits or y
     ru: cross_entropy не изменяет logits и y"""
@@ -779,6 +782,7 @@ def test_numgrad_non_contiguous(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.requires("numgrad_matrix")
 def test_numgrad_restores_x(student, rng):
     """numerical_gradient leaves x with its original values
     ru: numerical_gradient оставляет x с исходными значениями"""

@@ -225,6 +225,7 @@ def test_loss_grad_float32(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("loss_value", "grad_value")
 def test_loss_grad_inputs_unchanged(student, rng):
     """least_squares_loss_grad does not modify w, X or y
     ru: least_squares_loss_grad не изменяет w, X и y"""
@@ -293,6 +294,7 @@ def test_gd_step_value(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("gd_step_value")
 def test_gd_step_inputs_unchanged(student, rng):
     """gd_step does not modify w or grad
     ru: gd_step не изменяет w и grad"""
@@ -514,6 +516,7 @@ def test_momentum_default_momentum(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("momentum_velocity_update", "momentum_weights_update")
 def test_momentum_inputs_unchanged(student, rng):
     """momentum_step does not modify w, grad or velocity
     ru: momentum_step не изменяет w, grad и velocity"""
@@ -563,6 +566,7 @@ def batches_call(student, *args, **kwargs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("minibatch_exact_cover")
 def test_minibatch_leaves_global_random_state(student, rng):
     """minibatch_indices draws only from rng: NumPy's and Python's global random states stay as they were
     ru: minibatch_indices берёт случайность только из rng: глобальные генераторы NumPy и Python не меняются"""
@@ -578,6 +582,7 @@ def test_minibatch_leaves_global_random_state(student, rng):
 
 
 @pytest.mark.points(2)
+@pytest.mark.requires("minibatch_exact_cover")
 def test_minibatch_sizes_with_remainder(student, rng):
     """minibatch_indices: full batches, then a smaller last one with the rest
     ru: minibatch_indices: полные батчи, затем меньший последний батч с остатком"""
@@ -599,6 +604,7 @@ def test_minibatch_sizes_with_remainder(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("minibatch_exact_cover")
 def test_minibatch_sizes_divisible(student, rng):
     """minibatch_indices: n_samples / batch_size equal batches, no empty one
     ru: minibatch_indices: n_samples / batch_size равных батчей, без пустого"""
@@ -620,6 +626,7 @@ def test_minibatch_sizes_divisible(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("minibatch_exact_cover")
 def test_minibatch_batch_larger_than_n(student, rng):
     """minibatch_indices: batch_size > n_samples gives one batch of all samples
     ru: minibatch_indices: batch_size > n_samples даёт один батч из всех объектов"""
@@ -736,6 +743,7 @@ def test_minibatch_every_position_random(student, seed):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("minibatch_exact_cover")
 def test_minibatch_same_rng_state_same_batches(student, seed):
     """minibatch_indices: the same rng state gives the same batches
     ru: minibatch_indices: одинаковое состояние rng даёт одинаковые батчи"""
@@ -780,6 +788,7 @@ def fit_gd_call(student, *args, **kwargs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("fit_gd_final_weights")
 def test_fit_gd_losses_length(student, rng):
     """fit_gd returns one loss per step
     ru: fit_gd возвращает по одному значению потерь на шаг"""
@@ -857,6 +866,7 @@ def test_fit_gd_starts_from_w0(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("fit_gd_final_weights")
 def test_fit_gd_inputs_unchanged(student, rng):
     """fit_gd does not modify X, y or w0
     ru: fit_gd не изменяет X, y и w0"""
@@ -877,6 +887,7 @@ def test_fit_gd_inputs_unchanged(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("fit_gd_final_weights")
 def test_fit_gd_repeatable(student, rng):
     """fit_gd run twice on the same problem gives the same result
     ru: fit_gd, запущенная дважды на одной задаче, даёт одинаковый результат"""
@@ -904,6 +915,7 @@ def fit_sgd_call(student, *args, **kwargs):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("fit_sgd_losses_after_each_epoch")
 def test_fit_sgd_leaves_global_random_state(student, rng):
     """fit_sgd draws only from rng: NumPy's and Python's global random states stay as they were
     ru: fit_sgd берёт случайность только из rng: глобальные генераторы NumPy и Python не меняются"""
@@ -1040,6 +1052,7 @@ def test_fit_sgd_several_epochs(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("fit_sgd_losses_after_each_epoch")
 def test_fit_sgd_reshuffles_every_epoch(student, rng):
     """fit_sgd: each epoch draws a new shuffle from rng
     ru: fit_sgd: каждая эпоха заново перемешивает объекты с помощью rng"""
@@ -1121,6 +1134,7 @@ def test_fit_sgd_starts_from_w0(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("fit_sgd_losses_after_each_epoch")
 def test_fit_sgd_inputs_unchanged(student, rng):
     """fit_sgd does not modify X, y or w0
     ru: fit_sgd не изменяет X, y и w0"""
@@ -1141,6 +1155,7 @@ def test_fit_sgd_inputs_unchanged(student, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.requires("fit_sgd_losses_after_each_epoch")
 def test_fit_sgd_repeatable(student, seed):
     """fit_sgd twice with the same rng state gives the same result
     ru: fit_sgd дважды с одним состоянием rng даёт одинаковый результат"""

@@ -1,4 +1,4 @@
-# expect-only: lose elu_grad_values elu_grad_at_zero keyword_edge_values.elu_grad
+# expect-only: lose elu_grad_values elu_grad_at_zero keyword_edge_values.elu_grad input_not_modified.elu_grad
 """ELU's derivative forgets alpha: exp(x) for x <= 0, right only for alpha = 1."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-# expect-only: lose running_stats_default_momentum running_mean_momentum_07 running_var_momentum_07 running_stats_float32 running_stats_momentum_edges
+# expect-only: lose running_stats_default_momentum running_mean_momentum_07 running_var_momentum_07 running_stats_float32 running_stats_momentum_edges bn_noncontiguous_inputs running_stats_inputs_unchanged
 """CS231n/Keras momentum convention: momentum weighs the OLD value, not the new batch."""
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect-only: lose running_stats_default_momentum running_var_momentum_07 running_var_two_samples running_stats_float32 running_stats_momentum_edges
+# expect-only: lose running_stats_default_momentum running_var_momentum_07 running_var_two_samples running_stats_float32 running_stats_momentum_edges bn_noncontiguous_inputs running_stats_inputs_unchanged
 """The running variance is updated with the biased batch variance (CS231n's rule, not PyTorch's)."""
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect-only: lose dropout_backward_uses_forward_mask
+# expect-only: lose dropout_backward_uses_forward_mask dropout_leaves_global_random_state dropout_backward_p_one dropout_backward_inputs_unchanged dropout_backward_repeatable dropout_two_layers_alternate dropout_noncontiguous_inputs dropout_any_shape
 """A boolean mask in the cache, and the 1 / (1 - p) forgotten in the backward pass."""
 import numpy as np
 

@@ -1,4 +1,4 @@
-# expect-only: lose dropout_kept_values_scaled dropout_float32 dropout_backward_uses_forward_mask dropout_vectorized
+# expect-only: lose dropout_kept_values_scaled dropout_float32 dropout_backward_uses_forward_mask dropout_vectorized dropout_leaves_global_random_state dropout_p_one_zeros dropout_forward_inputs_unchanged dropout_backward_p_one dropout_backward_inputs_unchanged dropout_backward_repeatable dropout_two_layers_alternate dropout_noncontiguous_inputs dropout_any_shape
 """The kept units multiplied by 1 - p instead of divided by it."""
 import numpy as np
 
