@@ -269,3 +269,13 @@ def test_a_filled_notebook_reads_back_as_the_module(topic: str, tmp_path: Path) 
         return {n.name: ast.dump(n) for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
 
     assert functions(module) == functions(solution)
+
+
+def test_dlgrade_notebooks_command(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DLGRADE_COURSE": str(ROOT)}
+    run = [sys.executable, "-m", "grader.cli", "notebooks"]
+    done = subprocess.run([*run, str(tmp_path / "source"), "--topic", "dropout"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and (tmp_path / "source" / "dropout" / "dropout.ipynb").is_file(), done.stderr
+    (tmp_path / "file").write_text("")
+    done = subprocess.run([*run, str(tmp_path / "file")], env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "is a file" in done.stderr, done.stderr
