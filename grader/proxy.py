@@ -28,7 +28,7 @@ from grader.calls import advance as _advance
 from grader.calls import invalid_result, missing_function
 from grader.calls import mirror_mutation as _mirror_mutation
 from grader.calls import raised as _raised
-from grader.jail.wire import Handle, PublicFn
+from grader.jail.wire import Handle, PublicFn, WireError
 from grader.sandbox import Job, JobDied, Sandbox
 from grader.schema import ProtocolError, check_reply
 from grader.suite import (
@@ -123,7 +123,13 @@ class TopicJail:
         A reply to another request, a second reply, or one that does not fit the schema is the
         submission breaking the protocol: the worker is killed (JobDied, kind "protocol")."""
         ident = secrets.token_hex(16)
-        reply = job.request({**message, "id": ident}, timeout)
+        try:
+            reply = job.request({**message, "id": ident}, timeout)
+        except JobDied as death:
+            if death.kind != "protocol":
+                raise
+            raise JobDied(f"the submission broke the jail's protocol: it {death.reason}", "protocol",
+                          f"работа нарушила протокол песочницы: {death.reason_ru}") from None  # fmt: skip
         problem: L | None = None
         if reply.pop("id", None) != ident:
             problem = L("a reply to another request", "ответ на другой запрос")
@@ -144,7 +150,10 @@ class TopicJail:
 
     def close(self) -> None:
         if self.job is not None:
-            self.job.close()
+            try:
+                self.job.close()
+            except WireError:  # unrequested bytes in the channel as "bye" went out
+                self.job._end()
             self._collect_output()
             self.job = None
 

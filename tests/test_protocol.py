@@ -210,8 +210,8 @@ def test_a_hostile_reply_costs_its_call_and_nothing_else(attacks, attack: str) -
         getattr(student, attack)(x)
     grew_mb = (_status("VmHWM") - base) // 1024
     message = failure.value.message
-    assert "protocol" in message.en or "not plain data" in message.en or "malformed" in message.en, message.en
-    assert "протокол" in message.ru or "простыми данными" in message.ru, message.ru
+    assert "broke the jail's protocol" in message.en, message.en
+    assert "нарушила протокол песочницы" in message.ru, message.ru
     assert grew_mb < 80, f"the grader grew by {grew_mb} MB decoding {attack}"
     assert np.array_equal(student.honest(x), 2 * x)  # a fresh worker, the right answer
     assert np.array_equal(x, np.arange(6.0).reshape(2, 3))
@@ -447,3 +447,95 @@ def test_expected_a_tuple_names_what_came(tmp_path: Path) -> None:
     report, _, _ = grade(tmp_path, "matrix_ops", source)
     messages = [t["message"] for t in lost(report, "matrix_ops").values()]
     assert messages and any("expected a tuple (out, cache), got an array of shape (" in m for m in messages), messages
+
+
+COMBINED = {
+    "relu": """
+        def relu(x):  # claims a 250 MB reply of nested maps
+            import os, time
+            os.write(3, (250 << 20).to_bytes(4, "big"))
+            try:
+                for _ in range(250):
+                    os.write(3, b"\\x81\\xa1k" * (1 << 18))
+            except OSError:
+                pass
+            time.sleep(30)
+    """,
+    "tanh": """
+        def tanh(x):  # raw bytes into the channel from a thread
+            import os, threading
+            thread = threading.Thread(target=lambda: os.write(3, os.urandom(4096)))
+            thread.start()
+            thread.join()
+            return np.tanh(x)
+    """,
+    "elu": """
+        def elu(x, alpha=1.0):  # a warning that is not a string
+            import agent
+            agent._warning_texts = lambda caught: [42]
+            return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    """,
+    "sigmoid": """
+        def sigmoid(x):  # the result's bytes disagree with its shape
+            import msgpack, wire
+            wire._array_payload = lambda a: msgpack.packb(["<f8", [2**61, 8], b""])
+            return 0.5 * (1 + np.tanh(0.5 * x))
+    """,
+    "leaky_relu": """
+        def leaky_relu(x, slope=0.01):  # an extra forged reply with the request's id
+            import os, sys, wire
+            frame = sys._getframe()
+            while "request" not in frame.f_locals:
+                frame = frame.f_back
+            forged = wire.encode({"result": np.zeros_like(x), "inputs": {0: x}, "rngs": {},
+                                  "warnings": [], "id": frame.f_locals["request"]["id"]})
+            os.write(3, len(forged).to_bytes(4, "big") + forged)
+            return np.where(x > 0, x, slope * x)
+    """,
+}
+
+
+def test_hostile_functions_cost_only_their_own_tests(tmp_path: Path) -> None:
+    """Five functions of one module break the protocol five ways; the grader does not crash,
+    only their tests lose points (the derivatives, which are honest, keep all of theirs), and
+    its own peak memory stays near that of grading the reference."""
+    source = solution("activations")
+    for fn, body in COMBINED.items():
+        source = replaced(source, fn, body)
+    report, _, peak = grade(tmp_path, "activations", source)
+    _, _, reference_peak = grade(tmp_path, "activations", solution("activations"))
+    names = lost(report, "activations")
+    suspects = [fn for fn in COMBINED if fn != "leaky_relu"]  # leaky_relu's forgery may win
+    for fn in suspects:
+        assert any(name == fn or name.startswith(fn + "_") or name.endswith(f"[{fn}]")
+                   and not name.endswith("_grad]") for name in names), (fn, sorted(names))  # fmt: skip
+    assert not [name for name in names if "_grad" in name], sorted(names)
+    assert peak < reference_peak + 100, (peak, reference_peak)
+
+
+def test_bytes_left_in_the_channel_when_the_topic_ends(sandbox: Sandbox) -> None:
+    """A thread that keeps writing to the channel after its call returned: the next call gets
+    a fresh worker, and closing the topic kills the writer instead of failing."""
+    student, jail = student_of(
+        sandbox,
+        ATTACKS
+        + """
+def keeps_writing(x):
+    def write():
+        time.sleep(0.05)  # after the reply
+        while True:
+            os.write(3, b"\\x00" * 1024)
+            time.sleep(0.01)
+    threading.Thread(target=write, daemon=True).start()
+    return x * 2
+""",
+    )
+    x = np.arange(3.0)
+    assert np.array_equal(student.keeps_writing(x), 2 * x)
+    time.sleep(0.2)
+    assert np.array_equal(student.honest(x), 2 * x)  # a fresh worker
+    assert len(jail.crashes) == 1
+    assert np.array_equal(student.keeps_writing(x), 2 * x)
+    time.sleep(0.2)
+    jail.close()  # no exception: the worker is killed
+    assert jail.job is None

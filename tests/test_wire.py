@@ -738,3 +738,23 @@ def test_scan_walks_every_form_of_msgpack():
     wire.scan(data)
     got = decode(data)
     assert got["a"][:11] == value["a"][:11] and got["a"][14] == value["a"][14]
+
+
+def test_data_arriving_while_a_request_goes_out_is_refused_not_a_deadlock():
+    """A reply written twice fills the channel while the next request is being sent: both
+    sides would block on a full socket. The sender refuses instead."""
+    left, right = socket.socketpair()
+    with left, right:
+        right.settimeout(5)
+        right.sendall(b"\x00" * 1000)  # unrequested bytes: the start of a second reply
+        left.settimeout(5)
+        with pytest.raises(WireError, match="wrote while"):
+            wire.send(left, b"\x00" * 5_000_000)
+
+
+def test_a_full_channel_times_out_when_sending():
+    left, right = socket.socketpair()
+    with left, right:
+        left.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            wire.send(left, b"\x00" * 50_000_000)  # nobody reads

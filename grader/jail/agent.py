@@ -448,7 +448,7 @@ class Worker:
             except BaseException as error:  # a result that cannot be packed at all
                 invalid = f"{type(error).__name__}: {_safe_text(error)}"
                 payload = wire.encode({"invalid": invalid, "id": ident})
-            wire.send(self.sock, payload)
+            wire.send(self.sock, payload, strict=False)
 
     def _keep(self, obj: object) -> wire.Handle:
         ident = len(self.objects) + 1
