@@ -439,7 +439,7 @@ def run_session(
         args = [
             "-c", os.devnull, "--rootdir", str(course.root), "--import-mode=importlib",
             "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings", "-qq",
-            "--no-header", "-s", *map(str, files),
+            "--no-header", "-s", "--tb=native", *map(str, files),
         ]  # fmt: skip
         # the references are this course's: its root first, ahead of whatever folder (a
         # student's repository as the current one) might hold another solutions/

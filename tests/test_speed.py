@@ -138,3 +138,26 @@ def test_a_timed_call_within_the_budget_ends_the_timing() -> None:
     assert len(slow.calls) == 3
     assert checks.fastest_of(Scripted([0.5, 0.01, 0.3]), "f", [(1,), (2,), (3,)], enough=0.02)[2] == 1
     assert checks.fastest_of(Scripted([0.01, 0.5, 0.005]), "f", [(1,), (2,), (3,)])[2] == 2  # no budget: all
+
+
+def test_a_failed_test_costs_no_source_annotated_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest's long report of a failure parses the test file again to print its statement
+    (~0.15 s a failure, for text shown only with DLGRADE_DEBUG): the runner asks for native
+    tracebacks, and the failures are judged as before."""
+    from _pytest._code import code
+
+    from grader import api
+
+    built = []
+    formatter = getattr(code, "ExceptionInfoFormatter", None) or code.FormattedExcinfo  # renamed in pytest 9
+    original = formatter.repr_traceback_entry
+    monkeypatch.setattr(formatter, "repr_traceback_entry",
+                        lambda self, *a, **k: built.append(1) or original(self, *a, **k))  # fmt: skip
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    wrong = ROOT / "tests" / "corpus" / "dropout" / "wrong" / "backward_forgets_scale.py"
+    (folder / "dropout.py").write_text(wrong.read_text(encoding="utf-8"), encoding="utf-8")
+    report = api.grade(folder, topic="dropout", lang="en")
+    failed = [t for topic in report.topics for t in topic.tests if t.outcome == "fail"]
+    assert failed and all(t.message for t in failed)
+    assert built == []
