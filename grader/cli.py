@@ -234,8 +234,7 @@ def release_(out: Path, wheel: Path | None, no_wheel: bool, course: Path | None)
         raise UsageError("--wheel and --no-wheel contradict each other; give one")
     done = release(out, course, wheel=None if no_wheel else (wheel or BUILD_WHEEL))
     click.echo(f"wrote {done.folder}/ ({len(done.files)} files) and {done.archive}"
-               + (f"; the engine: {done.wheel}" if done.wheel else "; no engine wheel (students need one)")
-               + ("" if done.notebooks else "; no notebooks (this engine has no notebook generator)"))  # fmt: skip
+               + (f"; the engine: {done.wheel}" if done.wheel else "; no engine wheel (students need one)"))  # fmt: skip
 
 
 @cli.command("notebooks")

@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -275,16 +274,16 @@ def _student_config(course: Course) -> str:
 
 
 def _notebooks(course: Course) -> dict[str, bytes]:
-    """A notebook per topic, from the course's notebook generator when the engine has one
-    (``grader.notebooks``); none otherwise, and the README then does not mention them."""
+    """A notebook per topic (``grader.notebooks``). It needs nbformat, of the ``notebooks``
+    extra: without it the release is refused, never shipped short of its notebooks."""
     try:
-        from grader import notebooks  # type: ignore[attr-defined, unused-ignore]
+        import nbformat  # noqa: F401
     except ImportError:
-        return {}
-    student: Callable[..., Any] | None = getattr(notebooks, "student_notebook", None)
-    if student is None:
-        return {}
-    return {f"notebooks/{topic}.ipynb": _as_bytes(student(course, topic)) for topic in course.topics}
+        raise UsageError("the bundle's notebooks need nbformat, which is not installed: "
+                         "pip install 'dlgrade[notebooks]'") from None  # fmt: skip
+    from grader.notebooks import student_notebook
+
+    return {f"notebooks/{topic}.ipynb": _as_bytes(student_notebook(course, topic)) for topic in course.topics}
 
 
 def _as_bytes(notebook: Any) -> bytes:
@@ -318,10 +317,26 @@ def secret_lines(root: Path) -> dict[str, str]:
     return {line: where for line, where in secrets.items() if not line.startswith(("### BEGIN ", "### END "))}
 
 
+def _text_lines(name: str, content: bytes) -> list[str]:
+    """The lines a file shows a reader: a notebook's are those of its cells (in its JSON they sit
+    quoted, one string per line, where a search of the raw file would never match them)."""
+    text = content.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if name.endswith(".ipynb"):
+        try:
+            cells = json.loads(text).get("cells", [])
+            for cell in cells:
+                source = cell.get("source", "")
+                lines += ("".join(source) if isinstance(source, list) else str(source)).splitlines()
+        except (ValueError, AttributeError, TypeError):
+            pass  # not a notebook's JSON: its raw lines are searched, as any file's
+    return lines
+
+
 def _refuse_leaks(course: Course, files: dict[str, bytes]) -> None:
     secrets = secret_lines(course.root)
     for name, content in files.items():
-        for line in content.decode("utf-8", errors="replace").splitlines():
+        for line in _text_lines(name, content):
             if (where := secrets.get(line.strip())) is not None:
                 raise ConfigError(f"the bundle's {name} holds a line of {where} ({line.strip()[:60]!r}); "
                                   "nothing of a solution region or a hidden suite may reach students")  # fmt: skip

@@ -214,3 +214,20 @@ def test_release_ships_the_wheel_given_or_none(course_copy: Path, tmp_path: Path
     assert done.returncode == 0, done.stdout + done.stderr
     assert not list((tmp_path / "f").glob("*.whl")) and "no engine wheel" in done.stdout
     assert "your instructor gives you" in (tmp_path / "f" / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_leak_search_reads_a_notebooks_cells() -> None:
+    """In a notebook's JSON a cell's lines sit quoted, one string each: the search reads the
+    cells' code, so a solution line pasted into a notebook cell stops the release."""
+    import json
+
+    from grader.course import load_course
+    from grader.errors import ConfigError
+    from grader.release import _refuse_leaks
+
+    line = "return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))"
+    notebook = {"cells": [{"cell_type": "code", "source": ["def elu(x, alpha=1.0):\n", f"    {line}\n"]}]}
+    raw = json.dumps(notebook, indent=1).encode()
+    assert line not in [text.strip() for text in raw.decode().splitlines()], "the raw JSON alone hides the line"
+    with pytest.raises(ConfigError, match="notebooks/activations.ipynb holds a line of solutions/activations.py"):
+        _refuse_leaks(load_course(ROOT), {"notebooks/activations.ipynb": raw})
