@@ -267,6 +267,24 @@ def started(args: list[str], **kwargs: object) -> tuple[subprocess.Popen[str], s
     return process, set()
 
 
+def graded(db: Path) -> int:
+    """How many runs the gradebook holds now (0 while it does not exist yet or is locked)."""
+    try:
+        return int(sql(db, "SELECT COUNT(*) FROM runs")[0][0])  # type: ignore[call-overload]
+    except (sqlite3.Error, IndexError):
+        return 0
+
+
+def watch_until(process: subprocess.Popen[str], db: Path, runs: int, timeout: float = 300) -> set[int]:
+    """Every process the run started until its gradebook holds ``runs`` runs (or it ends)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None and graded(db) < runs:
+        seen |= descendants(process.pid)
+        time.sleep(0.1)
+    return seen | descendants(process.pid)
+
+
 def watch(process: subprocess.Popen[str], seconds: float) -> set[int]:
     """Every process the run started in ``seconds`` (polled: a short-lived one may be missed,
     the workers and zygotes that matter live long)."""
@@ -288,16 +306,27 @@ def test_kill_9_anywhere_loses_nothing_and_leaves_no_process(tmp_path: Path) -> 
     assert clean.returncode == 0, clean.stderr
     expected = counting(clean_out / "gradebook.sqlite")
     assert len(expected) == 12
+    # each round is killed once the gradebook has grown by a random number of runs (never by a
+    # clock: a machine fast or loaded would make a timed kill land after the run ended), and at
+    # random moments between commits
     rng = random.Random(1)
-    for round_ in range(3):
+    kills = 0
+    for step in (2, 3, 3):
+        target = graded(out / "gradebook.sqlite") + step  # a rerun of the killed one grows from there
+        if target >= 12:
+            break
         process, _ = started([str(folder), *args, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seen = watch(process, rng.uniform(3, 8 + 3 * round_))
+        seen = watch_until(process, out / "gradebook.sqlite", target)
+        seen |= watch(process, rng.uniform(0, 1.5))
+        assert process.poll() is None, f"the run ended before its kill at {target} grades (exit {process.returncode})"
         process.send_signal(signal.SIGKILL)
         process.wait()
-        assert seen, "the run started no process to check"
+        kills += 1
+        assert seen, f"the run started no process to check (at {graded(out / 'gradebook.sqlite')} grades, target {target})"
         assert not survivors(seen), f"left behind after kill -9: {survivors(seen, 0)}"
         if (out / "gradebook.sqlite").exists():
             assert sql(out / "gradebook.sqlite", "PRAGMA integrity_check") == [("ok",)]
+    assert kills >= 2, f"only {kills} kill(s) landed mid-run"
     rerun = autograde(str(folder), *args, "--out", str(out))
     assert rerun.returncode == 0, rerun.stderr
     assert counting(out / "gradebook.sqlite") == expected
@@ -306,11 +335,14 @@ def test_kill_9_anywhere_loses_nothing_and_leaves_no_process(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
-    folder = make_class(tmp_path / "class-term-marker", {f"s{i}": DROPOUT for i in range(8)})
+    # the signal comes when the first grade is committed, so the run is mid-class (half of it
+    # stubs, slower to grade than a solution) and never over before its SIGTERM
+    folder = make_class(tmp_path / "class-term-marker", {f"s{i}": (DROPOUT, STUB)[i % 2] for i in range(8)})
     out = tmp_path / "out"
     process, _ = started([str(folder), "--topic", "dropout", "--out", str(out)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)  # fmt: skip
-    seen = watch(process, 6)
+    seen = watch_until(process, out / "gradebook.sqlite", 1)
+    assert process.poll() is None and graded(out / "gradebook.sqlite") < 8, "the run ended before its SIGTERM"
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
