@@ -1,4 +1,4 @@
-"""A class of generated whole-module submissions through `dlgrade batch`, and the same
+"""A class of generated whole-module submissions through `dlgrade autograde`, and the same
 submissions through nbgrader 0.9.6's `autograde`, side by side in one run.
 
     .venv/bin/python bench/bench_autograde.py [--submissions 1000] [--jobs 2] [--nbgrader 20]
@@ -8,16 +8,18 @@ each its own content (so its own seed). A mix: 45 % correct everywhere (the refe
 corpus's correct-but-unusual variants, tests/corpus/*/correct), 44 % with one to three buggy
 modules (tests/corpus/*/wrong: realistic bugs, loops included), 10 % broken (a module with a
 syntax error, or one missing) and 1 % hanging (one function loops forever: it costs the call
-limit, 10 s of CPU, once).
+limit once).
 
-dlgrade is timed from outside, the real command (`dlgrade batch DIR --jobs N --out`), from its
-start to its exit; peak memory is the largest sum of the resident sets of its process tree
-(the grader, its pool workers, their zygotes and jails), sampled every 0.2 s. nbgrader runs on
-the first --nbgrader submissions of the same class (it takes seconds each: the whole class would
-take hours), on notebooks made from the same modules: one notebook per topic whose solution
-cell holds the student's module and whose test cells (one per hidden test, with its points)
-run the course's hidden tests in the kernel, on nbgrader's default in-process model (no jail);
-its time per submission is then multiplied out to the class, and the report says so.
+dlgrade is timed from outside, the real command (`dlgrade autograde DIR --workers N --out OUT`
+into a fresh gradebook, its class reports included), from its start to its exit; peak memory is
+the largest sum of the resident sets of its process tree (the grader, its pool workers, their
+zygotes and jails), sampled every 0.2 s. --grade N grades a class of the first N (a copy), and
+the figures for the whole class are multiplied out (the report says so). nbgrader runs on the
+first --nbgrader submissions of the same class (it takes seconds each: the whole class would
+take hours), on the course's own nbgrader notebooks (grader.notebooks: each topic an
+assignment, each hidden test a grade cell with its points, run in the kernel with no jail, as
+nbgrader does), the student's module in the answer cells; its six `nbgrader autograde`
+commands are timed together and multiplied out to the class.
 --check K grades K submissions again one at a time (`dlgrade grade`) and compares the scores.
 """
 
@@ -30,12 +32,14 @@ import os
 import random
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -146,164 +150,101 @@ def timed(command: list[str], **kwargs: object) -> tuple[float, int, subprocess.
     return seconds, peak[0], subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
-def run_dlgrade(paths: list[Path], out: Path, jobs: int) -> tuple[float, int, list[dict[str, object]]]:
-    out.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "grader.cli", "batch", *map(str, paths), "--jobs", str(jobs), "--out", str(out),
+def run_dlgrade(folder: Path, out: Path, jobs: int) -> tuple[float, int, list[dict[str, object]]]:
+    """`dlgrade autograde FOLDER --out OUT` from nothing (a fresh gradebook: every submission
+    graded, none reused); the counting reports, read back from its gradebook."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "grader.cli", "autograde", str(folder), "--workers", str(jobs), "--out", str(out),
                "--course", str(ROOT), "--lang", "en"]  # fmt: skip
     seconds, peak, done = timed(command, cwd=ROOT)
     if done.returncode != 0:
-        raise SystemExit(f"dlgrade batch failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds, peak, [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        raise SystemExit(f"dlgrade autograde failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        rows = db.execute("SELECT r.report FROM runs r WHERE r.counts").fetchall()
+    return seconds, peak, [json.loads(row[0]) for row in rows]
 
 
 # ----------------------------------------------------------------------------- nbgrader
-_SETUP = """\
-# the course's hidden tests, run here in the kernel against the functions above (nbgrader's model)
-import importlib.util as _ilu, inspect as _inspect, random as _random, sys as _sys, time as _time
-import hashlib as _hashlib
-import numpy as _np
-_sys.path.insert(0, {root!r})
-from grader.runner import seed_for as _seed_for
-_spec = _ilu.spec_from_file_location("_hidden_{topic}", {suite!r})
-_suite = _ilu.module_from_spec(_spec)
-_spec.loader.exec_module(_suite)
-from grader.jail import callables as _callables, wire as _wire
-from grader.proxy import _raised
-from grader.suite import MissingFunction as _Missing, L as _L
-_namespace = globals()
+def _meta(cell: Any) -> dict[str, Any]:
+    return dict(cell.get("metadata", {}).get("nbgrader", {}))
 
-def _plain(value):  # a suite's public function, as the jail would hand it to the student
-    if isinstance(value, _wire.PublicFn):
-        fn, bound = getattr(_callables, value.name), tuple(value.args)
-        return lambda *rest: fn(*bound, *rest)
-    return value
 
-def _call(name, args, kwargs):
-    if not callable(_namespace.get(name)):
-        raise _Missing(_L("no function " + name, "нет функции " + name))
+def _student_notebook(released: Path, module: str, target: Path) -> None:
+    """The released notebook with the student's module in its answer cells: each function in
+    its own cell, the module's other top-level code in the first (a module that does not parse
+    goes whole into the first, as a student's broken cell would)."""
+    import ast
+
+    import nbformat
+
+    notebook = nbformat.read(str(released), as_version=4)
+    answers = [cell for cell in notebook.cells if _meta(cell).get("solution")]
+    names = [cell.source.split("(")[0].removeprefix("def ").strip() for cell in answers]
     try:
-        return _namespace[name](*map(_plain, args), **dict((k, _plain(v)) for k, v in kwargs.items()))
-    except Exception as error:  # as the proxy reports it: StudentRaised, NotAttempted
-        types = [t.__name__ for t in type(error).__mro__]
-        raise _raised(name, dict(types=types, message=str(error))) from None
-
-class _Student:
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: _call(name, args, kwargs)
-    def cpu_time(self, fn, *args, **kwargs):
-        start = _time.thread_time()
-        result = _call(fn, args, kwargs)
-        return result, _time.thread_time() - start
-    def put(self, value):
-        return value
-    def fetch(self, value):
-        return value
-    def global_rng_digest(self):
-        return _hashlib.sha256(repr((_np.random.get_state(), _random.getstate())).encode()).hexdigest()
-
-def _run(name, params, node):
-    fn = getattr(_suite, name)
-    seed = _seed_for({seed}, node)
-    given = {{"student": _Student(), "seed": seed, "rng": _np.random.default_rng(seed), **params}}
-    fn(**{{p: given[p] for p in _inspect.signature(fn).parameters}})
-"""
-
-
-def _cell(kind: str, source: str, grade_id: str, points: float = 0.0) -> dict[str, object]:
-    meta = {"grade": kind == "test", "solution": kind == "solution", "locked": kind != "solution",
-            "grade_id": grade_id, "schema_version": 3, "task": False}  # fmt: skip
-    if kind == "test":
-        meta["points"] = points
-    return {"cell_type": "code", "execution_count": None, "metadata": {"nbgrader": meta}, "outputs": [],
-            "source": source}  # fmt: skip
-
-
-def _tests(topic: str) -> list[tuple[str, dict[str, object], str, float]]:
-    """(function, parameters, pytest node name, points) of each hidden test, as pytest collects them."""
-    import pytest
-
-    class Collect:
-        items: list[pytest.Item] = []
-
-        def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-            Collect.items = list(items)
-
-        def pytest_configure(self, config: pytest.Config) -> None:
-            config.addinivalue_line("markers", "points(n): points")
-
-    Collect.items = []
-    with open(os.devnull, "w") as sink:
-        saved, sys.stdout = sys.stdout, sink
-        try:
-            pytest.main(["-c", os.devnull, "--rootdir", str(ROOT), "--import-mode=importlib", "-p", "no:cacheprovider",
-                         "--collect-only", "-q", str(COURSE.suite(topic))], plugins=[Collect()])  # fmt: skip
-        finally:
-            sys.stdout = saved
-    found = []
-    for item in Collect.items:
-        params = dict(getattr(getattr(item, "callspec", None), "params", {}))
-        marker = item.get_closest_marker("points")
-        found.append((item.originalname, params, item.name, float(marker.args[0]) if marker else 0.0))  # type: ignore[attr-defined]
-    return found
-
-
-def _notebook(topic: str, code: str, seed: int) -> dict[str, object]:
-    cells = [_cell("solution", code, f"{topic}_code"),
-             _cell("setup", _SETUP.format(root=str(ROOT), topic=topic, suite=str(COURSE.suite(topic)), seed=seed),
-                   f"{topic}_setup")]  # fmt: skip
-    for k, (name, params, node, points) in enumerate(_tests(topic)):
-        cells.append(_cell("test", f"_run({name!r}, {params!r}, {node!r})", f"{topic}_t{k:03d}", points))
-    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+        tree = ast.parse(module)
+    except SyntaxError:
+        for number, cell in enumerate(answers):
+            cell.source = module if number == 0 else ""
+    else:
+        functions = {node.name: ast.get_source_segment(module, node) for node in tree.body
+                     if isinstance(node, ast.FunctionDef)}  # fmt: skip
+        rest = [ast.get_source_segment(module, node) or "" for node in tree.body
+                if not (isinstance(node, ast.FunctionDef) and node.name in names)]  # fmt: skip
+        for number, (cell, name) in enumerate(zip(answers, names)):
+            cell.source = ("\n\n".join(rest) + "\n\n" if number == 0 else "") + (functions.get(name) or "")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(target))
 
 
 def run_nbgrader(folder: Path, names: list[str], work: Path) -> tuple[float, int, dict[str, float]]:
-    """nbgrader's autograde of ``names`` (seconds, peak bytes, score per student)."""
+    """nbgrader's autograde of ``names`` on the course's own nbgrader notebooks
+    (grader.notebooks: each topic an assignment, each hidden test a grade cell worth its points,
+    run in the kernel as nbgrader does, no jail): seconds and peak bytes of the six
+    `nbgrader autograde` commands together, and each student's total score."""
+    from grader.notebooks import write_source_notebooks
+
     nbgrader = Path(sys.executable).with_name("nbgrader")
     course = work / "nbgrader_course"
     shutil.rmtree(course, ignore_errors=True)
-    source = course / "source" / "module"
-    source.mkdir(parents=True)
+    course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'dl'\n"
-        "c.Execute.timeout = 10  # the same call limit as dlgrade's\n", encoding="utf-8")  # fmt: skip
-    seed = 20260101  # one seed for all: nbgrader has no per-submission seed
-    templates = {}
-    for topic in TOPICS:
-        template = _notebook(topic, (ROOT / "exercises" / f"{topic}.py").read_text(encoding="utf-8"), seed)
-        templates[topic] = template
-        (source / f"{topic}.ipynb").write_text(json.dumps(template), encoding="utf-8")
+        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\nc.CourseDirectory.course_id = 'dl'\n"
+        f"c.CourseDirectory.db_students = {[{'id': n} for n in names]!r}\n"
+        "c.ExecutePreprocessor.timeout = 60  # a hanging cell: nbgrader's own per-cell bound\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    write_source_notebooks(ROOT, course / "source")
     # nbgrader runs `alembic` (and the kernel) from PATH: this environment's first
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    made = subprocess.run([str(nbgrader), "generate_assignment", "module", "--force"], cwd=course, env=env,
-                          capture_output=True, text=True)  # fmt: skip
-    if made.returncode != 0:
-        raise SystemExit(f"nbgrader generate_assignment failed:\n{made.stderr[-3000:]}")
-    released = course / "release" / "module"
-    for name in names:
-        target = course / "submitted" / name / "module"
-        target.mkdir(parents=True)
-        for topic in TOPICS:
+    for topic in TOPICS:
+        made = subprocess.run([str(nbgrader), "generate_assignment", topic, "--force"], cwd=course, env=env,
+                              capture_output=True, text=True)  # fmt: skip
+        if made.returncode != 0:
+            raise SystemExit(f"nbgrader generate_assignment {topic} failed:\n{made.stderr[-3000:]}")
+        released = course / "release" / topic / f"{topic}.ipynb"
+        for name in names:
             module = folder / name / f"{topic}.py"
-            if not module.exists():
-                continue
-            notebook = json.loads((released / f"{topic}.ipynb").read_text(encoding="utf-8"))
-            for cell in notebook["cells"]:
-                if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-                    cell["source"] = module.read_text(encoding="utf-8")
-            (target / f"{topic}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    seconds, peak, done = timed([str(nbgrader), "autograde", "module", "--force"], cwd=course, env=env)
-    if done.returncode != 0:
-        print(f"note: nbgrader autograde exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
-    from nbgrader.api import Gradebook
+            if module.exists():  # a module not handed in: no notebook, as a student would
+                target = course / "submitted" / name / topic / f"{topic}.ipynb"
+                _student_notebook(released, module.read_text(encoding="utf-8"), target)
+    seconds, peak = 0.0, 0
+    cpu = 0.0
+    for topic in TOPICS:
+        took, most, done = timed([str(nbgrader), "autograde", topic, "--force"], cwd=course, env=env)
+        seconds, peak, cpu = seconds + took, max(peak, most), cpu + CPU_SECONDS.pop()
+        if done.returncode != 0:
+            print(f"note: nbgrader autograde {topic} exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
+    CPU_SECONDS.append(cpu)
+    from nbgrader.api import Gradebook, MissingEntry
 
-    scores = {}
+    scores = dict.fromkeys(names, 0.0)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for name in names:
-            try:
-                scores[name] = float(gradebook.find_submission("module", name).score)
-            except Exception:  # not graded at all
-                scores[name] = float("nan")
+            for topic in TOPICS:
+                try:
+                    scores[name] += float(gradebook.find_submission(topic, name).score)
+                except MissingEntry:  # that topic not handed in
+                    pass
     return seconds, peak, scores
 
 
@@ -328,11 +269,18 @@ def main() -> None:
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at the start")  # fmt: skip
 
     graded = sorted(folder.iterdir())[: options.grade]
+    target = folder
+    if len(graded) < len(kinds):  # autograde takes a class folder: one of just those
+        target = options.work / f"class-{len(graded)}"
+        if not target.is_dir() or len(list(target.iterdir())) != len(graded):
+            shutil.rmtree(target, ignore_errors=True)
+            for path in graded:
+                shutil.copytree(path, target / path.name)
     if len(graded) < len(kinds):
         print(f"dlgrade grades the first {len(graded)} of them; its figures for the class are multiplied out")
     walls, peaks, cpus, records = [], [], [], []
     for run in range(max(1, options.runs)):
-        seconds, peak, records = run_dlgrade(graded, options.work / "grades.jsonl", options.jobs)
+        seconds, peak, records = run_dlgrade(target, options.work / "autograde-out", options.jobs)
         walls.append(seconds)
         peaks.append(peak)
         cpus.append(CPU_SECONDS[-1])
@@ -345,7 +293,7 @@ def main() -> None:
     for record in records:
         by_kind.setdefault(kinds[Path(str(record["path"])).name], []).append(float(record["seconds"]))  # type: ignore[arg-type]
     class_wall = wall * len(kinds) / len(records)
-    print(f"\ndlgrade batch --jobs {options.jobs}: {wall:.1f} s for {len(records)} (median of {len(walls)}), "
+    print(f"\ndlgrade autograde --workers {options.jobs}: {wall:.1f} s for {len(records)} (median of {len(walls)}), "
           f"{len(records) / wall:.2f} submissions/s, {wall / len(records) * 1000:.0f} ms each; "
           f"{statistics.median(cpus) / len(records):.2f} CPU s each (all its processes, jails included); "
           f"peak memory {statistics.median(peaks) / 2**20:.0f} MiB"
