@@ -297,10 +297,30 @@ class Checks:
             return "fail", L(f"does not hold: {english}", f"не выполняется: {russian}")(lang)
         return "error", _INTERNAL(lang)
 
+    def gated_outcome(self, name: str, within: frozenset[str] = frozenset()) -> tuple[str, str]:
+        """``outcome``, with the runner's gate: a test that passed counts only when the tests its
+        ``requires`` mark names pass too (each run once per kernel, then remembered)."""
+        from grader.runner import _GATED, _QUOTED, test_info
+
+        done: dict[str, tuple[str, str]] = self.__dict__.setdefault("_outcomes", {})
+        if name not in done:
+            done[name] = self.outcome(name)
+        outcome = done[name]
+        item = self.items[name]
+        required = [str(arg) for mark in item.iter_markers("requires") for arg in mark.args]
+        if outcome[0] != "pass" or not required or name in within:
+            return outcome
+        missing = [self.items[f"test_{r}"] for r in required
+                   if self.gated_outcome(f"test_{r}", within | {name})[0] != "pass"]  # fmt: skip
+        if not missing:
+            return outcome
+        named = ", ".join(_QUOTED(self.lang).format(test_info(i).title(self.lang)) for i in missing)
+        return "fail", _GATED(self.lang).format(tests=named)
+
     def check(self, name: str) -> None:
         """Run the test ``name``; raise ``CheckFailed`` (nbgrader: no points) unless it passes."""
         __tracebackhide__ = True  # IPython and pytest: the cell shows the message, not this frame
-        outcome, message = self.outcome(name)
+        outcome, message = self.gated_outcome(name)
         if outcome == "pass":
             return
         if outcome == "not_attempted":
