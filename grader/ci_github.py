@@ -141,7 +141,7 @@ def locate(root: Path, topic: str, source: str | None) -> Module:
 
 def concerned(test: TestResult, functions: list[str]) -> list[str]:
     """The contract functions a test is about: its parameter (``float32_inputs[sigmoid]``), else
-    those its message names, else those its title names."""
+    those its message names, else those its title names, else the one its name starts with."""
     param = re.search(r"\[(.*)\]$", test.name)
     if param:
         named = [f for f in functions if f in re.split(r"[-,\s]", param.group(1))]
@@ -151,7 +151,10 @@ def concerned(test: TestResult, functions: list[str]) -> list[str]:
         named = [f for f in functions if re.search(rf"(?<![\w]){re.escape(f)}(?![\w])", text)]
         if named:
             return named
-    return []
+    # the suites name a test <function>_<property> (a gated property's message names other
+    # tests, in the student's language, not always its function): the longest such prefix
+    prefixed = [f for f in functions if test.name.startswith(f + "_")]
+    return [max(prefixed, key=len)] if prefixed else []
 
 
 # ----------------------------------------------------------------------------- annotations
