@@ -226,8 +226,15 @@ def test_an_extra_forged_reply_is_never_taken_for_a_later_call(attacks) -> None:
         student.one_extra_forged_reply(x)
     except JailFailure as failure:
         assert "protocol" in failure.message.en
+    # under load the agent's own late reply may arrive during the next call: that call then fails
+    # closed (a protocol break, a fresh job after it), but a reply is never taken for its answer
+    answers = []
     for _ in range(3):
-        assert np.array_equal(student.honest(x), 2 * x)
+        try:
+            answers.append(student.honest(x))
+        except JailFailure as failure:
+            assert "protocol" in failure.message.en and not answers, failure.message.en
+    assert answers and all(np.array_equal(answer, 2 * x) for answer in answers)
 
 
 def test_a_result_too_big_to_cross_is_an_invalid_result_not_a_break(attacks) -> None:
