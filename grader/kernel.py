@@ -267,6 +267,7 @@ class Checks:
             raise RuntimeError(f"the {kind} checks of {topic} do not load:\n{err.getvalue()[-2000:]}")
         self._config = config
         self.items: dict[str, pytest.Item] = {item.name: item for item in session.items}
+        self._outcomes: dict[str, tuple[str, str]] = {}  # of the tests run, for the requires gate
 
     def names(self) -> list[str]:
         return list(self.items)
@@ -302,10 +303,9 @@ class Checks:
         ``requires`` mark names pass too (each run once per kernel, then remembered)."""
         from grader.runner import _GATED, _QUOTED, test_info
 
-        done: dict[str, tuple[str, str]] = self.__dict__.setdefault("_outcomes", {})
-        if name not in done:
-            done[name] = self.outcome(name)
-        outcome = done[name]
+        if name not in self._outcomes:
+            self._outcomes[name] = self.outcome(name)
+        outcome = self._outcomes[name]
         item = self.items[name]
         required = [str(arg) for mark in item.iter_markers("requires") for arg in mark.args]
         if outcome[0] != "pass" or not required or name in within:

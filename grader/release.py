@@ -77,9 +77,11 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
         sys.path.insert(0, str(course.root))
     files = _bundle_files(course)  # the course's consistency checks first: a refusal costs no build
     engine = _engine_wheel(wheel, out.parent) if wheel is not None else None
+    inside = _wheel_members(engine) if engine else {}  # refuses what is not a dlgrade wheel
     if engine:
         files[engine[0]] = engine[1]
-        files["README.md"] = student_readme(course, any(n.startswith("notebooks/") for n in files), engine[0]).encode()
+    notebooks = any(name.startswith("notebooks/") for name in files)
+    files["README.md"] = student_readme(course, notebooks, engine[0] if engine else None).encode()
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for name, content in files.items():
@@ -88,7 +90,7 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
             path.write_bytes(content)
         _refuse_leaks(course, files)
         if engine:
-            _refuse_leaks(course, {f"{engine[0]}:{name}": content for name, content in _wheel_members(engine).items()})
+            _refuse_leaks(course, {f"{engine[0]}:{name}": content for name, content in inside.items()})
         if verify:
             _verify(course, staging)
         if out.exists():
@@ -98,7 +100,6 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _write_zip(out, archive, sorted(files))
-    notebooks = any(name.startswith("notebooks/") for name in files)
     return Release(out, archive, tuple(sorted(files)), notebooks, engine[0] if engine else None)
 
 
@@ -107,17 +108,15 @@ _ENGINE_SOURCE = ("pyproject.toml", "README.md", "MANIFEST.in")  # beside grader
 
 
 def _engine_wheel(wheel: Path | str, scratch: Path) -> tuple[str, bytes]:
-    """(file name, bytes) of the engine's wheel for the bundle: the one given, checked to be a
-    dlgrade wheel, or one built now from this engine's source tree (a copy of it, so the build's
-    leftovers never land in the instructor's checkout)."""
+    """(file name, bytes) of the engine's wheel for the bundle: the one given (``_wheel_members``
+    then checks it is dlgrade's), or one built now from this engine's source tree (a copy of it,
+    so the build's leftovers never land in the instructor's checkout)."""
     if wheel != BUILD_WHEEL:
         path = Path(wheel)
         if not path.is_file() or path.suffix != ".whl":
             raise UsageError(f"{path}: no such wheel; give the engine's .whl file (`python -m build --wheel`), "
                              "or --no-wheel to ship the bundle without the engine")  # fmt: skip
-        content = path.read_bytes()
-        _wheel_members((path.name, content))  # refuses what is not a dlgrade wheel
-        return path.name, content
+        return path.name, path.read_bytes()
     package = Path(__file__).resolve().parent
     source = package.parent
     pyproject = source / "pyproject.toml"
@@ -189,10 +188,8 @@ def _bundle_files(course: Course) -> dict[str, bytes]:
     api_doc = root / "docs" / "exercise-api.md"
     if api_doc.is_file():
         files["docs/exercise-api.md"] = api_doc.read_bytes()
-    notebooks = _notebooks(course)
-    files |= notebooks
-    files["README.md"] = student_readme(course, bool(notebooks)).encode()
-    return files
+    files |= _notebooks(course)
+    return files  # the README is written by release, once it knows the engine's wheel
 
 
 def _check_public_suite(path: Path, root: Path) -> None:
