@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_autograde import alive, descendants
+
 pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,31 +193,9 @@ def _gradebook(db: Path) -> tuple[dict[str, tuple[float, str, str]], list[tuple[
     return {name: (score, seed, kind) for name, score, seed, kind in runs}, tests
 
 
-def _living(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive
-
-
 def _tree(pid: int) -> set[int]:
     """``pid`` and every living process below it (the nanny, its worker, zygotes, jails)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    found, frontier = {pid}, {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return _living(found)
+    return alive({pid} | descendants(pid))
 
 
 @pytest.mark.slow
@@ -246,9 +226,9 @@ def test_autograde_on_a_cluster_with_a_worker_killed_equals_the_local_pool(clust
     assert run.returncode == 0, stderr
     assert len(seen) > 2, f"the victim had no session to lose: {seen}"  # nanny, worker, zygote at least
     deadline = time.monotonic() + 15
-    while _living(seen) and time.monotonic() < deadline:
+    while alive(seen) and time.monotonic() < deadline:
         time.sleep(0.3)
-    assert not _living(seen), f"left alive after its worker was killed: {_living(seen)}"
+    assert not alive(seen), f"left alive after its worker was killed: {alive(seen)}"
     assert str(remote / "class" / "index.html") in stdout
     local_run = _autograde(str(tmp_path / "class"), "--out", str(local), "--workers", "2")
     assert local_run.returncode == 0, local_run.stderr
