@@ -40,6 +40,7 @@ import nbformat.v4
 from grader import __version__, stubs
 from grader.course import Course, load_course
 from grader.errors import ConfigError
+from grader.leaks import refuse_leaks, secret_lines
 from grader.text import L
 
 Node = Any  # nbformat's NotebookNode (a dict with attribute access; nbformat has no types)
@@ -332,8 +333,6 @@ def _read(path: Path) -> str:
 
 def _refuse_leaks(course: Course, topic: str, notebook: Node) -> None:
     """No line of a cell is a line of a solution region or of a hidden suite (release's test)."""
-    from grader.release import secret_lines
-
     secrets = secret_lines(course.root)
     for cell in notebook.cells:
         sources = [cell.source]
@@ -342,10 +341,7 @@ def _refuse_leaks(course: Course, topic: str, notebook: Node) -> None:
                 if line.startswith("_dlgrade_suite = "):
                     sources.append(str(json.loads(line.removeprefix("_dlgrade_suite = "))))
         for source in sources:
-            for line in source.splitlines():
-                if (where := secrets.get(line.strip())) is not None:
-                    raise ConfigError(f"the notebook of {topic} holds a line of {where} ({line.strip()[:60]!r}); "
-                                      "nothing of a solution region or a hidden suite may reach students")  # fmt: skip
+            refuse_leaks(secrets, f"the notebook of {topic}", source.splitlines())
 
 
 _INTRO = L(

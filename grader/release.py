@@ -36,13 +36,10 @@ import numpy as np
 from grader import __version__, stubs
 from grader.course import Course, load_course
 from grader.errors import ConfigError, UsageError
+from grader.leaks import refuse_leaks, secret_lines, text_lines
 
 # what a public suite may import: the engine, NumPy, pytest and the standard library's few it uses
 PUBLIC_IMPORTS = {"grader", "numpy", "pytest", "math", "pathlib"}
-# the shortest lines counted as a leak (stripped): every solution line matters; a hidden suite
-# also holds short generic lines the engine may share (tests/test_packaging.py uses the same)
-SHORTEST_SOLUTION_LINE = 12
-SHORTEST_HIDDEN_LINE = 20
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # the same bundle gives the same zip, byte for byte
 
 
@@ -292,51 +289,10 @@ def _as_bytes(notebook: Any) -> bytes:
 
 
 # ----------------------------------------------------------------------------- fail closed
-def secret_lines(root: Path) -> dict[str, str]:
-    """Line (stripped) -> where it comes from, for every line a bundle must not hold: a line of
-    ``solutions/<topic>.py`` that its stub does not have, and a hidden suite's line that no
-    public suite has (nor a bare import). The region markers are no secret."""
-
-    def lines(path: Path) -> set[str]:
-        return {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
-
-    secrets: dict[str, str] = {}
-    for solution in sorted((root / "solutions").glob("[!_]*.py")):
-        stub = root / "exercises" / solution.name
-        for line in lines(solution) - (lines(stub) if stub.exists() else set()):
-            if len(line) >= SHORTEST_SOLUTION_LINE:
-                secrets.setdefault(line, f"solutions/{solution.name}")
-    public = set().union(*(lines(suite) for suite in root.glob("course/*/public/*.py")))
-    for suite in sorted(root.glob("course/*/hidden/*.py")):
-        for line in lines(suite) - public:
-            if len(line) >= SHORTEST_HIDDEN_LINE and not line.startswith(("import ", "from ")):
-                secrets.setdefault(line, suite.relative_to(root).as_posix())
-    return {line: where for line, where in secrets.items() if not line.startswith(("### BEGIN ", "### END "))}
-
-
-def _text_lines(name: str, content: bytes) -> list[str]:
-    """The lines a file shows a reader: a notebook's are those of its cells (in its JSON they sit
-    quoted, one string per line, where a search of the raw file would never match them)."""
-    text = content.decode("utf-8", errors="replace")
-    lines = text.splitlines()
-    if name.endswith(".ipynb"):
-        try:
-            cells = json.loads(text).get("cells", [])
-            for cell in cells:
-                source = cell.get("source", "")
-                lines += ("".join(source) if isinstance(source, list) else str(source)).splitlines()
-        except (ValueError, AttributeError, TypeError):
-            pass  # not a notebook's JSON: its raw lines are searched, as any file's
-    return lines
-
-
 def _refuse_leaks(course: Course, files: dict[str, bytes]) -> None:
     secrets = secret_lines(course.root)
     for name, content in files.items():
-        for line in _text_lines(name, content):
-            if (where := secrets.get(line.strip())) is not None:
-                raise ConfigError(f"the bundle's {name} holds a line of {where} ({line.strip()[:60]!r}); "
-                                  "nothing of a solution region or a hidden suite may reach students")  # fmt: skip
+        refuse_leaks(secrets, f"the bundle's {name}", text_lines(name, content))
 
 
 def _verify(course: Course, bundle: Path) -> None:

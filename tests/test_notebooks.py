@@ -23,7 +23,7 @@ from grader import api, notebooks  # noqa: E402
 from grader.course import load_course  # noqa: E402
 from grader.jail.wire import Handle, PublicFn  # noqa: E402
 from grader.kernel import CheckFailed, Checks, KernelStudent  # noqa: E402
-from grader.release import secret_lines  # noqa: E402
+from grader.leaks import secret_lines  # noqa: E402
 from grader.submission import TOPICS  # noqa: E402
 from grader.suite import MissingFunction, NotAttempted, StudentRaised  # noqa: E402
 
