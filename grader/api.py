@@ -21,13 +21,13 @@ from rich.progress import Progress
 from rich.text import Text
 
 from grader import engine, farm, stubs
-from grader.course import Course, load_course, seed_override
+from grader.course import Course, load_course, seed_override, suite_version
 from grader.errors import DlgradeError, UsageError
 from grader.policy import grading_jail, jail_choice, local_jail
 from grader.results import Report, TestResult, TopicResult
 from grader.runner import run_session
 from grader.sandbox import Sandbox, detect_mode
-from grader.submission import load_submission
+from grader.submission import EMPTY, load_submission
 
 # trusted code (the course's samples; a student's own public checks on their machine) runs
 # without the job-wide kernel bounds where the machine has none; a grade of anything else does not
@@ -123,7 +123,6 @@ def grade_many(paths: list[Path], *, jobs: int = 1, out: Path | None = None,
                 continue  # a line cut short by the interruption: grade that one again
     # a saved line is reused only for the same content under the same seed: a corrected
     # submission, or another --seed, is graded again and its new line appended after the old
-    from grader.autograde import suite_version
 
     suites = suite_version(course)
     seen = {p: _inspect(p, topic, accept_partial) for p in expanded}
@@ -180,7 +179,6 @@ def _inspect(path: Path, topic: str | None, accept_partial: bool) -> tuple[str, 
     """A submission's content hash ("" if it does not read: the worker says why), and why it
     cannot be graded though it reads: it holds no code (an empty zip or folder: its record says
     so, as autograde's does), or ""."""
-    from grader.autograde import EMPTY
 
     try:
         submission = load_submission(path, topic, accept_partial)

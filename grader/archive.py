@@ -24,11 +24,8 @@ to match (no secret is shared with students). It catches what goes wrong between
 
 from __future__ import annotations
 
-import datetime
-import getpass
 import hashlib
 import json
-import os
 import re
 import stat
 import struct
@@ -38,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from grader import __version__
-from grader.errors import SubmissionError, UsageError
+from grader.caps import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, MAX_ZIP_BYTES, MAX_ZIP_FILES
+from grader.errors import SubmissionError
 
 MANIFEST = "manifest.json"
 FORMAT = "dlgrade-submission"
@@ -70,51 +67,6 @@ class Checked:
         return f"{name}: {self.status}: {self.problems[0]}"
 
 
-# ----------------------------------------------------------------------------- submit
-def pack(work: Path, student: str | None = None, out: Path | None = None) -> tuple[Path, dict[str, Any]]:
-    """Write the archive of the student's ``work`` folder (its ``exercises/``): returns its path
-    and the manifest. The files are read as a grade reads a folder (the same caps, no link)."""
-    from grader.submission import TOPICS, _from_tree, _read_folder
-
-    student = student or _login()
-    if not STUDENT_ID.fullmatch(student):
-        raise UsageError(f"--student {student!r}: use letters, digits and . _ @ - only (at most 64), "
-                         "e.g. your student number or login")  # fmt: skip
-    work = Path(work)
-    if not (work / "exercises").is_dir():
-        raise UsageError(f"{work}: no exercises/ folder here; run `dlgrade submit` in the folder of your "
-                         "work (the bundle) or pass --path")  # fmt: skip
-    files = _read_folder(work)  # exercises/*.py and the notebooks: the caps, links refused
-    if not files:
-        raise UsageError(f"{work / 'exercises'}: no .py file or notebook to submit")
-    read = _from_tree(work.name, files)  # as a grade will read it: its topics, its hash
-    topics = [topic for topic in TOPICS if topic in read.modules]
-    manifest = {
-        "format": FORMAT,
-        "manifest_version": MANIFEST_VERSION,
-        "student": student,
-        "topics": topics,
-        "files": [
-            {"path": member_path(name), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in sorted(files.items())
-        ],  # fmt: skip
-        "engine_version": __version__,
-        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "content_sha256": read.content_sha256,
-    }
-    out = Path(out) if out is not None else work / f"submission-{student}.zip"
-    if out.is_dir():
-        raise UsageError(f"--out {out} is a folder; name the archive file to write")
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zipped:
-        # the manifest first: an archive cut short still says what it should have held
-        zipped.writestr(_entry(MANIFEST), json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-        for name, data in sorted(files.items()):
-            zipped.writestr(_entry(member_path(name)), data)
-    os.replace(partial, out)
-    return out, manifest
-
-
 def member_path(name: str) -> str:
     """Where a file the folder reader returned goes in the archive: ``exercises/<name>``, and
     the bundle's notebooks at ``notebooks/<name>``."""
@@ -130,28 +82,12 @@ def submitted_file(path: str) -> bool:
     return (parts[0] == "exercises" and path.endswith((".py", ".ipynb"))) or (parts[0] == "notebooks" and path.endswith(".ipynb"))
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=datetime.datetime.now().timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    return info
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        raise UsageError("cannot tell who you are; pass --student ID") from None
-
-
 # ----------------------------------------------------------------------------- the check
 def check_submitted(path: Path, accept_partial: bool = False) -> Checked | None:
     """The archive at ``path`` checked against its manifest, or None when it is not one
     ``dlgrade submit`` wrote (no ``manifest.json`` at its top): an ordinary zip. Refuses
     (``SubmissionError``, one line) a truncated, tampered or incomplete archive unless
     ``accept_partial``."""
-    from grader.submission import MAX_ZIP_BYTES
-
     if path.stat().st_size > MAX_ZIP_BYTES:
         return None  # the ordinary reader refuses it with its own message
     try:
@@ -215,8 +151,6 @@ def _safe_name(info: zipfile.ZipInfo, shown: str) -> None:
 def _read_member(zipped: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     """A member's bytes, never more than a module may hold (whatever its header claims): a
     larger one is not a file ``dlgrade submit`` wrote, and None."""
-    from grader.submission import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES
-
     limit = MAX_FILE_BYTES
     if info.filename == MANIFEST:
         limit = MAX_MANIFEST_BYTES
@@ -232,8 +166,6 @@ def _scan_local_entries(path: Path) -> dict[str, bytes | None]:
     after the other from the start, as far as they are whole: what a truncated upload kept.
     Only stored and deflated entries with their sizes in the header (how ``dlgrade submit``
     writes them); each bounded like any member."""
-    from grader.submission import MAX_NOTEBOOK_BYTES, MAX_ZIP_FILES
-
     MAX_FILE_BYTES = MAX_NOTEBOOK_BYTES  # the largest member: a notebook with its plots
 
     data = path.read_bytes()

@@ -28,16 +28,18 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from grader import __version__, engine, farm
-from grader.course import Course, load_course, seed_override
+from grader.command import course_option, debug_option, handles_errors, jail_option, lang_option, seed_option, topic_option
+from grader.course import Course, load_course, seed_override, suite_version
 from grader.errors import DlgradeError, UsageError
 from grader.policy import grading_jail, jail_choice
-from grader.submission import load_submission
+from grader.submission import EMPTY, load_submission
 
 if TYPE_CHECKING:  # sqlalchemy loads when autograde runs, not with every dlgrade command
     from grader.gradebook import Gradebook
@@ -144,22 +146,6 @@ def find_submissions(root: Path, topics: tuple[str, ...]) -> list[Found]:
 
 
 # ----------------------------------------------------------------------------- the key of a grade
-def suite_version(course: Course) -> str:
-    """A hash of the hidden suites: every file under course/<topic>/hidden, names and bytes."""
-    digest = hashlib.sha256()
-    for topic in course.topics:
-        folder = course.root / "course" / topic / "hidden"
-        if not folder.is_dir():
-            continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            for part in (str(path.relative_to(course.root)).encode(), path.read_bytes()):
-                digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
-
-
-EMPTY = "holds no Python file or notebook to grade (empty)"
-
-
 def content_hash(path: Path) -> tuple[str, str]:
     """The submission's canonical content hash, and why it cannot be graded ("" if it can);
     for one that cannot be read, a hash of its raw bytes (so a corrected file is a new
@@ -412,56 +398,45 @@ def regrade_table(outcome: Outcome) -> Table:
 
 
 # ----------------------------------------------------------------------------- the command
-def _command() -> Any:
-    import click
-
-    from grader.cli import course_option, debug_option, jail_option, lang_option, seed_option, topic_option
-    from grader.command import handles_errors
-
-    @click.command(name="autograde")
-    @click.argument("submissions", type=click.Path(path_type=Path))
-    @click.option("--workers", "-j", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
-                  show_default=True, help="Grading processes working in parallel.")  # fmt: skip
-    @click.option("--db", help="The gradebook's database URL (default: SQLite, OUT/gradebook.sqlite; "
-                  "PostgreSQL: postgresql+psycopg://USER@HOST/DB).")  # fmt: skip
-    @click.option("--out", type=click.Path(path_type=Path), default=Path("dlgrade-out"), show_default=True,
-                  help="The folder of the class's reports (and of the default gradebook).")  # fmt: skip
-    @click.option("--scheduler", help="Grade on a Dask cluster: its scheduler's tcp://HOST:PORT.")
-    @click.option("--nbgrader", "nbgrader_dir", type=click.Path(path_type=Path), metavar="COURSE_DIR",
-                  help="Also write the scores into this nbgrader course's gradebook (each topic an assignment).")  # fmt: skip
-    @topic_option
-    @seed_option
-    @lang_option
-    @course_option
-    @jail_option
-    @debug_option
-    @handles_errors
-    def autograde_command(submissions: Path, workers: int, db: str | None, out: Path, scheduler: str | None,
-                          nbgrader_dir: Path | None, topic: str | None, seed: int | None, lang: str | None, course: Path | None,
-                          jail: str | None, debug: bool) -> None:  # fmt: skip
-        """Grade every submission of a class (nbgrader's submitted/, a folder of per-student
-        folders, zips or notebooks, `dlgrade submit` archives) into the gradebook, then write
-        the class's reports into OUT. A rerun grades only what changed."""
-        if debug:
-            os.environ["DLGRADE_DEBUG"] = "1"
-        console = Console(stderr=True, highlight=False)
-        executor = farm.dask_executor(scheduler) if scheduler else None
-        try:
-            outcome = autograde(submissions, out=out, db=db, workers=workers, executor=executor, topic=topic,
-                                seed=seed, lang=lang, course=course, jail=jail, console=console,
-                                nbgrader=nbgrader_dir)  # fmt: skip
-        finally:
-            if executor is not None:
-                executor.shutdown(wait=False, cancel_futures=True)
-        console.print(summary(outcome))
-        if outcome.regraded:
-            console.print(regrade_table(outcome))
-        for path in outcome.written:
-            click.echo(str(path))
-        if outcome.interrupted:
-            raise SystemExit(130)
-
-    return autograde_command
-
-
-command = _command
+@click.command(name="autograde")
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--workers", "-j", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
+              show_default=True, help="Grading processes working in parallel.")  # fmt: skip
+@click.option("--db", help="The gradebook's database URL (default: SQLite, OUT/gradebook.sqlite; "
+              "PostgreSQL: postgresql+psycopg://USER@HOST/DB).")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), default=Path("dlgrade-out"), show_default=True,
+              help="The folder of the class's reports (and of the default gradebook).")  # fmt: skip
+@click.option("--scheduler", help="Grade on a Dask cluster: its scheduler's tcp://HOST:PORT.")
+@click.option("--nbgrader", "nbgrader_dir", type=click.Path(path_type=Path), metavar="COURSE_DIR",
+              help="Also write the scores into this nbgrader course's gradebook (each topic an assignment).")  # fmt: skip
+@topic_option
+@seed_option
+@lang_option
+@course_option
+@jail_option
+@debug_option
+@handles_errors
+def autograde_command(submissions: Path, workers: int, db: str | None, out: Path, scheduler: str | None,
+                      nbgrader_dir: Path | None, topic: str | None, seed: int | None, lang: str | None, course: Path | None,
+                      jail: str | None, debug: bool) -> None:  # fmt: skip
+    """Grade every submission of a class (nbgrader's submitted/, a folder of per-student
+    folders, zips or notebooks, `dlgrade submit` archives) into the gradebook, then write
+    the class's reports into OUT. A rerun grades only what changed."""
+    if debug:
+        os.environ["DLGRADE_DEBUG"] = "1"
+    console = Console(stderr=True, highlight=False)
+    executor = farm.dask_executor(scheduler) if scheduler else None
+    try:
+        outcome = autograde(submissions, out=out, db=db, workers=workers, executor=executor, topic=topic,
+                            seed=seed, lang=lang, course=course, jail=jail, console=console,
+                            nbgrader=nbgrader_dir)  # fmt: skip
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+    console.print(summary(outcome))
+    if outcome.regraded:
+        console.print(regrade_table(outcome))
+    for path in outcome.written:
+        click.echo(str(path))
+    if outcome.interrupted:
+        raise SystemExit(130)

@@ -13,16 +13,24 @@ from rich.console import Console
 from rich.text import Text
 
 from grader import __version__, api
-from grader.autograde import command as autograde_command
+from grader.autograde import autograde_command
 from grader.ci_github import ci
-from grader.command import handles_errors
+from grader.command import (
+    course_option,
+    debug_option,
+    handles_errors,
+    jail_option,
+    lang_option,
+    partial_option,
+    seed_option,
+    topic_option,
+)
 from grader.errors import UsageError
-from grader.policy import JAIL_MODES
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.reports.cli import report
 from grader.submission import TOPICS
-from grader.text import LANGS, L
+from grader.text import L
 
 # progress, tables and errors go to stderr unless they are the command's product
 err = Console(stderr=True, highlight=False)
@@ -33,22 +41,6 @@ def _console() -> Console:
     if not console.is_terminal:  # a pipe or a CI log: wide enough for a row per submission
         console.width = max(console.width, 120)
     return console
-
-
-topic_option = click.option("--topic", type=click.Choice(TOPICS), help="Grade only this topic.")
-seed_option = click.option("--seed", type=int, help="Replay or vary a run (default: derived from the "
-                           "course's secret and the submission's content; DLGRADE_SEED).")  # fmt: skip
-course_option = click.option("--course", type=click.Path(path_type=Path, file_okay=False),
-                             help="The course: the folder holding course/course.toml (default: "
-                             "DLGRADE_COURSE, else the checkout dlgrade is installed from; never the "
-                             "current folder).")  # fmt: skip
-jail_option = click.option("--jail", type=click.Choice(JAIL_MODES), help="bwrap (the default: "
-                           "refuses to grade where bubblewrap is not usable) or plain (weaker, opt-in); "
-                           "overrides DLGRADE_JAIL.")  # fmt: skip
-lang_option = click.option("--lang", type=click.Choice(LANGS), help="Language of messages.")
-debug_option = click.option("--debug", is_flag=True, help="Tracebacks for the grader's own errors.")
-partial_option = click.option("--accept-partial", is_flag=True, help="Grade what is intact of a `dlgrade "
-                              "submit` archive that fails its manifest (truncated, tampered, incomplete).")  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -258,7 +250,7 @@ def notebooks_(out: Path, topics: tuple[str, ...], course: Path | None) -> None:
 @handles_errors
 def submit(student: str | None, out: Path | None, path: Path) -> None:
     """Pack your exercises/ (and notebooks/) into one archive with a manifest, ready to upload."""
-    from grader.archive import pack
+    from grader.submit import pack
 
     written, manifest = pack(path, student, out)
     click.echo(f"wrote {written}: {len(manifest['files'])} file(s), topics {', '.join(manifest['topics']) or 'none'}, "
@@ -266,7 +258,7 @@ def submit(student: str | None, out: Path | None, path: Path) -> None:
 
 
 cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a quiz command runs
-cli.add_command(autograde_command())  # grader.autograde: a class into the gradebook
+cli.add_command(autograde_command)  # grader.autograde: a class into the gradebook
 cli.add_command(report)  # the reports' dependencies (the reports extra) load when it runs
 cli.add_command(ci)  # `dlgrade ci github`: a pull request graded in a GitHub Actions step
 

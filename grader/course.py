@@ -10,6 +10,7 @@ defaults. Errors name the file and the key."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import inspect
 import json
 import os
@@ -253,3 +254,16 @@ def seed_override(option: int | None) -> int | None:
         return int(text)
     except ValueError:
         raise ConfigError(f"DLGRADE_SEED={text!r} is not an integer; set it to a whole number or unset it") from None
+
+
+def suite_version(course: Course) -> str:
+    """A hash of the hidden suites: every file under course/<topic>/hidden, names and bytes."""
+    digest = hashlib.sha256()
+    for topic in course.topics:
+        folder = course.root / "course" / topic / "hidden"
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            for part in (str(path.relative_to(course.root)).encode(), path.read_bytes()):
+                digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()

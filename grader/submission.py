@@ -18,21 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from grader.caps import (
+    MAX_CODE_BYTES,
+    MAX_CODE_FILES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NOTEBOOK_BYTES,
+    MAX_TREE_BYTES,
+    MAX_TREE_ENTRIES,
+    MAX_ZIP_BYTES,
+    MAX_ZIP_FILES,
+)
 from grader.errors import SubmissionError, UsageError
 
 TOPICS = ("activations", "initialization", "batchnorm", "dropout", "optimizers", "matrix_ops")
-MAX_FILE_BYTES = 1 << 20  # one module
+EMPTY = "holds no Python file or notebook to grade (empty)"  # why a submission has nothing to grade
 NOTEBOOKS = "notebooks/"  # the student bundle's folder of notebooks, read beside the modules
-MAX_NOTEBOOK_BYTES = 16 << 20  # a notebook with its outputs (plots); its code is capped as a module
-# the whole submission, folder or zip: checked before anything is read or copied
-MAX_ZIP_BYTES = 32 << 20
-MAX_ZIP_FILES = 2000
-MAX_TREE_BYTES = MAX_ZIP_BYTES
-MAX_TREE_ENTRIES = MAX_ZIP_FILES  # files and folders
-MAX_DEPTH = 16  # folders inside folders
-# what goes into the jail: the topic modules and the helpers beside them
-MAX_CODE_FILES = 100
-MAX_CODE_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from grader import api
-from grader.archive import ManifestMismatch, pack
+from grader.archive import ManifestMismatch
 from grader.errors import UsageError
 from grader.submission import content_sha256, load_submission
+from grader.submit import pack
 
 ROOT = Path(__file__).resolve().parent.parent
 
