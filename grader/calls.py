@@ -18,6 +18,29 @@ import numpy as np
 from grader.suite import InvalidResult, L, MissingFunction, NotAttempted, StudentRaised
 
 
+class StudentCalls:
+    """The ``student`` fixture's face, wherever the function runs: ``student.elu(x)`` calls the
+    student's ``elu``; ``student.cpu_time("elu", x)`` gives the result and the CPU seconds the
+    call cost. Subclasses say how a call is made (``_call``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._call(name, args, kwargs)[0]
+
+        call.__name__ = name
+        return call
+
+    def cpu_time(self, fn: str, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+        """The result and the CPU seconds charged for this call alone."""
+        return self._call(fn, args, kwargs)
+
+    def _call(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, float]:
+        raise NotImplementedError
+
+
 def seed_for(run_seed: int, test_name: str) -> int:
     """A test's seed: stable across runs, machines and Python versions (not hash())."""
     digest = hashlib.sha256(f"{run_seed}:{test_name}".encode()).digest()

@@ -48,31 +48,17 @@ import numpy as np
 import pytest
 
 from grader import checks
-from grader.calls import advance, describe, invalid_result, mirror_mutation, missing_function, raised, seed_for
+from grader.calls import StudentCalls, advance, describe, invalid_result, mirror_mutation, missing_function, raised, seed_for
 from grader.jail import callables, wire
 from grader.suite import Failure, Handle, L, PublicFn, StudentError
 
 
-class KernelStudent:
+class KernelStudent(StudentCalls):
     """The ``student`` fixture over a notebook's namespace (its ``globals()``)."""
 
     def __init__(self, namespace: MutableMapping[str, Any]):
         self._namespace = namespace
         self._objects: dict[int, object] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._call(name, args, kwargs)[0]
-
-        call.__name__ = name
-        return call
-
-    def cpu_time(self, fn: str, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-        """The result and the CPU seconds of the kernel's process during the call."""
-        return self._call(fn, args, kwargs)
 
     def put(self, value: Any) -> Handle:
         return self._keep(self._as_received(value))

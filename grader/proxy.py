@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from grader import cgroups
+from grader.calls import StudentCalls, invalid_result, missing_function
 from grader.calls import advance as _advance
-from grader.calls import invalid_result, missing_function
 from grader.calls import mirror_mutation as _mirror_mutation
 from grader.calls import raised as _raised
 from grader.jail.wire import Handle, PublicFn, WireError
@@ -240,25 +240,11 @@ class TopicJail:
             self.check_handles(value.args)
 
 
-class StudentModule:
+class StudentModule(StudentCalls):
     """What the ``student`` fixture is: attribute access gives the student's functions."""
 
     def __init__(self, jail: TopicJail):
         self._jail = jail
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._call(name, args, kwargs)[0]
-
-        call.__name__ = name
-        return call
-
-    def cpu_time(self, fn: str, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-        """The result and the CPU seconds the kernel charged the worker for this call."""
-        return self._call(fn, args, kwargs)
 
     def put(self, value: Any) -> Handle:
         """Keep ``value`` in the jail; the handle can be passed to later calls."""
