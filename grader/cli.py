@@ -26,6 +26,7 @@ from grader.command import (
     topic_option,
 )
 from grader.errors import UsageError
+from grader.lti.cli import lti
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.reports.cli import report
@@ -261,6 +262,7 @@ cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a 
 cli.add_command(autograde_command)  # grader.autograde: a class into the gradebook
 cli.add_command(report)  # the reports' dependencies (the reports extra) load when it runs
 cli.add_command(ci)  # `dlgrade ci github`: a pull request graded in a GitHub Actions step
+cli.add_command(lti)  # `dlgrade lti`: LTI 1.3 launch and grade passback (the lti extra loads when it runs)
 
 
 if __name__ == "__main__":
