@@ -50,7 +50,7 @@ import pytest
 from grader import checks
 from grader.calls import StudentCalls, advance, describe, invalid_result, mirror_mutation, missing_function, raised, seed_for
 from grader.jail import callables, wire
-from grader.suite import Failure, Handle, L, PublicFn, StudentError
+from grader.suite import MARKS, Failure, Handle, L, PublicFn, StudentError
 
 
 class KernelStudent(StudentCalls):
@@ -183,7 +183,8 @@ class _Plugin:
         return np.random.default_rng(seed)
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.addinivalue_line("markers", "points(n): the points a graded test is worth")
+        for mark in MARKS:
+            config.addinivalue_line("markers", mark)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

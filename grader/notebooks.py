@@ -279,9 +279,12 @@ def _tests(course: Course, topic: str, kind: str) -> list[Test]:
     from _pytest.config import _prepareconfig
     from _pytest.main import Session
 
+    from grader.suite import MARKS
+
     class Markers:
         def pytest_configure(self, config: pytest.Config) -> None:
-            config.addinivalue_line("markers", "points(n): the points a graded test is worth")
+            for mark in MARKS:
+                config.addinivalue_line("markers", mark)
 
     root = str(course.root)
     if sys.path[:1] != [root]:

@@ -34,6 +34,7 @@ from grader.results import Outcome, Report, TestResult, TopicResult, TopicStatus
 from grader.sandbox import Limits, Sandbox
 from grader.submission import Submission
 from grader.suite import (
+    MARKS,
     Failure,
     InvalidResult,
     JailFailure,
@@ -183,8 +184,8 @@ class GradingPlugin:
 
     # -- hooks
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.addinivalue_line("markers", "points(n): the points a graded test is worth")
-        config.addinivalue_line("markers", "requires(*names): tests that must pass for this one to give points")
+        for mark in MARKS:
+            config.addinivalue_line("markers", mark)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

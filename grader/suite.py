@@ -37,6 +37,13 @@ from __future__ import annotations
 from grader.jail.wire import Handle, PublicFn
 from grader.text import L
 
+# the marks a suite's tests carry, as every runner of suites registers them (the jail's, the
+# notebook kernel's, nbgrader's collection)
+MARKS = (
+    "points(n): the points a graded test is worth",
+    "requires(*names): tests that must pass for this one to give points",
+)
+
 __all__ = [
     "L",
     "Failure",
