@@ -26,6 +26,7 @@ from grader.command import (
     topic_option,
 )
 from grader.errors import UsageError
+from grader.gradescope import package_command
 from grader.lti.cli import lti
 from grader.quiz.cli import quiz
 from grader.render import RENDERERS, batch_legend, batch_table, report_text
@@ -259,7 +260,8 @@ def submit(student: str | None, out: Path | None, path: Path) -> None:
 
 
 cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a quiz command runs
-cli.add_command(autograde_command)  # grader.autograde: a class into the gradebook
+cli.add_command(autograde_command)
+cli.add_command(package_command)  # grader.gradescope: Gradescope's autograder zip  # grader.autograde: a class into the gradebook
 cli.add_command(report)  # the reports' dependencies (the reports extra) load when it runs
 cli.add_command(ci)  # `dlgrade ci github`: a pull request graded in a GitHub Actions step
 cli.add_command(lti)  # `dlgrade lti`: LTI 1.3 launch and grade passback (the lti extra loads when it runs)

@@ -73,8 +73,8 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
     if str(course.root) not in sys.path:  # the references (fixtures, contract) are this course's
         sys.path.insert(0, str(course.root))
     files = _bundle_files(course)  # the course's consistency checks first: a refusal costs no build
-    engine = _engine_wheel(wheel, out.parent) if wheel is not None else None
-    inside = _wheel_members(engine) if engine else {}  # refuses what is not a dlgrade wheel
+    engine = engine_wheel(wheel, out.parent) if wheel is not None else None
+    inside = wheel_members(engine) if engine else {}  # refuses what is not a dlgrade wheel
     if engine:
         files[engine[0]] = engine[1]
     notebooks = any(name.startswith("notebooks/") for name in files)
@@ -104,8 +104,8 @@ def release(out: Path, course: Course | Path | None = None, *, verify: bool = Tr
 _ENGINE_SOURCE = ("pyproject.toml", "README.md", "MANIFEST.in")  # beside grader/, what a build reads
 
 
-def _engine_wheel(wheel: Path | str, scratch: Path) -> tuple[str, bytes]:
-    """(file name, bytes) of the engine's wheel for the bundle: the one given (``_wheel_members``
+def engine_wheel(wheel: Path | str, scratch: Path) -> tuple[str, bytes]:
+    """(file name, bytes) of the engine's wheel for the bundle: the one given (``wheel_members``
     then checks it is dlgrade's), or one built now from this engine's source tree (a copy of it,
     so the build's leftovers never land in the instructor's checkout)."""
     if wheel != BUILD_WHEEL:
@@ -137,7 +137,7 @@ def _engine_wheel(wheel: Path | str, scratch: Path) -> tuple[str, bytes]:
         return wheels[0].name, wheels[0].read_bytes()
 
 
-def _wheel_members(engine: tuple[str, bytes]) -> dict[str, bytes]:
+def wheel_members(engine: tuple[str, bytes]) -> dict[str, bytes]:
     """Every file of the wheel, by its path inside it; a file that is not a dlgrade wheel is refused."""
     name, content = engine
     try:
