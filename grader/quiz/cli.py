@@ -9,8 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +22,9 @@ from grader.errors import UsageError
 from grader.quiz import require_extra
 from grader.quiz.config import QuizConfig, quiz_config
 from grader.text import LANGS
+
+if TYPE_CHECKING:
+    from grader.quiz.writers.olx import CodeProblem
 
 
 def _course(course: Path | None) -> QuizConfig:
@@ -147,12 +153,17 @@ def render(
     help="Pre-generated variants of every question with parameters.",
 )
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--queue", default=None, help="olx: the XQueue queue of the code problems (default: the first of "
+              "DLGRADE_XQUEUE_QUEUE, else dlgrade), the one `dlgrade serve xqueue` pulls.")  # fmt: skip
+@click.option("--no-code", is_flag=True, help="olx: the quizzes only, without a code problem per topic.")
 @course_option
 @handles_errors
-def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path, course: Path | None) -> None:
+def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path, queue: str | None, no_code: bool,
+           course: Path | None) -> None:  # fmt: skip
     """Export banks for an LMS: GIFT or Moodle XML, Canvas QTI 1.2 (.zip), Open edX OLX
-    (.tar.gz). Where a target cannot express a tolerance or a partial-credit rule exactly, the
-    file NOTES-<format>.txt beside the export says what was done instead."""
+    (.tar.gz; with a code problem per topic, graded through XQueue). Where a target cannot
+    express a tolerance or a partial-credit rule exactly, the file NOTES-<format>.txt beside
+    the export says what was done instead."""
     config = _course(course)
     from grader.quiz.engine import load_banks
     from grader.quiz.writers import export as run_export
@@ -160,9 +171,9 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path, cou
     lang = lang or config.lang
     banks = load_banks(config, _topics(topic))
     counts = {t: config.questions_per_student(t, len(b.questions)) for t, b in banks.items()}
-    result = run_export(
-        fmt, banks, lang=lang, variants=variants, salt=config.salt, course=config.course_name, questions_per_student=counts
-    )
+    code = () if fmt != "olx" or no_code else _code_problems(config, tuple(banks), queue)
+    result = run_export(fmt, banks, lang=lang, variants=variants, salt=config.salt, course=config.course_name,
+                        questions_per_student=counts, code=code)  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     for name, data in result.files.items():
         (out / name).write_bytes(data)
@@ -173,6 +184,34 @@ def export(fmt: str, topic: str, lang: str | None, variants: int, out: Path, cou
         click.echo(f"{len(result.notes)} note(s) on what {fmt} cannot express: {notes}", err=True)
     elif notes.exists():
         notes.unlink()
+
+
+def _code_problems(config: QuizConfig, topics: tuple[str, ...], queue: str | None) -> tuple[CodeProblem, ...]:
+    """Each topic's stub as its code problem's starting text; none of it a line of a solution or
+    a hidden suite (the leak search every student file goes through)."""
+    from grader.leaks import refuse_leaks, secret_lines
+    from grader.quiz.writers.olx import CodeProblem
+
+    if queue is None:
+        queue = os.environ.get("DLGRADE_XQUEUE_QUEUE", "").split(",")[0].strip() or "dlgrade"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", queue):
+        raise UsageError(f"--queue {queue!r}: a queue name is letters, digits and . _ - (as XQueue names them)")
+    root = config.course_dir.parent
+    secrets = secret_lines(root)
+    problems = []
+    for topic in topics:
+        path = root / "exercises" / f"{topic}.py"
+        try:
+            stub = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"{path}: cannot be read ({error.strerror}); its code problem starts from it "
+                             "(`dlgrade stubs` writes it), or pass --no-code") from None  # fmt: skip
+        lines = stub.splitlines(keepends=True)
+        if lines and lines[0].startswith("# Generated from"):  # the instructor's note, not the student's
+            stub = "".join(lines[1:])
+        refuse_leaks(secrets, f"the code problem of {topic}", stub.splitlines())
+        problems.append(CodeProblem(topic=topic, stub=stub, queue=queue))
+    return tuple(problems)
 
 
 @quiz.command()

@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from grader.errors import UsageError
 from grader.quiz.specs import Bank
 from grader.quiz.writers.common import Export, Pools, make_pools
+
+if TYPE_CHECKING:
+    from grader.quiz.writers.olx import CodeProblem
 
 EXPORT_FORMATS = ("gift", "moodle", "qti", "olx")
 
@@ -19,10 +25,11 @@ def export(
     salt: str,
     course: str = "",
     questions_per_student: dict[str, int] | None = None,
+    code: Sequence[CodeProblem] = (),
 ) -> Export:
     """Compile ``banks`` for one LMS: ``variants`` pre-generated variants of every question
     with parameters (one of a question without). ``course`` names the course where the target has
-    a place for it (Open edX)."""
+    a place for it (Open edX); ``code``, the programming exercises it gains (Open edX only)."""
     if variants < 1:
         raise UsageError("--variants must be at least 1")
     if fmt not in EXPORT_FORMATS:
@@ -38,7 +45,7 @@ def export(
         from grader.quiz.writers.olx import export_olx
 
         def write(pools: Pools, lang: str) -> Export:
-            return export_olx(pools, lang, title=course)
+            return export_olx(pools, lang, title=course, code=code)
 
     result = write(pools, lang)
     result.files[f"variants-{fmt}.csv"] = _manifest(fmt, pools)

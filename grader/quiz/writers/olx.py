@@ -11,6 +11,14 @@ Layout (``url_name`` values are stable, so a re-import updates the same blocks i
     course/problem/<topic>__<question>__<k>.xml
     course/policies/<run>/{policy,grading_policy}.json, course/policies/assets.json
 
+With code problems (``dlgrade quiz export --format olx``, unless ``--no-code``), each topic's
+chapter also holds a graded subsection "exercise" whose unit is one ``coderesponse`` problem:
+the topic's stub as the initial text, ``{"grader": "<topic>"}`` as the grader payload, the
+queue named by ``--queue``; the external grader (``dlgrade serve xqueue``) pulls it there::
+
+    course/sequential/exercise_<topic>_seq.xml -> vertical/exercise_<topic>_unit.xml
+    course/problem/exercise_<topic>.xml        <coderesponse queuename=...>
+
 Compiled semantics: numerical answers with the absolute tolerance ``atol + rtol·|v|``, or
 ``rtol·100 %`` when a question has only a relative tolerance (Open edX's percent is relative to
 the instructor's answer: exact either way); single choice with ``partial_credit="points"`` for a
@@ -26,6 +34,8 @@ import json
 import re
 import tarfile
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 from grader.errors import DlgradeError
@@ -161,12 +171,61 @@ def url_name(*parts: str) -> str:
     return "__".join(re.sub(r"[^a-z0-9_]", "_", p.lower()) for p in parts)
 
 
+@dataclass(frozen=True)
+class CodeProblem:
+    """One topic's programming exercise, graded outside Open edX by the queue's grader."""
+
+    topic: str
+    stub: str  # the student's starting code: the topic's stub, as released
+    queue: str  # the XQueue queue the problem's submissions go to
+
+
+EXERCISE = L("Exercise", "Задание")
+_CODE_INTRO = L(
+    "<p>Write the functions below: replace each <code>raise NotImplementedError</code>, and keep the "
+    "names, parameters and defaults as they are. Then press <b>Submit</b>. Your code is graded by the "
+    "course's hidden tests in a sandbox, as <code>dlgrade grade</code> grades it; the score and what "
+    "failed come back here, usually within a minute. Use <code>dlgrade check</code> on your machine "
+    "first: it runs the public checks.</p>",
+    "<p>Напишите функции ниже: замените каждый <code>raise NotImplementedError</code>, не меняя имён, "
+    "параметров и значений по умолчанию. Затем нажмите <b>Отправить</b>. Код проверяют скрытые тесты "
+    "курса в песочнице, так же как <code>dlgrade grade</code>; оценка и то, что не прошло, появятся "
+    "здесь, обычно в течение минуты. Сначала запустите <code>dlgrade check</code> у себя: он "
+    "выполняет открытые проверки.</p>",
+)
+_CODE_ANSWER = L(
+    "The reference solution is not shown. The feedback of your last submission says which tests failed and why.",
+    "Эталонное решение не показывается. Отзыв на последнюю отправку говорит, какие тесты не прошли и почему.",
+)
+
+
+def code_problem_xml(problem: CodeProblem, title: str, lang: str) -> str:
+    """A ``coderesponse`` problem, as edx-platform's CodeResponse reads it: a textbox for Python,
+    ``codeparam`` with the initial text, a neutral answer display (never the reference) and the
+    grader payload."""
+    payload = json.dumps({"grader": problem.topic})
+    return (
+        f'<problem display_name="{_a(EXERCISE(lang) + ": " + title)}" weight="1" showanswer="never" '
+        f'rerandomize="never">{_CODE_INTRO(lang)}'
+        f'<coderesponse queuename="{_a(problem.queue)}">'
+        f"<label>{escape(title, quote=False)}</label>"
+        '<textbox rows="40" cols="100" mode="python" tabsize="4"/>'
+        f"<codeparam><initial_display>{escape(problem.stub, quote=False)}</initial_display>"
+        f"<answer_display>{escape(_CODE_ANSWER(lang), quote=False)}</answer_display>"
+        f"<grader_payload>{escape(payload, quote=False)}</grader_payload></codeparam>"
+        "</coderesponse></problem>\n"
+    )
+
+
 COURSE_TITLE = L("Quizzes: deep learning basics", "Тесты: основы глубокого обучения")
 QUIZ = L("Quiz", "Тест")
 
 
-def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade") -> Export:
+def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade",
+               code: Sequence[CodeProblem] = ()) -> Export:  # fmt: skip
     export = Export()
+    code_of = {problem.topic: problem for problem in code}
+    exercises = 0
     files: dict[str, str] = {}
     chapters = []
     course_title = title or COURSE_TITLE(lang)
@@ -175,7 +234,20 @@ def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade"
         t = bank.topic
         ch, seq, vert = f"quiz_{t}", f"quiz_{t}_seq", f"quiz_{t}_unit"
         chapters.append(ch)
-        files[f"chapter/{ch}.xml"] = f'<chapter display_name="{_a(bank.title(lang))}"><sequential url_name="{seq}"/></chapter>\n'
+        sequentials = f'<sequential url_name="{seq}"/>'
+        if (problem := code_of.get(t)) is not None:
+            exercises += 1
+            ex_seq, ex_vert, ex_problem = f"exercise_{t}_seq", f"exercise_{t}_unit", f"exercise_{t}"
+            sequentials += f'<sequential url_name="{ex_seq}"/>'
+            files[f"sequential/{ex_seq}.xml"] = (
+                f'<sequential display_name="{_a(EXERCISE(lang) + ": " + bank.title(lang))}" '
+                f'graded="true" format="Exercise"><vertical url_name="{ex_vert}"/></sequential>\n'
+            )
+            files[f"vertical/{ex_vert}.xml"] = (
+                f'<vertical display_name="{_a(bank.title(lang))}"><problem url_name="{ex_problem}"/></vertical>\n'
+            )
+            files[f"problem/{ex_problem}.xml"] = code_problem_xml(problem, bank.title(lang), lang)
+        files[f"chapter/{ch}.xml"] = f'<chapter display_name="{_a(bank.title(lang))}">{sequentials}</chapter>\n'
         files[f"sequential/{seq}.xml"] = (
             f'<sequential display_name="{_a(quiz_word + ": " + bank.title(lang))}" '
             f'graded="true" format="Quiz"><vertical url_name="{vert}"/></sequential>\n'
@@ -210,7 +282,20 @@ def export_olx(pools: Pools, lang: str, *, title: str = "", org: str = "dlgrade"
     )
     files[f"policies/{RUN}/grading_policy.json"] = json.dumps(
         {
-            "GRADER": [{"type": "Quiz", "min_count": len(chapters), "drop_count": 0, "short_label": "Q", "weight": 1.0}],
+            "GRADER": [
+                {
+                    "type": "Quiz",
+                    "min_count": len(chapters),
+                    "drop_count": 0,
+                    "short_label": "Q",
+                    "weight": 0.5 if exercises else 1.0,
+                }
+            ]
+            + (
+                [{"type": "Exercise", "min_count": exercises, "drop_count": 0, "short_label": "Ex", "weight": 0.5}]
+                if exercises
+                else []
+            ),
             "GRADE_CUTOFFS": {"Pass": 0.5},
         },
         indent=2,
