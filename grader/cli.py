@@ -33,6 +33,7 @@ from grader.render import RENDERERS, batch_legend, batch_table, report_text
 from grader.reports.cli import report
 from grader.submission import TOPICS
 from grader.text import L
+from grader.xqueue import serve_command
 
 # progress, tables and errors go to stderr unless they are the command's product
 err = Console(stderr=True, highlight=False)
@@ -263,6 +264,7 @@ cli.add_command(quiz)  # its engine's dependencies (the quiz extra) load when a 
 cli.add_command(autograde_command)
 cli.add_command(package_command)  # grader.gradescope: Gradescope's autograder zip  # grader.autograde: a class into the gradebook
 cli.add_command(report)  # the reports' dependencies (the reports extra) load when it runs
+cli.add_command(serve_command)  # `dlgrade serve xqueue`: an Open edX external grader
 cli.add_command(ci)  # `dlgrade ci github`: a pull request graded in a GitHub Actions step
 cli.add_command(lti)  # `dlgrade lti`: LTI 1.3 launch and grade passback (the lti extra loads when it runs)
 
