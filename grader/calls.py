@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from grader import redact
 from grader.suite import InvalidResult, L, MissingFunction, NotAttempted, StudentRaised
 
 
@@ -96,12 +97,16 @@ def advance(sent: dict[Any, np.random.Generator], came_back: dict[Any, np.random
 
 
 def raised(fn: str, info: dict[str, Any]) -> Exception:
+    """The exception a call raised, as the suite sees it. Its text was raised while the
+    function held the test's inputs, so what could be their values is left out of it (and of
+    the place it names) before anything shows it (``grader.redact``)."""
     types = tuple(str(name) for name in info.get("types") or ())
-    text = str(info.get("message") or "")
-    where = f" ({info['where']})" if info.get("where") else ""
+    text = redact.exception_text(str(info.get("message") or ""))
+    place = redact.where(str(info.get("where") or ""))
+    where = f" ({place})" if place else ""
     if "NotImplementedError" in types:
         return NotAttempted(L(f"{fn} is not implemented yet", f"{fn} ещё не реализована"))
-    name = types[0] if types else "Exception"
+    name = redact.type_name(types)
     detail = f"{name}: {text}" if text else name
     return StudentRaised(
         L(f"{fn} raised {detail}{where}", f"{fn} выбросила исключение {detail}{where}"),
