@@ -30,6 +30,7 @@ import sys
 import tempfile
 import traceback
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -426,6 +427,12 @@ class Worker:
         self.generation = 0
 
     def serve(self) -> None:
+        # the handlers and the random-state probe, bound here, before the student's module is
+        # imported (op load): what it later patches (the class, this module's names, NumPy's or
+        # random's functions) is not what this loop calls; a frame's locals cannot be rebound
+        ops = tuple((name[3:], getattr(self, name)) for name in dir(type(self)) if name.startswith("op_"))
+        probe = rng_probe()
+        ops += (("rng_digest", lambda request: {"result": probe()}),)
         while True:
             try:
                 request = wire.decode(wire.recv(self.sock, wire.REQUEST), wire.REQUEST)
@@ -435,7 +442,10 @@ class Worker:
             if op == "bye":
                 return
             self.generation = request.get("generation", self.generation)
-            handler = getattr(self, f"op_{op}", None)
+            handler = None
+            for name, bound in ops:  # the last binding of a name wins: the probe's own
+                if name == op:
+                    handler = bound
             try:
                 reply = handler(request) if handler else {"refused": op}
             except BaseException as error:  # the agent's own work failed (out of memory, say)
@@ -565,34 +575,47 @@ class Worker:
             return {"lost_handle": True}
         return {"result": tuple(value) if isinstance(value, tuple) else value}
 
-    def op_rng_digest(self, request: dict[str, Any]) -> dict[str, Any]:
-        return {"result": global_rng_digest()}
 
+def rng_probe() -> Callable[[], str]:
+    """A function giving a digest (hex) of the worker's global random states: NumPy's legacy
+    ``np.random`` (what ``np.random.seed``/``np.random.rand`` use) and Python's ``random``.
 
-def global_rng_digest() -> str:
-    """A digest of the worker's global random states: NumPy's legacy ``np.random`` (what
-    ``np.random.seed``/``np.random.rand`` use) and Python's ``random``. Computed by code the
-    student can patch, so a suite may use it only to take points away."""
-    digest = hashlib.sha256()
+    Everything it uses is taken now, before any student code runs: the state getters are methods
+    of C types (``RandomState.get_state``, ``_random.Random.getstate``), which no module can
+    replace, called on the objects that ``np.random.seed`` and ``random.seed`` change; the hash,
+    the tests of type and the walk are local. A student who patches ``np.random.get_state`` or
+    this module's names changes nothing it sees. It still runs in the jail, so a suite uses it
+    only to take points away."""
+    import _random
 
-    def feed(value: Any) -> None:
-        if isinstance(value, np.ndarray):  # repr would elide a long array with "..."
-            digest.update(f"array{value.dtype.str}{value.shape}:".encode())
-            digest.update(np.ascontiguousarray(value).tobytes())
-        elif isinstance(value, dict):
-            for key in sorted(value, key=str):
-                digest.update(f"{key!r}=".encode())
-                feed(value[key])
-        elif isinstance(value, (list, tuple)):
-            digest.update(f"seq{len(value)}:".encode())
-            for item in value:
-                feed(item)
-        else:
-            digest.update(f"{value!r};".encode())
+    legacy, legacy_state = np.random.mtrand._rand, type(np.random.mtrand._rand).get_state
+    python, python_state = random._inst, _random.Random.getstate
+    sha256, ndarray, tobytes, contiguous = hashlib.sha256, np.ndarray, np.ndarray.tobytes, np.ascontiguousarray
+    is_a, by_name, seqs, mapping, size, text = isinstance, sorted, (list, tuple), dict, len, str
 
-    feed(np.random.get_state(legacy=False))  # a dict whatever the global bit generator is
-    feed(random.getstate())
-    return digest.hexdigest()
+    def digest() -> str:
+        h = sha256()
+
+        def feed(value: Any) -> None:
+            if is_a(value, ndarray):  # repr would elide a long array with "..."
+                h.update(f"array{value.dtype.str}{value.shape}:".encode())
+                h.update(tobytes(contiguous(value)))
+            elif is_a(value, mapping):
+                for key in by_name(value, key=text):
+                    h.update(f"{key!r}=".encode())
+                    feed(value[key])
+            elif is_a(value, seqs):
+                h.update(f"seq{size(value)}:".encode())
+                for item in value:
+                    feed(item)
+            else:
+                h.update(f"{value!r};".encode())
+
+        feed(legacy_state(legacy, legacy=False))  # a dict whatever the global bit generator is
+        feed(python_state(python))
+        return h.hexdigest()
+
+    return digest
 
 
 def _plain_default(value: object) -> bool:

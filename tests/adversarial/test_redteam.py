@@ -27,8 +27,6 @@ from harness import (
 
 # (attack, mode) -> whose fix is pending; see the table in README.md
 PENDING: dict[tuple[str, str], str] = {
-    ("global_random_probe_patched", "bwrap"): "suites: leaves_global_random_state grants points on the word "
-    "of a probe that runs in the jail (patched, it hides np.random.seed)",
     ("mirror_into_reference_inputs", "bwrap"): "suites: bn_two_layers_alternate computes the reference after "
     "the call from the dout the student received (the proxy mirrors in-place writes into it)",
     ("mirror_into_reference_inputs_linear", "bwrap"): "suites: linear_two_layers_alternate computes the "
