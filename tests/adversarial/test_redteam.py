@@ -26,12 +26,7 @@ from harness import (
 )
 
 # (attack, mode) -> whose fix is pending; see the table in README.md
-PENDING: dict[tuple[str, str], str] = {
-    ("mirror_into_reference_inputs", "bwrap"): "suites: bn_two_layers_alternate computes the reference after "
-    "the call from the dout the student received (the proxy mirrors in-place writes into it)",
-    ("mirror_into_reference_inputs_linear", "bwrap"): "suites: linear_two_layers_alternate computes the "
-    "reference after the call from the dout the student received (the proxy mirrors in-place writes)",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def _params() -> list:
