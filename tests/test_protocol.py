@@ -473,9 +473,8 @@ COMBINED = {
     "tanh": """
         def tanh(x):  # raw bytes into the channel from a thread
             import os, threading
-            # a frame of noise: its length is honest (random length bytes would, one time in a few
-    # dozen, announce a frame the grader waits for until the call's time is up)
-    thread = threading.Thread(target=lambda: os.write(3, (4092).to_bytes(4, "big") + os.urandom(4092)))
+            # a frame of noise with an honest length (see raw_bytes_from_a_thread)
+            thread = threading.Thread(target=lambda: os.write(3, (4092).to_bytes(4, "big") + os.urandom(4092)))
             thread.start()
             thread.join()
             return np.tanh(x)
