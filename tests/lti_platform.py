@@ -15,7 +15,8 @@
   score scope, ``application/vnd.ims.lis.v1.score+json``, every field checked, users of the
   course only) and ``/results``.
 
-For the tests, ``/start`` takes ``forge=`` to make the id_token wrong in one way (wrong_key,
+For the tests, ``/start`` takes ``locale=`` (the launch's presentation locale) and
+``forge=`` to make the id_token wrong in one way (wrong_key,
 wrong_aud, expired, wrong_deployment, no_nonce), ``/_test/scores`` lists what was posted, and
 ``/_test/fail?status=N&count=K`` makes the next K score POSTs answer N.
 
@@ -100,7 +101,8 @@ def make_app(settings: dict[str, Any]) -> Flask:
         user, resource = request.args["user"], request.args["resource"]
         hint = secrets.token_urlsafe(16)
         with lock:
-            hints[hint] = {"user": user, "resource": resource, "forge": request.args.get("forge", "")}
+            hints[hint] = {"user": user, "resource": resource, "forge": request.args.get("forge", ""),
+                           "locale": request.args.get("locale", "")}  # fmt: skip
         query = {"iss": base, "login_hint": user, "target_link_uri": settings["tool_launch_url"],
                  "lti_message_hint": hint, "client_id": client_id, "lti_deployment_id": deployment}  # fmt: skip
         return redirect(settings["tool_login_url"] + "?" + urlencode(query))  # type: ignore[return-value]
@@ -132,6 +134,7 @@ def make_app(settings: dict[str, Any]) -> Flask:
             CLAIM + "resource_link": {"id": resource, "title": info["title"]},
             CLAIM + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
             CLAIM + "context": {"id": "course-1", "title": "Deep learning"},
+            CLAIM + "launch_presentation": {"locale": hint["locale"]} if hint["locale"] else {},
             CLAIM + "custom": {"topic": info["topic"]} if info.get("topic") else {},
             CLAIM + "lis": {"person_sourcedid": person["sourcedid"]} if person.get("sourcedid") else {},
             "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {

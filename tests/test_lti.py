@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,8 @@ def write_config(folder: Path, platform: Platform, *, tool: dict[str, Any] | Non
     return path
 
 
-def grade_json(path: Path) -> dict[str, Any]:
-    done = dlgrade("grade", str(path), "--topic", "dropout", "--format", "json")
+def grade_json(path: Path, lang: str = "ru") -> dict[str, Any]:
+    done = dlgrade("grade", str(path), "--topic", "dropout", "--format", "json", "--lang", lang)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
 
@@ -292,3 +293,158 @@ def test_keygen_writes_a_private_key_once(tmp_path: Path) -> None:
 
 
 SCOPES = (SCORE, LINEITEM, LINEITEM_READ)
+
+
+# ----------------------------------------------------------------------------- serve: the launch, the upload, the score
+class Tool:
+    """`dlgrade lti serve` in its own process, registered with the platform by its URLs."""
+
+    def __init__(self, folder: Path, platform: Platform, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.config = write_config(folder, platform, tool={"url": self.url, "listen": f"127.0.0.1:{port}",
+                                                           "retry_seconds": 1})  # fmt: skip
+        command = [sys.executable, "-m", "grader.cli", "lti", "serve", "--config", str(self.config)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_http(self.url + "/lti/jwks", self.process)
+
+    def stop(self) -> str:
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=30)
+        return str(err)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Platform, Tool]]:
+    tool_port = free_port()
+    tool_url = f"http://127.0.0.1:{tool_port}"
+    urls = {"tool_login_url": f"{tool_url}/lti/login", "tool_launch_url": f"{tool_url}/lti/launch",
+            "tool_jwks_url": f"{tool_url}/lti/jwks"}  # fmt: skip
+    platform = Platform(tmp_path, free_port(), urls).start()
+    tool = Tool(tmp_path, platform, tool_port)
+    yield platform, tool
+    tool.stop()
+    platform.stop()
+
+
+def english() -> Any:
+    """A browser whose user prefers English (what the tool speaks before a launch is verified)."""
+    browser = requests.Session()
+    browser.headers["Accept-Language"] = "en-GB,en;q=0.9,ru;q=0.5"
+    return browser
+
+
+def field(page: str, name: str) -> str:
+    import re
+
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, page[:2000]
+    from html import unescape
+
+    return unescape(found.group(1))
+
+
+def launch(
+    platform: Platform, browser: Any, user: str = "sub-anna", forge: str = "", locale: str = "en-GB"
+) -> tuple[Any, dict[str, str]]:
+    """A student opens the activity: the platform's login start, the tool's redirect to the
+    platform's authorization endpoint, its auto-posting form (what a browser submits), posted."""
+    query = {"user": user, "resource": "rl-dropout", "forge": forge, "locale": locale}
+    page = browser.get(platform.url + "/start", params=query, timeout=10)
+    assert page.status_code == 200, page.text
+    form = {"id_token": field(page.text, "id_token"), "state": field(page.text, "state")}
+    tool_launch = json.loads(platform.settings.read_text())["tool_launch_url"]
+    return browser.post(tool_launch, data=form, timeout=10), form
+
+
+def test_a_launch_grades_the_upload_and_the_platform_gets_the_score(tmp_path: Path, served: tuple[Platform, Tool]) -> None:
+    platform, tool = served
+    browser = english()  # carries the tool's state cookie, as a browser does
+    page, _ = launch(platform, browser)
+    assert page.status_code == 200, page.text
+    assert "Anna" in page.text and "dropout" in page.text
+    launch_id = field(page.text, "launch_id")
+    (tmp_path / "mine.py").write_text(DROPOUT_BUG, encoding="utf-8")
+    graded = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
+                          files={"submission": ("dropout.py", DROPOUT_BUG.encode())}, timeout=120)  # fmt: skip
+    assert graded.status_code == 200, graded.text
+    report = grade_json(tmp_path / "mine.py", lang="en")
+    assert 0 < report["score"] < report["max_score"]
+    assert f"{report['score']:g} of {report['max_score']:g}" in graded.text
+    failing = [t for t in report["topics"]["dropout"]["tests"] if t["outcome"] != "pass"]
+    assert failing and all(escape(str(t["title"])) in graded.text for t in failing)
+    assert escape("sent to the course's gradebook") in graded.text
+    (score,) = platform.recorded()["scores"]
+    assert score["lineitem"] == "1" and score["body"]["userId"] == "sub-anna"
+    assert (score["body"]["scoreGiven"], score["body"]["scoreMaximum"]) == (report["score"], report["max_score"])
+
+    again = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},  # a fix, from the same page
+                         files={"submission": ("dropout.py", DROPOUT.encode())}, timeout=120)  # fmt: skip
+    assert again.status_code == 200 and "36 of 36" in again.text, again.text
+    assert [s["body"]["scoreGiven"] for s in platform.recorded()["scores"]] == [report["score"], 36]
+    assert KEY.splitlines()[1] not in tool.stop()
+
+
+def test_the_page_speaks_the_launchs_language_or_the_courses(served: tuple[Platform, Tool]) -> None:
+    platform, _ = served
+    russian, _ = launch(platform, requests.Session(), user="sub-boris", locale="ru-RU")
+    assert 'lang="ru"' in russian.text and "Сдать на проверку" in russian.text
+    unsaid, _ = launch(platform, requests.Session(), user="sub-vera", locale="")
+    assert 'lang="ru"' in unsaid.text  # the course's language (the shipped course is Russian)
+    english, _ = launch(platform, requests.Session(), locale="en-US")
+    assert 'lang="en"' in english.text and "Submit and grade" in english.text
+
+
+@pytest.mark.parametrize("forge", ["wrong_key", "wrong_aud", "expired", "wrong_deployment", "no_nonce"])
+def test_a_forged_launch_is_refused(served: tuple[Platform, Tool], forge: str) -> None:
+    platform, _ = served
+    page, _ = launch(platform, english(), forge=forge)
+    assert page.status_code == 403, page.text
+    assert "could not be verified" in page.text and "launch_id" not in page.text
+
+
+def test_a_replayed_launch_is_refused(served: tuple[Platform, Tool]) -> None:
+    """The id_token and state of a launch, posted a second time (the same browser, its cookie
+    too): the nonce is used up."""
+    platform, _ = served
+    browser = english()
+    page, form = launch(platform, browser)
+    assert page.status_code == 200, page.text
+    tool_launch = json.loads(platform.settings.read_text())["tool_launch_url"]
+    replay = browser.post(tool_launch, data=form, timeout=10)
+    assert replay.status_code == 403 and "launch_id" not in replay.text, replay.text
+
+
+def test_uploads_without_a_launch_or_of_the_wrong_kind_are_refused(served: tuple[Platform, Tool]) -> None:
+    platform, tool = served
+    browser = english()
+    made_up = browser.post(tool.url + "/lti/submit", data={"launch_id": "lti1p3-launch-made-up"},
+                           files={"submission": ("dropout.py", DROPOUT.encode())}, timeout=30)  # fmt: skip
+    assert made_up.status_code == 403 and "expired" in made_up.text
+    page, _ = launch(platform, browser)
+    launch_id = field(page.text, "launch_id")
+    wrong = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
+                         files={"submission": ("dropout.exe", b"MZ")}, timeout=30)  # fmt: skip
+    assert wrong.status_code == 400 and ".py, .ipynb or .zip" in wrong.text
+    broken = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
+                          files={"submission": ("x.zip", b"PK\x03\x04 not a zip")}, timeout=30)  # fmt: skip
+    assert broken.status_code == 400 and "could not be read" in broken.text and "launch_id" in broken.text
+    huge = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
+                        files={"submission": ("dropout.py", b"#" * (9 << 20))}, timeout=30)  # fmt: skip
+    assert huge.status_code == 413
+    assert platform.recorded()["scores"] == []
+
+
+def test_a_score_the_platform_cannot_take_now_is_posted_by_the_retry_loop(served: tuple[Platform, Tool]) -> None:
+    platform, tool = served
+    browser = english()
+    page, _ = launch(platform, browser)
+    launch_id = field(page.text, "launch_id")
+    requests.get(platform.url + "/_test/fail", params={"status": 503, "count": 1}, timeout=5)
+    graded = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
+                          files={"submission": ("dropout.py", DROPOUT.encode())}, timeout=120)  # fmt: skip
+    assert graded.status_code == 200 and "sent again automatically" in graded.text, graded.text
+    deadline = time.monotonic() + 30
+    while not platform.recorded()["scores"] and time.monotonic() < deadline:
+        time.sleep(0.3)
+    (score,) = platform.recorded()["scores"]
+    assert score["body"]["userId"] == "sub-anna" and score["body"]["scoreGiven"] == 36

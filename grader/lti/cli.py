@@ -88,3 +88,22 @@ def push_(config_path: Path | None, db: str) -> None:
     if flushed.refused:
         click.echo(f"error: the platform refused {len(flushed.refused)} score(s) (above); fix and push again", err=True)
         sys.exit(2)
+
+
+@lti.command("serve")
+@config_option
+@handles_errors
+def serve_(config_path: Path | None) -> None:
+    """Run the LTI tool: OIDC login, launch, the upload page, grading in the jail, scores to AGS.
+
+    Its URLs (for the platform): URL/lti/login, URL/lti/launch, URL/lti/jwks, where URL is
+    [tool] url. Scores the platform did not take are posted again every [tool] retry_seconds."""
+    from grader.lti import require_extra
+    from grader.lti.config import load_config
+    from grader.lti.tool import serve
+
+    require_extra("dlgrade lti serve")
+    config = load_config(config_path)
+    if not config.url:
+        raise UsageError(f"{config.path}: [tool] url is missing: the public https URL the platform reaches the tool at")
+    serve(config)

@@ -70,6 +70,7 @@ class Config:
     jail: str | None
     lang: str | None
     timeout: float
+    retry_seconds: float  # serve posts what waits in the outbox this often
     push: Push | None
 
     @property
@@ -148,7 +149,7 @@ class _Reader:
         return path if path.is_absolute() else self.path.parent / path
 
 
-_TOOL = {"url", "listen", "private_key_file", "state", "db", "course", "jail", "lang", "timeout"}
+_TOOL = {"url", "listen", "private_key_file", "state", "db", "course", "jail", "lang", "timeout", "retry_seconds"}
 _PLATFORM = {"name", "issuer", "client_id", "deployment_ids", "auth_login_url", "auth_token_url", "key_set_url",
              "auth_audience"}  # fmt: skip
 _PUSH = {"issuer", "client_id", "lineitems", "lineitem", "students", "columns"}
@@ -249,6 +250,9 @@ def load_config(path: Path | None) -> Config:
     timeout = tool.get("timeout", 10)
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 300:
         raise reader.fail("[tool]", "timeout must be a number of seconds, 0 < timeout <= 300")
+    retry = tool.get("retry_seconds", 60)
+    if not isinstance(retry, int | float) or isinstance(retry, bool) or not 0 < retry <= 86400:
+        raise reader.fail("[tool]", "retry_seconds must be a number of seconds, 0 < retry_seconds <= 86400")
     lang = tool.get("lang")
     if lang is not None and lang not in ("en", "ru"):
         raise reader.fail("[tool]", f"lang must be en or ru, not {lang!r}")
@@ -262,7 +266,7 @@ def load_config(path: Path | None) -> Config:
         url=reader.url(tool, "url", "[tool]", "").rstrip("/"), listen=(host, int(port)), state=state,
         db=reader.text(tool, "db", "[tool]", f"sqlite:///{state.with_name('gradebook.sqlite').resolve()}"),
         course=reader.file(course) if isinstance(course, str) else None, jail=jail, lang=lang,
-        timeout=float(timeout), push=None,
+        timeout=float(timeout), retry_seconds=float(retry), push=None,
     )  # fmt: skip
     if "push" in data:
         object.__setattr__(config, "push", _push(reader, data["push"], config))
