@@ -270,7 +270,16 @@ class GradingPlugin:
         self.jail = jail
         try:
             problems = self._contract_problems(topic, jail)
-            tests = tuple(self._run_test(item, infos[item.nodeid]) for item in items)
+            if jail.load_problem is not None:
+                # the module did not load (a syntax error, a crash or a hang at import): every
+                # test would stop at its first call with this same message, after drawing its
+                # inputs and computing its references for nothing
+                unloaded = jail.load_problem.message(self.lang)
+                tests = tuple(TestResult(infos[item.nodeid].name, infos[item.nodeid].title(self.lang),
+                                         infos[item.nodeid].points, "error", 0.0, unloaded)
+                              for item in items)  # fmt: skip
+            else:
+                tests = tuple(self._run_test(item, infos[item.nodeid]) for item in items)
             tests = gate(tests, [infos[item.nodeid] for item in items], self.lang)
         finally:
             jail.close()

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,3 +68,27 @@ def test_check_says_the_public_checks_are_not_the_grade() -> None:
     stub = dlgrade("check", "activations", "--lang", "ru")  # the stubs in exercises/
     assert stub.returncode == 1
     assert "только открытые проверки" in stub.stdout
+
+
+def test_a_module_that_does_not_load_loses_every_test_with_the_reason_at_no_cost(tmp_path: Path) -> None:
+    """A syntax error, an exception at import, a hang at import: every test of the topic is an
+    error that says why (the one message each would have stopped at), none is run (no inputs
+    drawn, no reference computed), and the other topics are graded as usual."""
+    cases = {
+        "syntax": ("def relu(x) return x\n", "SyntaxError"),
+        "raises": ("import numpy as np\nraise RuntimeError('not yet')\n", "RuntimeError"),
+        "hangs": ("while True:\n    pass\n", "did not finish within 2 s"),
+    }
+    for case, (code, says) in cases.items():
+        archive = tmp_path / f"{case}.zip"
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr("activations.py", code)
+            bundle.write(ROOT / "solutions" / "dropout.py", "dropout.py")
+        done = dlgrade("grade", str(archive), "--format", "json", "--lang", "en", env={"DLGRADE_LIMIT_LOAD_SECONDS": "2"})
+        report = json.loads(done.stdout)
+        tests = report["topics"]["activations"]["tests"]
+        assert len(tests) > 50 and {t["outcome"] for t in tests} == {"error"}, case
+        assert {t["message"] for t in tests} == {report["topics"]["activations"]["message"]}, case
+        assert says in tests[0]["message"], (case, tests[0]["message"])
+        assert sum(t["seconds"] for t in tests) == 0, case
+        assert report["topics"]["dropout"]["score"] == report["topics"]["dropout"]["max_score"], case
