@@ -14,7 +14,6 @@ import hashlib
 import inspect
 import json
 import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from grader.errors import ConfigError
 from grader.sandbox import Limits
 from grader.submission import TOPICS
 from grader.text import LANGS
+from grader.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -132,12 +132,7 @@ def find_root(option: Path | None = None, work: Path | None = None) -> Path:
 def load_course(root: Path | None = None, work: Path | None = None) -> Course:
     root = find_root(root, work)
     path = root / "course" / "course.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: not found; pass --course DIR (the folder that holds course/course.toml)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    raw = read_toml(path, str(path), missing="not found; pass --course DIR (the folder that holds course/course.toml)")
     _known_keys(raw, path)
 
     def get(table: str, key: str, kind: type, default: object) -> object:

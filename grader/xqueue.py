@@ -24,7 +24,6 @@ import signal
 import sqlite3
 import tempfile
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +36,7 @@ import click
 from grader.command import handles_errors
 from grader.errors import ConfigError, DlgradeError
 from grader.text import L
+from grader.tomlfile import read_toml
 
 log = logging.getLogger("dlgrade.xqueue")
 
@@ -79,12 +79,7 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
     env = dict(os.environ if environ is None else environ)
     data: dict[str, Any] = {}
     if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ConfigError(f"--config {path}: cannot read it ({error.strerror})") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise ConfigError(f"--config {path}: not valid TOML ({error})") from None
+        raw = read_toml(path, f"--config {path}")
         table = raw.get("xqueue", {})
         if not isinstance(table, dict):
             raise ConfigError(f"--config {path}: [xqueue] must be a table")

@@ -45,6 +45,13 @@ def test_a_bad_topics_table_names_the_file_and_key(tmp_path: Path, toml: str, ne
     assert "course.toml" in str(error.value) and needle in str(error.value)
 
 
+def test_a_course_file_not_in_utf8_is_a_config_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "course.toml").write_bytes(b"[course]\nname = '\xff\xfe'\n")
+    with pytest.raises(ConfigError, match="course.toml: not valid TOML"):
+        load_course(tmp_path)
+
+
 @pytest.mark.parametrize(
     "name,value,needle",
     [("DLGRADE_SEED", "abc", "DLGRADE_SEED='abc' is not an integer"),

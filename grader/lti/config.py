@@ -11,13 +11,13 @@ import csv
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from grader.errors import ConfigError
+from grader.tomlfile import read_toml
 
 SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -223,12 +223,7 @@ def load_config(path: Path | None) -> Config:
     if named is None:
         raise ConfigError(f"no LTI config: give --config FILE (or {ENV_CONFIG}); docs/lti.md shows one")
     reader = _Reader(named)
-    try:
-        data = tomllib.loads(named.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{named}: cannot read the LTI config ({error.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{named}: not valid TOML ({error})") from None
+    data = read_toml(named, str(named))
     reader.table(data, "the file", {"tool", "platforms", "push"})
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
