@@ -448,3 +448,13 @@ def test_a_score_the_platform_cannot_take_now_is_posted_by_the_retry_loop(served
         time.sleep(0.3)
     (score,) = platform.recorded()["scores"]
     assert score["body"]["userId"] == "sub-anna" and score["body"]["scoreGiven"] == 36
+
+
+def test_serve_refuses_to_start_without_the_strong_jail(tmp_path: Path) -> None:
+    """No bubblewrap on PATH and no opt-in: one error line at start, never a page that fails
+    at each student's upload."""
+    config = write_config(tmp_path, Platform(tmp_path, 9, {}), tool={"url": "http://127.0.0.1:9", "listen": "127.0.0.1:9"})
+    done = dlgrade("lti", "serve", "--config", str(config), env=ENV | {"PATH": str(tmp_path)}, timeout=60)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error:") and "bubblewrap" in line and "--jail plain" in line

@@ -347,6 +347,9 @@ def serve(config: Config) -> None:
 
     from werkzeug.serving import make_server
 
+    from grader.policy import grading_jail
+
+    grading_jail(config.jail)  # fail closed at start, not at a student's upload: no strong jail, no tool
     outbox = Outbox(config.state)
     app = make_app(config, outbox=outbox)
     host, port = config.listen
