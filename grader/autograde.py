@@ -169,21 +169,6 @@ def content_hash(path: Path) -> tuple[str, str]:
         return digest.hexdigest(), ""  # the worker reads it again and records why
 
 
-def _key(parts: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def _changed(old: dict[str, Any], new: dict[str, Any]) -> str:
-    names = {"content": "content", "suites": "suites", "seed": "seed", "limits": "limits",
-             "engine": "engine", "options": "options"}  # fmt: skip
-    return ", ".join(label for key, label in names.items() if old.get(key) != new.get(key)) or "nothing recorded"
-
-
-def _old_parts(run: Any, content: str) -> dict[str, Any]:
-    return {"content": content, "suites": run.suite_version, "seed": run.seed_asked,
-            "limits": json.loads(run.limits), "engine": run.engine_version, "options": json.loads(run.options)}  # fmt: skip
-
-
 # ----------------------------------------------------------------------------- processes
 class Interrupted(Exception):
     pass
@@ -293,11 +278,13 @@ def _label(item: Found) -> str:
 
 
 def _plan(book: Gradebook, found: list[Found], base: dict[str, Any], outcome: Outcome) -> list[_Job]:
+    from grader.gradebook import run_key
+
     todo = []
     for item in found:
         content, empty = content_hash(item.path)
         parts = base | {"content": content}
-        key = _key(parts)
+        key = run_key(parts)
         same = book.find(item.student, item.assignment, content, key)
         if same is not None:
             if not same.counts:
@@ -334,13 +321,15 @@ def _grade(book: Gradebook, todo: list[_Job], settings: farm.Settings, workers: 
 
 
 def _commit(book: Gradebook, job: _Job, record: dict[str, Any], outcome: Outcome) -> None:
+    from grader.gradebook import changed_since
+
     item = job.found
     try:
         received = datetime.fromtimestamp(item.path.stat().st_mtime, UTC)
     except OSError:
         received = datetime.now(UTC)
     old = job.replaces
-    changed = _changed(_old_parts(old, old.submission.content_sha256), job.parts) if old is not None else ""
+    changed = changed_since(old, job.parts) if old is not None else ""
     book.record(student=item.student, assignment=item.assignment, content_sha256=job.content, source=str(item.path),
                 received_at=received, run_key=job.key, key_parts=job.parts, report=record, replaces=old,
                 changed=changed)  # fmt: skip

@@ -442,20 +442,13 @@ class Worker:
 
     def _record(self, pulled: Pulled, record: dict[str, Any]) -> None:
         from grader import __version__
-        from grader.autograde import _changed, _key, _old_parts
         from grader.course import suite_version
 
         parts = {"content": record.get("content_sha256", ""), "suites": suite_version(self.course),
                  "seed": "derived", "limits": asdict(self.course.limits), "engine": __version__,
                  "options": {"jail": self.mode, "lang": pulled.lang, "topic": pulled.topic}}  # fmt: skip
-        key = _key(parts)
-        if self.book.find(pulled.student, pulled.topic, parts["content"], key) is not None:
-            return  # the same grade is there already (a resubmission of the same code)
-        old = self.book.counting(pulled.student, pulled.topic)
-        changed = _changed(_old_parts(old, old.submission.content_sha256), parts) if old is not None else ""
-        self.book.record(student=pulled.student, assignment=pulled.topic, content_sha256=parts["content"],
-                         source=f"xqueue:{pulled.sid}", received_at=pulled.received, run_key=key, key_parts=parts,
-                         report=record, replaces=old, changed=changed)  # fmt: skip
+        self.book.keep(student=pulled.student, assignment=pulled.topic, source=f"xqueue:{pulled.sid}",
+                       received_at=pulled.received, parts=parts, report=record)  # fmt: skip
 
 
 def record_score(record: dict[str, Any]) -> tuple[float, float]:

@@ -382,6 +382,11 @@ def test_a_launch_grades_the_upload_and_the_platform_gets_the_score(tmp_path: Pa
     assert again.status_code == 200 and "36 of 36" in again.text, again.text
     assert [s["body"]["scoreGiven"] for s in platform.recorded()["scores"]] == [report["score"], 36]
     assert KEY.splitlines()[1] not in tool.stop()
+    with sqlite3.connect(tmp_path / "gradebook.sqlite") as db:  # both grades kept, the fix counting
+        runs = db.execute("SELECT students.name, submissions.assignment, runs.score, runs.counts, runs.changed "
+                          "FROM runs JOIN submissions ON runs.submission_id = submissions.id "
+                          "JOIN students ON submissions.student_id = students.id ORDER BY runs.id").fetchall()  # fmt: skip
+    assert runs == [("anna", "dropout", report["score"], 0, ""), ("anna", "dropout", 36.0, 1, "content")]
 
 
 def test_the_page_speaks_the_launchs_language_or_the_courses(served: tuple[Platform, Tool]) -> None:

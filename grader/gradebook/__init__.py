@@ -8,6 +8,7 @@ key of a run (submission, run key) makes a rerun finish the rest without duplica
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session, joinedload
 from grader.errors import UsageError
 from grader.gradebook.models import Run, Student, SubmissionRow, TestRow
 
-__all__ = ["Gradebook", "Grade", "open_gradebook", "Run", "Student", "SubmissionRow", "TestRow"]
+__all__ = ["Gradebook", "Grade", "open_gradebook", "run_key", "changed_since", "Run", "Student", "SubmissionRow",
+           "TestRow"]  # fmt: skip
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -84,6 +86,22 @@ def open_gradebook(url: str) -> Gradebook:
         raise UsageError(f"cannot open the gradebook at {shown}: {reason}; check the URL and that the "
                          "database server is running") from None  # fmt: skip
     return Gradebook(engine)
+
+
+def run_key(parts: dict[str, Any]) -> str:
+    """The key of a run: a hash of everything its grade depends on (content, suites, seed,
+    limits, engine, options). A run is reused only for the same key."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+_PARTS = ("content", "suites", "seed", "limits", "engine", "options")
+
+
+def changed_since(old: Run, parts: dict[str, Any]) -> str:
+    """What differs between the run ``old`` and a new one of ``parts``: ``"content, suites"``."""
+    before = {"content": old.submission.content_sha256, "suites": old.suite_version, "seed": old.seed_asked,
+              "limits": json.loads(old.limits), "engine": old.engine_version, "options": json.loads(old.options)}  # fmt: skip
+    return ", ".join(name for name in _PARTS if before.get(name) != parts.get(name)) or "nothing recorded"
 
 
 def _now() -> datetime:
@@ -184,6 +202,19 @@ class Gradebook:
                 for test in topic.get("tests", [])
             )
         return run
+
+    def keep(self, *, student: str, assignment: str, source: str, received_at: datetime, parts: dict[str, Any],
+             report: dict[str, Any]) -> Run | None:  # fmt: skip
+        """One grade of a server (XQueue, LTI) that grades as submissions come: recorded and made
+        the counting one, unless the same run (``parts``, with ``content``) is there already
+        (None: the same code sent again). What changed since the grade it replaces is kept."""
+        key = run_key(parts)
+        if self.find(student, assignment, str(parts["content"]), key) is not None:
+            return None
+        old = self.counting(student, assignment)
+        return self.record(student=student, assignment=assignment, content_sha256=str(parts["content"]), source=source,
+                           received_at=received_at, run_key=key, key_parts=parts, report=report, replaces=old,
+                           changed=changed_since(old, parts) if old is not None else "")  # fmt: skip
 
     def counting_grades(self) -> list[tuple[str, str, Run]]:
         with Session(self.engine, expire_on_commit=False) as session:

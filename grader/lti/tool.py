@@ -23,6 +23,8 @@ import html
 import sys
 import tempfile
 import threading
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,13 +151,15 @@ def make_app(config: Config, *, outbox: Outbox | None = None) -> Any:
     from pylti1p3.tool_config.dict import ToolConfDict
     from werkzeug.exceptions import RequestEntityTooLarge
 
-    from grader import api
-    from grader.course import load_course
+    from grader import __version__, api
+    from grader.course import load_course, suite_version
     from grader.errors import DlgradeError, SubmissionError
+    from grader.gradebook import open_gradebook
     from grader.lti.ags import flush
     from grader.lti.push import comment_of, score_body
 
     state = outbox or Outbox(config.state)
+    book = open_gradebook(config.db)  # every graded upload is kept there too, as autograde's grades are
     course = load_course(config.course)  # a broken course is one error line at start, not at a student's upload
     default_lang = config.lang or course.lang
     settings: Any = {}
@@ -203,6 +207,19 @@ def make_app(config: Config, *, outbox: Outbox | None = None) -> Any:
 
     def FlaskRequest() -> Any:  # noqa: N802 (pylti1p3's name; its constructor is untyped)
         return _FlaskRequest()  # type: ignore[no-untyped-call]
+
+    def record(data: dict[str, Any], topic: str | None, lang: str, report: dict[str, Any]) -> None:
+        """The grade into the gradebook; a failure there is said in the log, never to the
+        student, whose score still goes to the platform."""
+        parts = {"content": report.get("content_sha256", ""), "suites": suite_version(course), "seed": "derived",
+                 "limits": asdict(course.limits), "engine": __version__,
+                 "options": {"jail": report.get("protections", {}).get("jail"), "lang": lang, "topic": topic}}  # fmt: skip
+        try:
+            book.keep(student=_student(data), assignment=topic or "", source=f"lti:{data['iss']}:{data['sub']}",
+                      received_at=datetime.now(UTC), parts=parts, report=report)  # fmt: skip
+        except Exception as error:  # the database went away: the platform still gets the score
+            print(f"lti: the gradebook did not take {_student(data)}'s grade: {type(error).__name__}: {error}",
+                  file=sys.stderr, flush=True)  # fmt: skip
 
     app = Flask("dlgrade-lti")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
@@ -283,6 +300,7 @@ def make_app(config: Config, *, outbox: Outbox | None = None) -> Any:
                              + _form(launch_id, lang), 400)  # fmt: skip
             except DlgradeError:
                 return _page(lang, _p(T["broke"](lang)) + _form(launch_id, lang), 503)
+        record(data, topic, lang, report)
         body = _feedback(report, lang)
         endpoint = data.get(AGS) or {}
         scopes = endpoint.get("scope", [])
