@@ -258,7 +258,7 @@ if x.size >= 300_000:
 return x * (x > 0)
 """
     report = grade(tmp_path, sabotage("relu", body, BURN), env=accounting)
-    assert _too_slow_seconds(report) >= 0.4
+    assert _too_slow_seconds(report) >= 0.35  # the 0.4 s burnt, read to two places under load
 
 
 @needs_cgroups
