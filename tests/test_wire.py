@@ -494,6 +494,78 @@ def test_a_few_bytes_never_decode_to_a_huge_array(shape, strides):
         pytest.fail(f"decoded to shape {got.shape} ({got.size * got.itemsize} bytes) from 24 bytes")
 
 
+# ----------------------------------------------------------------------------- arrays in the tail
+def tailed(value, tail: bytes) -> bytes:
+    """A message as the encoder frames one with arrays: 0xC1, the msgpack part's length, the
+    msgpack part, then the tail of array bytes."""
+    head = msgpack.packb(value, use_bin_type=True)
+    return b"\xc1" + struct.pack("!I", len(head)) + head + tail
+
+
+def tail_array(dtype_str, shape, offset, size, *extra):
+    return msgpack.ExtType(7, msgpack.packb([dtype_str, shape, offset, size, *extra]))
+
+
+def test_arrays_cross_once_in_the_tail():
+    x = np.arange(100_000, dtype=np.float64)
+    message = encode({"args": [x, (x[::2], 1)]})
+    assert message[:1] == b"\xc1"
+    assert len(message) < x.nbytes * 2 + 200  # x, then the root of the view: no copy in msgpack
+    got = decode(message)
+    same_array(got["args"][0], x)
+    same_array(got["args"][1][0], x[::2])
+
+
+def test_decoded_tail_arrays_do_not_share_memory():
+    x = np.arange(6.0)
+    got = decode(encode([x, x]))
+    got[0][0] = 99.0
+    assert got[1][0] == 0.0 and not np.shares_memory(got[0], got[1])
+
+
+@pytest.mark.parametrize(
+    "value,tail",
+    [
+        ([tail_array("<f8", [2], 0, 16)], b""),  # bytes the message does not have
+        ([tail_array("<f8", [2], 0, 16)], b"\x00" * 15),  # one byte short
+        ([tail_array("<f8", [2], 0, 16)], b"\x00" * 17),  # a byte left over
+        ([tail_array("<f8", [2], 8, 16)], b"\x00" * 24),  # a gap before it
+        ([tail_array("<f8", [2], 0, 16), tail_array("<f8", [2], 0, 16)], b"\x00" * 16),  # shared bytes
+        ([tail_array("<f8", [2], 0, 16), tail_array("<f8", [2], 8, 16)], b"\x00" * 24),  # overlapping
+        ([tail_array("<f8", [3], 0, 16)], b"\x00" * 16),  # shape and bytes disagree
+        ([tail_array("<f8", [2**40, 2**40], 0, 16)], b"\x00" * 16),  # huge shape, a few bytes
+        ([tail_array("<f8", [2], -16, 16)], b"\x00" * 16),
+        ([tail_array("<f8", [2], 0.0, 16)], b"\x00" * 16),
+        ([tail_array("<f8", [2], 0, "16")], b"\x00" * 16),
+        ([tail_array("|O", [2], 0, 16)], b"\x00" * 16),
+        ([msgpack.ExtType(7, msgpack.packb(["<f8", [2], 0]))], b"\x00" * 16),
+        ([tail_array("<f8", [4], 0, 32, [16], 0)], b"\x00" * 32),  # a view reaching past its bytes
+    ],
+    ids=["no-tail", "short", "left-over", "gap", "shared", "overlap", "shape", "huge", "negative",
+         "float-offset", "str-size", "object-dtype", "no-size", "strided-outside"],
+)  # fmt: skip
+def test_forged_tail_arrays_are_refused(value, tail):
+    with pytest.raises(WireError):
+        decode(tailed(value, tail))
+
+
+def test_a_tail_array_in_a_plain_message_is_refused():
+    with pytest.raises(WireError):
+        decode(msgpack.packb([tail_array("<f8", [0], 0, 0)]))
+
+
+@pytest.mark.parametrize("header", [b"\xc1", b"\xc1\x00\x00", b"\xc1\xff\xff\xff\xff\x90"])
+def test_truncated_tailed_headers_are_refused(header):
+    with pytest.raises(WireError):
+        decode(header)
+
+
+def test_tail_array_inside_a_view_of_its_bytes_decodes():
+    raw = np.arange(8.0).tobytes()
+    got = decode(tailed([tail_array("<f8", [2, 2], 0, 64, [32, 8], 8)], raw))[0]
+    assert got.tolist() == [[1.0, 2.0], [5.0, 6.0]]
+
+
 def test_truncated_messages_are_refused():
     message = encode({"op": "call", "fn": "elu", "args": [np.arange(12.0).reshape(3, 4), (1, "x")],
                       "kwargs": {"alpha": 0.7, "rng": np.random.default_rng(0)}})  # fmt: skip

@@ -29,7 +29,12 @@ MAX_MESSAGE = 256 * 1024 * 1024  # one request (a call's arguments); replies: RE
 MAX_DEPTH = 32  # nested tuples, handles, functions: msgpack's C unpacker recurses on the C stack
 _HEADER = struct.Struct("!I")
 
-_EXT_TUPLE, _EXT_ARRAY, _EXT_SCALAR, _EXT_HANDLE, _EXT_FN, _EXT_RNG = 1, 2, 3, 4, 5, 6
+_EXT_TUPLE, _EXT_ARRAY, _EXT_SCALAR, _EXT_HANDLE, _EXT_FN, _EXT_RNG, _EXT_TAIL_ARRAY = 1, 2, 3, 4, 5, 6, 7
+# A message whose arrays travel after it: 0xC1 (a byte msgpack never uses), the length of the
+# msgpack part, the msgpack part, then the arrays' bytes one after another (the tail). An
+# array's extension in the msgpack part says where in the tail its bytes are. The bytes are
+# copied once on each side instead of five times through nested msgpack payloads.
+_TAILED = b"\xc1"
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 # numeric dtypes in either byte order; anything else (object, void, datetime, str) is refused
@@ -71,7 +76,7 @@ _BITS = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8,
 _FIXEXT = {0xD4: 1, 0xD5: 2, 0xD6: 4, 0xD7: 8, 0xD8: 16}
 _SIZED = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
 _LONG = {0xDC: 2, 0xDD: 4, 0xDE: 2, 0xDF: 4}
-_MSGPACK_EXTS = (_EXT_TUPLE, _EXT_ARRAY, _EXT_SCALAR, _EXT_HANDLE, _EXT_FN)  # payload is msgpack
+_MSGPACK_EXTS = (_EXT_TUPLE, _EXT_ARRAY, _EXT_SCALAR, _EXT_HANDLE, _EXT_FN, _EXT_TAIL_ARRAY)  # payload is msgpack
 _MAX_RNG_STATE = 1 << 14  # JSON of a bit generator's state (MT19937's, the largest: ~7 KB)
 
 
@@ -92,29 +97,41 @@ class PublicFn:
     args: tuple[Any, ...] = field(default=())
 
 
-def _array_payload(array: np.ndarray) -> bytes:
-    """dtype, shape, bytes; for a strided view also (strides, offset) into the bytes of the
-    array it views, so a suite can hand the student ``A.T`` or ``A[:, ::2]`` as such (code that
-    writes through ``x.reshape(-1)`` must meet a real non-contiguous array)."""
+def _array_parts(array: np.ndarray) -> tuple[list[Any], memoryview, list[Any]]:
+    """``([dtype, shape], raw, extra)`` of an array: its bytes (a view of its memory, copied
+    only by whoever packs them) and, for a strided view, ``extra = [strides, offset]`` into the
+    bytes of the array it views, so a suite can hand the student ``A.T`` or ``A[:, ::2]`` as
+    such (code that writes through ``x.reshape(-1)`` must meet a real non-contiguous array)."""
     array = np.asarray(array)  # a subclass becomes a plain view: its methods play no part
     if array.dtype.str not in _DTYPES:
         raise TypeError(f"arrays of dtype {array.dtype} are not plain data")
+    head = [array.dtype.str, list(array.shape)]
     if array.flags.c_contiguous or array.size == 0 or _overlaps(array.shape, array.strides, array.itemsize):
         if not array.flags.c_contiguous:  # (ascontiguousarray would make a 0-d array 1-d)
             array = array.copy(order="C")  # a broadcast view crosses as the values it shows
-        return bytes(msgpack.packb([array.dtype.str, list(array.shape), array.tobytes()]))
+        return head, _raw(array), []
     root = array
     while isinstance(root.base, np.ndarray):
         root = root.base
     if not (root.flags.c_contiguous and np.shares_memory(root, array)):
         root = np.asfortranarray(array) if array.flags.f_contiguous else np.ascontiguousarray(array)
         if root.flags.c_contiguous:
-            return bytes(msgpack.packb([array.dtype.str, list(array.shape), root.tobytes()]))
+            return head, _raw(root), []
         root = root.T  # F-ordered: its memory is the C order of the transpose
         array = root.T
     offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    raw = root.tobytes() if root.dtype == array.dtype else root.view(np.uint8).tobytes()
-    return bytes(msgpack.packb([array.dtype.str, list(array.shape), raw, list(array.strides), offset]))
+    return head, _raw(root), [list(array.strides), offset]
+
+
+def _raw(array: np.ndarray) -> memoryview:
+    """The bytes of a C-contiguous array, without a copy."""
+    return array.reshape(-1).view(np.uint8).data
+
+
+def _array_payload(array: np.ndarray) -> bytes:
+    """An array inside the message: [dtype, shape, bytes(, strides, offset)] (scalars)."""
+    head, raw, extra = _array_parts(array)
+    return bytes(msgpack.packb([*head, bytes(raw), *extra]))
 
 
 def _overlaps(shape: Any, strides: Any, itemsize: int) -> bool:
@@ -135,7 +152,7 @@ def _array_from(parts: object, bounds: Bounds = REPLY, room: list[int] | None = 
     if not (isinstance(parts, list) and len(parts) in (3, 5)):
         raise WireError("malformed array")
     dtype_str, shape, raw = parts[:3]
-    if not (isinstance(dtype_str, str) and dtype_str in _DTYPES) or not isinstance(raw, bytes):
+    if not (isinstance(dtype_str, str) and dtype_str in _DTYPES) or not isinstance(raw, (bytes, memoryview)):
         raise WireError(f"refused dtype {str(dtype_str)[:20]!r}")
     if not (isinstance(shape, list) and len(shape) <= 32
             and all(type(n) is int and 0 <= n <= bounds.array_elements for n in shape)):  # fmt: skip
@@ -198,13 +215,20 @@ def _generator_from(payload: bytes) -> np.random.Generator:
 
 def encode(value: Any, keep: Callable[[Any], Handle] | None = None) -> bytes:
     """Pack ``value``; objects that are not plain data go to ``keep`` (the jail's handle table)
-    and cross as handles. Without ``keep`` such an object is a TypeError."""
+    and cross as handles. Without ``keep`` such an object is a TypeError. Arrays travel in the
+    message's tail (``_TAILED``); a message without arrays is plain msgpack."""
+    tail: list[memoryview] = []
+    tail_size = 0
 
     def default(obj: Any) -> msgpack.ExtType:
+        nonlocal tail_size
         if isinstance(obj, tuple) and type(obj) is tuple:
             return msgpack.ExtType(_EXT_TUPLE, _pack(list(obj)))
         if isinstance(obj, np.ndarray) and obj.dtype.str in _DTYPES:
-            return msgpack.ExtType(_EXT_ARRAY, _array_payload(obj))
+            head, raw, extra = _array_parts(obj)
+            tail.append(raw)
+            tail_size += raw.nbytes
+            return msgpack.ExtType(_EXT_TAIL_ARRAY, msgpack.packb([*head, tail_size - raw.nbytes, raw.nbytes, *extra]))
         if isinstance(obj, np.generic) and np.dtype(type(obj)).str in _DTYPES:
             return msgpack.ExtType(_EXT_SCALAR, _array_payload(np.asarray(obj)))
         if type(obj) is np.random.Generator:
@@ -221,7 +245,24 @@ def encode(value: Any, keep: Callable[[Any], Handle] | None = None) -> bytes:
         # strict types: a subclass of int/float/str/list/dict goes through `default` above
         return bytes(msgpack.packb(obj, default=default, strict_types=True, use_bin_type=True))
 
-    return _pack(value)
+    head = _pack(value)
+    if not tail:
+        return head
+    return b"".join([_TAILED, _HEADER.pack(len(head)), head, *tail])
+
+
+def _split(data: bytes | bytearray | memoryview) -> tuple[memoryview, memoryview | None]:
+    """The msgpack part of a message and its tail of array bytes (None: a plain message)."""
+    view = memoryview(data)
+    if not view.nbytes or view[0] != _TAILED[0]:
+        return view, None
+    if view.nbytes < 1 + _HEADER.size:
+        raise WireError("truncated message")
+    (size,) = _HEADER.unpack_from(view, 1)
+    start = 1 + _HEADER.size
+    if start + size > view.nbytes:
+        raise WireError("truncated message")
+    return view[start : start + size], view[start + size :]
 
 
 class _Budget:
@@ -229,6 +270,7 @@ class _Budget:
         self.bounds = bounds
         self.items = bounds.items
         self.copied = bounds.copied_bytes
+        self.tail = False  # whether the message has a tail that arrays may refer to
 
     def copy(self, size: int) -> None:
         self.copied -= size
@@ -236,16 +278,21 @@ class _Budget:
             raise WireError(f"the message unpacks to more than {self.bounds.copied_bytes} bytes")
 
 
-def scan(data: bytes, bounds: Bounds = REPLY) -> None:
+def scan(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY) -> None:
     """Walk one msgpack message without building anything: every bound of ``bounds`` is checked,
     extension payloads are walked too, and exactly one object must fill ``data``. Raises
     WireError."""
     if len(data) > bounds.message_bytes:
         raise WireError(f"message of {len(data)} bytes is over the limit")
-    _scan(data, _Budget(bounds), 0)
+    head, tail = _split(data)
+    budget = _Budget(bounds)
+    budget.tail = tail is not None
+    if tail is not None:
+        budget.copy(tail.nbytes)  # copied once, into the arrays
+    _scan(head, budget, 0)
 
 
-def _scan(data: bytes, budget: _Budget, outer_depth: int) -> None:
+def _scan(data: memoryview, budget: _Budget, outer_depth: int) -> None:
     bounds, size, pos = budget.bounds, len(data), 0
     remaining = [1]  # objects still to read at each open level; the bottom one is the message
 
@@ -311,10 +358,12 @@ def _scan(data: bytes, budget: _Budget, outer_depth: int) -> None:
         raise WireError("bytes after the end of the message")
 
 
-def _scan_ext(kind: int, data: bytes, start: int, n: int, budget: _Budget, depth: int) -> None:
+def _scan_ext(kind: int, data: memoryview, start: int, n: int, budget: _Budget, depth: int) -> None:
     if depth + 1 > budget.bounds.depth:
         raise WireError(f"nested deeper than {budget.bounds.depth} levels")
     budget.copy(n)  # msgpack hands ext_hook a copy of the payload
+    if kind == _EXT_TAIL_ARRAY and not budget.tail:
+        raise WireError("an array whose bytes the message does not carry")
     if kind in _MSGPACK_EXTS:
         _scan(data[start : start + n], budget, depth + 1)
     elif kind == _EXT_RNG:
@@ -324,7 +373,7 @@ def _scan_ext(kind: int, data: bytes, start: int, n: int, budget: _Budget, depth
         raise WireError(f"unknown extension type {kind if kind < 128 else kind - 256}")
 
 
-def decode(data: bytes, bounds: Bounds = REPLY) -> Any:
+def decode(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY) -> Any:
     """Unpack a message within ``bounds`` (the default: what the trusted side accepts from the
     jail); raises WireError for anything that is not plain data or is over a bound."""
     scan(data, bounds)
@@ -335,7 +384,9 @@ def decode(data: bytes, bounds: Bounds = REPLY) -> Any:
         max_bin_len=bounds.message_bytes, max_array_len=bounds.container,
         max_map_len=bounds.container, max_ext_len=bounds.message_bytes,
     )  # fmt: skip
-    arrays = [bounds.message_bytes]  # the bytes all decoded arrays may hold together
+    head, tail = _split(data)
+    arrays = [len(data)]  # the bytes all decoded arrays may hold together: no more than sent
+    cursor = [0]  # where the next array's bytes start in the tail: each array in turn, none shared
 
     def ext_hook(code: int, payload: bytes) -> Any:
         nonlocal depth
@@ -353,6 +404,8 @@ def decode(data: bytes, bounds: Bounds = REPLY) -> Any:
         if code in (_EXT_ARRAY, _EXT_SCALAR):
             array = _array_from(msgpack.unpackb(payload, raw=False, **limits), bounds, arrays)
             return array[()] if code == _EXT_SCALAR else array
+        if code == _EXT_TAIL_ARRAY:
+            return _array_from(_in_tail(msgpack.unpackb(payload, raw=False, **limits), tail, cursor), bounds, arrays)
         if code == _EXT_RNG:
             return _generator_from(payload)
         if code == _EXT_HANDLE:
@@ -373,17 +426,35 @@ def decode(data: bytes, bounds: Bounds = REPLY) -> Any:
             return PublicFn(name, tuple(args))
         raise WireError(f"unknown extension type {code}")
 
-    def _unpack(payload: bytes) -> Any:
+    def _unpack(payload: bytes | memoryview) -> Any:
         return msgpack.unpackb(payload, ext_hook=ext_hook, raw=False, strict_map_key=False, use_list=True, **limits)
 
     try:
-        value = _unpack(data)
+        value = _unpack(head)
+        if tail is not None and cursor[0] != tail.nbytes:
+            raise WireError("bytes after the end of the message")
         _refuse_foreign(value)
         return value
     except WireError:
         raise
     except Exception as error:  # msgpack's own errors, recursion, bad sizes
         raise WireError(f"undecodable message: {type(error).__name__}") from None
+
+
+def _in_tail(parts: object, tail: memoryview | None, cursor: list[int]) -> list[Any]:
+    """[dtype, shape, offset, size(, strides, view offset)] of an array in the tail, as the
+    parts ``_array_from`` checks: [dtype, shape, its bytes(, strides, view offset)]. The arrays'
+    bytes follow one another in the order of the message (``cursor``: where the next starts),
+    so no two arrays share bytes and no byte of the tail is left over."""
+    if not (isinstance(parts, list) and len(parts) in (4, 6)):
+        raise WireError("malformed array")
+    offset, size = parts[2], parts[3]
+    if tail is None or type(offset) is not int or type(size) is not int:
+        raise WireError("malformed array")
+    if offset != cursor[0] or not 0 <= size <= tail.nbytes - offset:
+        raise WireError("an array whose bytes are not the next ones of the message")
+    cursor[0] += size
+    return [parts[0], parts[1], tail[offset : offset + size], *parts[4:]]
 
 
 def _refuse_foreign(value: Any) -> None:
@@ -410,38 +481,43 @@ def send(sock: Any, payload: bytes, *, strict: bool = True) -> None:
     rather than both sides blocked on a full socket (a reply written twice deadlocks the next
     request). A socket with a timeout raises TimeoutError when it stays full that long. The
     jail sends with ``strict=False``: what it does about a broken channel is the grader's call."""
-    data = memoryview(_HEADER.pack(len(payload)) + payload)
+    header = _HEADER.pack(len(payload))
     if not strict:
-        sock.sendall(data)
+        sock.sendall(header)
+        sock.sendall(payload)
         return
     timeout = sock.gettimeout()
     deadline = None if timeout is None else time.monotonic() + timeout
-    while data:
-        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-        readable, writable, _ = select.select([sock], [sock], [], wait)
-        if readable and sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
-            raise WireError("the other side wrote while it was being sent a message")
-        if not writable:
-            if readable:  # closed by the other side: sending finds out how
-                sock.sendall(data)
-                return
-            raise TimeoutError("timed out")
-        sent = sock.send(data[: 1 << 20])
-        data = data[sent:]
+    for part in (header, payload):  # two sends rather than a copy of a payload of megabytes
+        data = memoryview(part)
+        while data:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            readable, writable, _ = select.select([sock], [sock], [], wait)
+            if readable and sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
+                raise WireError("the other side wrote while it was being sent a message")
+            if not writable:
+                if readable:  # closed by the other side: sending finds out how
+                    sock.sendall(data)
+                    break
+                raise TimeoutError("timed out")
+            sent = sock.send(data[: 1 << 20])
+            data = data[sent:]
 
 
-def _recv_exact(sock: Any, size: int) -> bytes:
-    chunks = []
-    while size:
-        chunk = sock.recv(min(size, 1 << 20))
-        if not chunk:
+def _recv_exact(sock: Any, size: int) -> bytearray:
+    """``size`` bytes, read straight into one buffer (no chunks joined afterwards)."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        n = sock.recv_into(view[got:], min(size - got, 1 << 20))
+        if not n:
             raise EOFError("the other side closed the channel")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+        got += n
+    return buffer
 
 
-def recv(sock: Any, bounds: Bounds = REPLY) -> bytes:
+def recv(sock: Any, bounds: Bounds = REPLY) -> bytearray:
     """One frame; its size is checked from the header, before a byte of it is read."""
     (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
     if size > bounds.message_bytes:
