@@ -11,12 +11,15 @@ that runs nbgrader's checks imports it without them."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 
 from grader import redact
 from grader.suite import InvalidResult, L, MissingFunction, NotAttempted, StudentRaised
+
+T = TypeVar("T")
 
 
 class StudentCalls:
@@ -33,6 +36,16 @@ class StudentCalls:
 
         call.__name__ = name
         return call
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, or the value it gave when an earlier test of the same submission asked
+        for ``key``: for suites whose tests make the very same calls (one function, the same
+        arguments, generators in the same state), so that the jail computes a 210,000-value
+        matrix once rather than once a test. Only a returned value is kept (an exception is
+        raised again by the next call). The value is shared: a test must not write into it, and
+        a test of determinism (the same call twice) must not use it. Here nothing is kept (a
+        notebook's functions change between cells); the jail's proxy keeps it."""
+        return compute()
 
     def cpu_time(self, fn: str, *args: Any, **kwargs: Any) -> tuple[Any, float]:
         """The result and the CPU seconds charged for this call alone."""

@@ -18,8 +18,9 @@ import secrets
 import select
 import socket
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -35,6 +36,8 @@ from grader.suite import (
     JailFailure,
     L,
 )
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,6 +71,7 @@ class TopicJail:
     jobs: list[Job] = field(default_factory=list)  # every worker of the topic, for its figures
     # the functions whose signatures the load asks for (the contract's); None: every public one
     describe: tuple[str, ...] | None = None
+    memo: dict[Hashable, Any] = field(default_factory=dict)  # StudentModule.memo's results
 
     # -- the worker
     def _remaining(self, limit: float) -> float:
@@ -259,6 +263,14 @@ class StudentModule(StudentCalls):
         if "lost_handle" in reply:
             raise JailFailure(L("an object kept in the jail was lost", "объект в песочнице потерян"))
         return reply["result"]
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``StudentCalls.memo``, kept for the tests after this one of the same topic of the
+        same submission."""
+        if key not in self._jail.memo:
+            self._jail.memo[key] = compute()
+        value: T = self._jail.memo[key]
+        return value
 
     def global_rng_digest(self) -> str:
         """A digest (hex) of the worker's global random states: NumPy's ``np.random`` (legacy

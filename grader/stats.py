@@ -56,16 +56,37 @@ def kolmogorov_sf(lam: float) -> float:
     return float(min(1.0, max(0.0, total)))
 
 
-def ks_pvalue(values: npt.ArrayLike, cdf: Callable[[Floats], Floats]) -> float:
-    """Asymptotic p-value of the one-sample Kolmogorov–Smirnov statistic (Stephens' correction).
-    The suites estimate location and scale from the sample first, which only makes the statistic
-    smaller under the null hypothesis (Lilliefors), so the p-value is conservative."""
-    x = np.sort(np.ravel(values))
-    n = x.size
-    f = cdf(x)
-    i = np.arange(1, n + 1)
-    d = max(float(np.max(i / n - f)), float(np.max(f - (i - 1) / n)))
-    root = math.sqrt(n)
+KS_BINS = 1 << 16
+
+
+def ks_statistic(values: npt.ArrayLike, cdf: Callable[[Floats], Floats], bins: int = KS_BINS) -> float:
+    """The Kolmogorov–Smirnov distance sup |F_n − F|, read at the ``bins`` edges k/bins of the
+    probability scale: a count of cdf(values) per bin instead of a sort (O(n), several times
+    cheaper at the suites' 2e5 values). The value read is never above the exact distance and at
+    most 1/bins below it (F_n and F both climb by at most that between two edges): a p-value
+    from it is conservative, never rejecting a correct sampler more often than the exact one,
+    and loses 1.5e-5 of distance against a band of about 7e-3."""
+    u = np.ravel(cdf(np.ravel(np.asarray(values, dtype=np.float64))))
+    n = u.size
+    if n == 0:
+        raise ValueError("ks_statistic needs at least one value")
+    if not np.all(np.isfinite(u)):
+        raise ValueError("ks_statistic needs finite values")
+    u = np.clip(u, 0.0, 1.0)
+    # bin k holds u in [k/bins, (k+1)/bins); values at 1 land in the last bin
+    index = np.minimum((u * bins).astype(np.int64), bins - 1)
+    below = np.concatenate(([0], np.cumsum(np.bincount(index, minlength=bins)))) / n  # F_n(k/bins⁻)
+    edges = np.arange(bins + 1) / bins
+    return float(np.max(np.abs(below - edges)))
+
+
+def ks_pvalue(values: npt.ArrayLike, cdf: Callable[[Floats], Floats], bins: int = KS_BINS) -> float:
+    """Asymptotic p-value of the one-sample Kolmogorov–Smirnov statistic (Stephens' correction),
+    the distance read on ``bins`` edges (``ks_statistic``: conservative). The suites estimate
+    location and scale from the sample first, which only makes the statistic smaller under the
+    null hypothesis (Lilliefors), so the p-value is conservative."""
+    d = ks_statistic(values, cdf, bins)
+    root = math.sqrt(np.size(values))
     return kolmogorov_sf((root + 0.12 + 0.11 / root) * d)
 
 

@@ -69,11 +69,18 @@ def _weights(got, fan_in, fan_out, what, hint=None):
 
 
 def _matrices(student, seed, fn, what, hint, with_gain=False):
-    """The student's matrix on each of the 3 generators, with the a or σ it should have."""
-    for k, (rng, (fan_in, fan_out)) in enumerate(zip(stats.generators(seed), FANS)):
+    """The student's matrix on each of the 3 generators, with the a or σ it should have. The
+    bound, variance, mean and family tests of one initializer judge the same three matrices
+    (student.memo): drawn once a submission, with the seed of the first test that asks, not
+    once a test (they were two thirds of the topic's time). Determinism has its own test."""
+    for k, (fan_in, fan_out) in enumerate(FANS):
         gain = GAINS[k] if with_gain else 1.0
         kwargs = {"gain": gain} if with_gain else {}
-        got = getattr(student, fn)(fan_in, fan_out, rng, **kwargs)
+
+        def draw(k=k, fan_in=fan_in, fan_out=fan_out, kwargs=kwargs):
+            return getattr(student, fn)(fan_in, fan_out, stats.generators(seed)[k], **kwargs)
+
+        got = student.memo(("initialization matrix", fn, with_gain, k), draw)
         yield _weights(got, fan_in, fan_out, what, hint), SCALE[fn](fan_in, fan_out, gain)
 
 
