@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NoReturn, TypeVar
 
@@ -423,20 +423,21 @@ def best_cpu_time(student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any)
     return result, best
 
 
-def fastest_of(student: Any, fn: str, calls: Sequence[tuple[Any, ...]], *,
+def fastest_of(student: Any, fn: str, calls: Iterable[tuple[Any, ...]], *,
                enough: float | None = None) -> tuple[Any, float, int]:  # fmt: skip
     """``(result, seconds, i)`` of the fastest call of ``fn``, one call per argument tuple of
     ``calls``: give each call other values, so that no call can return an answer stored by an
     earlier one (a loop run once, then its stored result) and be the one timed. ``enough``: the
     timing check's budget; a call within it ends the timing there (no later call could change
-    the verdict but by being faster), and its result is the one the check verifies."""
-    if not calls:
-        raise ValueError("fastest_of needs at least one call")
+    the verdict but by being faster), and its result is the one the check verifies. ``calls``
+    may be a generator: the inputs of calls that are not made are then never built."""
     runs = []
     for args in calls:
         runs.append(student.cpu_time(fn, *args))
         if enough is not None and runs[-1][1] <= enough:
             break
+    if not runs:
+        raise ValueError("fastest_of needs at least one call")
     i = min(range(len(runs)), key=lambda k: runs[k][1])
     return runs[i][0], runs[i][1], i
 
