@@ -566,6 +566,46 @@ def test_tail_array_inside_a_view_of_its_bytes_decodes():
     assert got.tolist() == [[1.0, 2.0], [5.0, 6.0]]
 
 
+def _nested_tuples(depth):
+    value = ()
+    for _ in range(depth):
+        value = (value,)
+    return value
+
+
+SMALL_HOSTILE = {
+    "tuples-33-deep": lambda: encode([_nested_tuples(33)]),
+    "lists-40-deep": lambda: b"\x91" * 40 + b"\xc0",
+    "lists-2000-deep": lambda: b"\x91" * 2000 + b"\xc0",
+    "float-map-key": lambda: msgpack.packb({1.5: 1}),
+    "nil-map-key": lambda: msgpack.packb({None: 1}),
+    "timestamp": lambda: msgpack.packb(msgpack.Timestamp(1)),
+    "trailing-byte": lambda: encode({"op": "bye"}) + b"\x00",
+    "huge-list-header": lambda: b"\xdd\xff\xff\xff\xff",
+    "huge-string-header": lambda: b"\xdb\xff\xff\xff\xff",
+    "unknown-ext": lambda: ext(99, b"\x00"),
+}
+
+
+@pytest.mark.parametrize("scanned_from", [0, wire._SCANNED_FROM], ids=["scanned", "unscanned"])
+@pytest.mark.parametrize("name", SMALL_HOSTILE)
+def test_small_messages_are_held_to_the_bounds_without_the_byte_walk(monkeypatch, name, scanned_from):
+    """A msgpack part under _SCANNED_FROM bytes is not walked before it is unpacked: it must be
+    refused all the same (and with the walk, as before)."""
+    monkeypatch.setattr(wire, "_SCANNED_FROM", scanned_from)
+    with pytest.raises(WireError):
+        decode(SMALL_HOSTILE[name]())
+
+
+def test_small_messages_are_held_to_the_object_count():
+    few = wire.Bounds(1 << 20, 10, 32, 100, 100, 1 << 22, 1 << 20)
+    assert decode(msgpack.packb(list(range(8))), few) == list(range(8))
+    with pytest.raises(WireError, match="objects"):
+        decode(msgpack.packb(list(range(10))), few)
+    with pytest.raises(WireError, match="objects"):
+        decode(msgpack.packb({str(k): k for k in range(5)}), few)
+
+
 def test_truncated_messages_are_refused():
     message = encode({"op": "call", "fn": "elu", "args": [np.arange(12.0).reshape(3, 4), (1, "x")],
                       "kwargs": {"alpha": 0.7, "rng": np.random.default_rng(0)}})  # fmt: skip

@@ -77,6 +77,7 @@ _FIXEXT = {0xD4: 1, 0xD5: 2, 0xD6: 4, 0xD7: 8, 0xD8: 16}
 _SIZED = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
 _LONG = {0xDC: 2, 0xDD: 4, 0xDE: 2, 0xDF: 4}
 _MSGPACK_EXTS = (_EXT_TUPLE, _EXT_ARRAY, _EXT_SCALAR, _EXT_HANDLE, _EXT_FN, _EXT_TAIL_ARRAY)  # payload is msgpack
+_SCANNED_FROM = 1 << 16  # a msgpack part of more bytes is walked (scan) before it is unpacked
 _MAX_RNG_STATE = 1 << 14  # JSON of a bit generator's state (MT19937's, the largest: ~7 KB)
 
 
@@ -375,8 +376,18 @@ def _scan_ext(kind: int, data: memoryview, start: int, n: int, budget: _Budget, 
 
 def decode(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY) -> Any:
     """Unpack a message within ``bounds`` (the default: what the trusted side accepts from the
-    jail); raises WireError for anything that is not plain data or is over a bound."""
-    scan(data, bounds)
+    jail); raises WireError for anything that is not plain data or is over a bound.
+
+    A msgpack part of at most ``_SCANNED_FROM`` bytes is not walked byte by byte first (most
+    messages: their arrays are in the tail; the walk was a tenth of a call's cost): so few
+    bytes unpack to at most that many objects, within msgpack's own limits (container and
+    string lengths, 1,024 levels) and the extension depth counted below, and the value built is
+    then held to ``bounds.items`` and ``bounds.depth`` (``_refuse_foreign``)."""
+    if len(data) > bounds.message_bytes:
+        raise WireError(f"message of {len(data)} bytes is over the limit")
+    head, tail = _split(data)
+    if head.nbytes > _SCANNED_FROM:
+        scan(data, bounds)
     depth = 0
     # (the frame's own size is bounded by recv and scan; unpackb takes no max_buffer_size)
     limits = dict(
@@ -384,7 +395,6 @@ def decode(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY) -> Any:
         max_bin_len=bounds.message_bytes, max_array_len=bounds.container,
         max_map_len=bounds.container, max_ext_len=bounds.message_bytes,
     )  # fmt: skip
-    head, tail = _split(data)
     arrays = [len(data)]  # the bytes all decoded arrays may hold together: no more than sent
     cursor = [0]  # where the next array's bytes start in the tail: each array in turn, none shared
 
@@ -433,7 +443,7 @@ def decode(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY) -> Any:
         value = _unpack(head)
         if tail is not None and cursor[0] != tail.nbytes:
             raise WireError("bytes after the end of the message")
-        _refuse_foreign(value)
+        _refuse_foreign(value, bounds)
         return value
     except WireError:
         raise
@@ -457,22 +467,30 @@ def _in_tail(parts: object, tail: memoryview | None, cursor: list[int]) -> list[
     return [parts[0], parts[1], tail[offset : offset + size], *parts[4:]]
 
 
-def _refuse_foreign(value: Any) -> None:
-    """msgpack decodes its own timestamp extension without asking ext_hook: refuse it; and a
-    map's keys are strings or integers, never anything else a message could build."""
-    stack = [value]
+def _refuse_foreign(value: Any, bounds: Bounds) -> None:
+    """msgpack decodes its own timestamp extension without asking ext_hook: refuse it; a map's
+    keys are strings or integers, never anything else a message could build; and the value
+    holds at most ``bounds.items`` objects, nested at most ``bounds.depth`` levels."""
+    stack = [(value, 0)]
+    items = 0
     while stack:
-        item = stack.pop()
+        item, level = stack.pop()
+        items += 1
+        if items > bounds.items:
+            raise WireError(f"more than {bounds.items} objects in one message")
+        if level > bounds.depth:
+            raise WireError(f"nested deeper than {bounds.depth} levels")
         if isinstance(item, msgpack.Timestamp):
             raise WireError("msgpack timestamps are not plain data")
         if isinstance(item, (list, tuple)):
-            stack.extend(item)
+            stack.extend((inner, level + 1) for inner in item)
         elif isinstance(item, dict):
             if not all(type(key) in (str, int) for key in item):
                 raise WireError("a map key that is not a string or an integer")
-            stack.extend(item.values())
+            items += len(item)  # the keys
+            stack.extend((inner, level + 1) for inner in item.values())
         elif isinstance(item, PublicFn):
-            stack.extend(item.args)
+            stack.extend((inner, level + 1) for inner in item.args)
 
 
 def send(sock: Any, payload: bytes, *, strict: bool = True) -> None:
