@@ -208,7 +208,9 @@ def _too_slow_seconds(report: dict) -> float:
     names = only_lost(report, "relu")
     assert list(names) == ["vectorized[relu]"], list(names)
     message = names["vectorized[relu]"]["message"]
-    return float(re.search(r": ([0-9.e-]+) s of CPU", message).group(1))
+    found = re.search(r": ([0-9.e-]+) s of CPU", message)
+    assert found, message
+    return float(found.group(1))
 
 
 BURN = """
