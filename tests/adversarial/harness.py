@@ -35,6 +35,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+if str(HERE.parent) not in sys.path:  # tests/: test_jail_seal's way of becoming the ordinary user
+    sys.path.insert(0, str(HERE.parent))
 MODULES = HERE / "modules"
 TOPICS = ("activations", "initialization", "batchnorm", "dropout", "optimizers", "matrix_ops")
 
@@ -176,10 +178,19 @@ def _marked_processes(marker: str) -> list[str]:
     return found
 
 
+def ordinary_user() -> str:
+    """'' when the grader can run as the ordinary user ``dlgtest`` here, else why not."""
+    from test_jail_seal import _user_ready
+
+    return _user_ready()
+
+
 def run_grader(args: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
                watch: list[Path] = (), timeout: float = 150, course_env: bool = True,
-               marker: str | None = None, path_env: str | None = None) -> Run:  # fmt: skip
-    """``dlgrade ARGS`` as an instructor would run it, with the canaries in place."""
+               marker: str | None = None, path_env: str | None = None, as_user: bool = False) -> Run:  # fmt: skip
+    """``dlgrade ARGS`` as an instructor would run it, with the canaries in place; ``as_user``:
+    as the ordinary user ``dlgtest`` (its own session keyring holds the canary), the reaper
+    still root."""
     marker = marker or new_marker()
     if not CANARY_PATH.exists():
         CANARY_PATH.write_text(CANARY_FILE, encoding="utf-8")
@@ -200,6 +211,11 @@ def run_grader(args: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None 
     grader = [sys.executable, "-c", _BOOT, str(hwm), *args]
     if KEYCTL:
         grader = [KEYCTL, "session", "-", "/bin/sh", "-c", _WITH_KEY, "sh", *grader]
+    if as_user:
+        from test_jail_seal import _as_user
+
+        os.chmod(work, 0o777)  # the grader writes its peak there
+        grader = _as_user(grader, cwd)
     command = [sys.executable, str(HERE / "reaper.py"), str(result), "--", *grader]
     watch = [*watched_paths(), *watch]
     before = _snapshot(watch)
