@@ -455,6 +455,21 @@ def test_a_score_the_platform_cannot_take_now_is_posted_by_the_retry_loop(served
     assert score["body"]["userId"] == "sub-anna" and score["body"]["scoreGiven"] == 36
 
 
+def test_a_score_the_platform_refuses_is_said_on_the_students_page(served: tuple[Platform, Tool]) -> None:
+    """A 422 is final: the page says the course refused this student's score, and why (the
+    refusal found for this score in the flush, not any refusal's text)."""
+    platform, tool = served
+    browser = english()
+    page, _ = launch(platform, browser)
+    launch_id = field(page.text, "launch_id")
+    requests.get(platform.url + "/_test/fail", params={"status": 422, "count": 1}, timeout=5)
+    graded = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
+                          files={"submission": ("dropout.py", DROPOUT.encode())}, timeout=120)  # fmt: skip
+    assert graded.status_code == 200, graded.text
+    assert "refused the score" in graded.text and "422" in graded.text, graded.text
+    assert "sent to the course" not in graded.text and platform.recorded()["scores"] == []
+
+
 def test_serve_refuses_to_start_without_the_strong_jail(tmp_path: Path) -> None:
     """No bubblewrap on PATH and no opt-in: one error line at start, never a page that fails
     at each student's upload."""

@@ -160,39 +160,52 @@ class Flushed:
     refused: list[str] = field(default_factory=list)  # each: who, where, why
     waiting: int = 0
     down: list[str] = field(default_factory=list)  # why a platform's scores wait
+    # per score, keyed by score_key(user_id, target): why it was refused, or why it still waits
+    refused_why: dict[tuple[str, str], str] = field(default_factory=dict)
+    waiting_why: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.refused and not self.down
 
 
+def score_key(user_id: str, target: dict[str, Any]) -> tuple[str, str]:
+    """Which score a ``Flushed`` entry is about: the user and the line item it goes to."""
+    return user_id, json.dumps(target, sort_keys=True)
+
+
 def flush(config: Config, outbox: Outbox) -> Flushed:
     """Post every pending score; what could not be posted stays (or is refused), and says why."""
     result = Flushed()
     connectors: dict[tuple[str, str], Any] = {}
-    stopped: set[tuple[str, str]] = set()
+    stopped: dict[tuple[str, str], str] = {}  # platforms found down in this flush: why
     for item in outbox.pending():
         key = (item.issuer, item.client_id)
         platform = config.platform(item.issuer, item.client_id)
+        mine = score_key(item.user_id, item.target)
         if platform is None:
             outbox.failed(item.id, "its platform is no longer in the config", final=False)
             result.waiting += 1
+            result.waiting_why[mine] = "its platform is no longer in the config"
             continue
         if key in stopped:
             result.waiting += 1
+            result.waiting_why[mine] = stopped[key]
             continue
         connector = connectors.setdefault(key, _connector(config, platform))
         try:
             post_score(connector, platform, item)
         except PlatformDown as why:
             outbox.failed(item.id, str(why), final=False)
-            stopped.add(key)
+            stopped[key] = str(why)
             result.down.append(str(why))
             result.waiting += 1
+            result.waiting_why[mine] = str(why)
             continue
         except Refused as why:
             outbox.failed(item.id, str(why), final=True)
             result.refused.append(f"{item.student} ({item.user_id}) {json.dumps(item.target)}: {why}")
+            result.refused_why[mine] = str(why)
             continue
         outbox.sent(item.id)
         result.sent += 1

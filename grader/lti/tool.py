@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.lti.config import LINEITEM, SCORE, Config
-from grader.lti.outbox import Outbox
+from grader.lti.outbox import Outbox, now_iso
 from grader.text import L
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -155,7 +155,7 @@ def make_app(config: Config, *, outbox: Outbox | None = None) -> Any:
     from grader.course import load_course, suite_version
     from grader.errors import DlgradeError, SubmissionError
     from grader.gradebook import open_gradebook
-    from grader.lti.ags import flush
+    from grader.lti.ags import flush, score_key
     from grader.lti.push import comment_of, score_body
 
     state = outbox or Outbox(config.state)
@@ -312,17 +312,16 @@ def make_app(config: Config, *, outbox: Outbox | None = None) -> Any:
             link = data.get(CLAIM + "resource_link") or {}
             target = {"lineitems": endpoint["lineitems"], "tag": f"dlgrade:{topic or 'grade'}", "label": link_title(data),
                       "scoreMaximum": report["max_score"], "resourceLinkId": link["id"]}  # fmt: skip
-        from grader.lti.outbox import now_iso
-
         state.enqueue(issuer=data["iss"], client_id=message.get_client_id(), target=target, user_id=data["sub"],
                       student=_student(data), assignment=topic or "",
                       score=score_body(data["sub"], report["score"], report["max_score"], now_iso(),
                                        comment_of(report)))  # fmt: skip
         done = flush(config, state)
-        if any(data["sub"] in line for line in done.refused):
-            body += _p(T["refused"](lang).format(why=done.refused[-1].split(": ", 1)[-1]))
-        elif done.down:
-            body += _p(T["later"](lang).format(why=done.down[0]))
+        mine = score_key(data["sub"], target)
+        if mine in done.refused_why:
+            body += _p(T["refused"](lang).format(why=done.refused_why[mine]))
+        elif mine in done.waiting_why:
+            body += _p(T["later"](lang).format(why=done.waiting_why[mine]))
         else:
             body += _p(T["sent"](lang))
         return _page(lang, body + _p(T["again"](lang)) + _form(launch_id, lang))
