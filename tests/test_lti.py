@@ -439,14 +439,21 @@ def test_uploads_without_a_launch_or_of_the_wrong_kind_are_refused(served: tuple
     assert platform.recorded()["scores"] == []
 
 
-def test_a_score_the_platform_cannot_take_now_is_posted_by_the_retry_loop(served: tuple[Platform, Tool]) -> None:
+def upload_while_the_platform_answers(served: tuple[Platform, Tool], status: int) -> Any:
+    """Anna's launch and upload of the right dropout.py, the platform answering ``status`` to
+    the score's first POST: the page the student gets."""
     platform, tool = served
     browser = english()
     page, _ = launch(platform, browser)
     launch_id = field(page.text, "launch_id")
-    requests.get(platform.url + "/_test/fail", params={"status": 503, "count": 1}, timeout=5)
-    graded = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
-                          files={"submission": ("dropout.py", DROPOUT.encode())}, timeout=120)  # fmt: skip
+    requests.get(platform.url + "/_test/fail", params={"status": status, "count": 1}, timeout=5)
+    return browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
+                        files={"submission": ("dropout.py", DROPOUT.encode())}, timeout=120)  # fmt: skip
+
+
+def test_a_score_the_platform_cannot_take_now_is_posted_by_the_retry_loop(served: tuple[Platform, Tool]) -> None:
+    platform, _ = served
+    graded = upload_while_the_platform_answers(served, 503)
     assert graded.status_code == 200 and "sent again automatically" in graded.text, graded.text
     deadline = time.monotonic() + 30
     while not platform.recorded()["scores"] and time.monotonic() < deadline:
@@ -458,13 +465,8 @@ def test_a_score_the_platform_cannot_take_now_is_posted_by_the_retry_loop(served
 def test_a_score_the_platform_refuses_is_said_on_the_students_page(served: tuple[Platform, Tool]) -> None:
     """A 422 is final: the page says the course refused this student's score, and why (the
     refusal found for this score in the flush, not any refusal's text)."""
-    platform, tool = served
-    browser = english()
-    page, _ = launch(platform, browser)
-    launch_id = field(page.text, "launch_id")
-    requests.get(platform.url + "/_test/fail", params={"status": 422, "count": 1}, timeout=5)
-    graded = browser.post(tool.url + "/lti/submit", data={"launch_id": launch_id},
-                          files={"submission": ("dropout.py", DROPOUT.encode())}, timeout=120)  # fmt: skip
+    platform, _ = served
+    graded = upload_while_the_platform_answers(served, 422)
     assert graded.status_code == 200, graded.text
     assert "refused the score" in graded.text and "422" in graded.text, graded.text
     assert "sent to the course" not in graded.text and platform.recorded()["scores"] == []
