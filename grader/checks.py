@@ -48,7 +48,7 @@ from typing import Any, NoReturn, TypeVar
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from grader.suite import Failure, Handle, L, StudentRaised
+from grader.suite import Failure, Handle, L, StudentRaised, TooSlow
 
 __all__ = [
     "TOLERANCES",
@@ -514,7 +514,7 @@ def vectorized(
     _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
     if student_s > ratio * ref_s + floor + overhead_s:
         times = student_s / ref_s if ref_s > 0 else math.inf
-        _fail(
+        _too_slow(
             what,
             L(
                 f"too slow for a vectorized version: {student_s:.3g} s of CPU, {times:.0f} times "
@@ -557,7 +557,7 @@ def faster_than_loop(
     if student_s > fraction * loop_s + overhead_s:
         ref_en = f", NumPy's vectorized version {ref_s:.2g} s" if ref_s is not None else ""
         ref_ru = f", векторизованная версия на NumPy — {ref_s:.2g} с" if ref_s is not None else ""
-        _fail(
+        _too_slow(
             what,
             L(
                 f"as slow as a Python loop: {student_s:.3g} s of CPU, where a plain Python loop "
@@ -598,7 +598,7 @@ def loop_hint(
     loop_s, overhead = _loop_hint_budget(per, arrays)
     if student_s > LOOP_HINT_TIMES * loop_s + overhead:
         unit = L("value", "значение") if per.ndim == 1 else L("row", "строку")
-        _fail(
+        _too_slow(
             what,
             L(
                 f"a hint, not the grade: {student_s:.2g} s of CPU, more than {LOOP_HINT_TIMES} times as long "
@@ -664,6 +664,10 @@ def _hints(hint: Hint) -> tuple[L, ...]:
 
 def _fail(what: L, problem: L, hint: Hint) -> NoReturn:
     raise Failure(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint))
+
+
+def _too_slow(what: L, problem: L, hint: Hint) -> NoReturn:
+    raise TooSlow(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint))
 
 
 def _is_single(like: Any) -> bool:

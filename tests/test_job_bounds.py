@@ -487,3 +487,40 @@ def test_a_module_of_300000_functions_is_graded(tmp_path: Path) -> None:
     topic = report["topics"]["activations"]
     assert topic["status"] == "graded", topic["message"]
     assert report["score"] == report["max_score"] > 0
+
+
+# ----------------------------------------------------------------------------- a timing test twice
+SLOW_AT_FIRST = """
+
+_LARGE_CALLS = []
+"""
+
+
+def test_a_right_answer_slow_for_a_moment_is_timed_again_and_passes(tmp_path: Path) -> None:
+    """A burst of another job's load on a shared machine, as the worker sees it: the first three
+    large calls (all the first run of the timing test makes) burn 0.2 s each, the later ones
+    are the reference's. The test runs again on other inputs and gives its point."""
+    body = """
+if x.size >= 300_000:
+    _LARGE_CALLS.append(1)
+    if len(_LARGE_CALLS) <= 3:
+        _burn(0.2)
+return x * (x > 0)
+"""
+    report = grade(tmp_path, sabotage("relu", body, BURN + SLOW_AT_FIRST))
+    assert not lost(report), lost(report)
+
+
+def test_a_loop_that_stores_its_answers_fails_the_second_timing_too(tmp_path: Path) -> None:
+    """The second run draws other inputs (another seed): answers stored by the first run's slow
+    calls are no help, and the loop loses its point."""
+    body = """
+key = x.tobytes()
+if key not in _STORED:
+    _STORED[key] = np.array([v if v > 0 else 0.0 for v in x.ravel().tolist()], dtype=x.dtype).reshape(x.shape)
+return _STORED[key].copy()
+"""
+    report = grade(tmp_path, sabotage("relu", body, "\n\n_STORED = {}\n"))
+    names = only_lost(report, "relu")
+    assert list(names) == ["vectorized[relu]"], list(names)
+    assert "as slow as a Python loop" in names["vectorized[relu]"]["message"]
