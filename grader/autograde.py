@@ -361,8 +361,10 @@ def _write_nbgrader(book: Gradebook, course_dir: Path, course: Course, console: 
     grades = [(s, json.loads(run.report)) for s, a, run in book.counting_grades()
               if _label(Found(s, a, Path())) in class_]  # fmt: skip
     written = nbgradebook.export(course_dir, course, grades)
-    console.print(f"nbgrader: {written} notebooks of {len({s for s, _ in grades})} students in "
-                  f"{course_dir / nbgradebook.DB_NAME}")  # fmt: skip
+    from sqlalchemy.engine import make_url
+
+    where = make_url(nbgradebook.db_url(course_dir)).render_as_string(hide_password=True)
+    console.print(f"nbgrader: {written} notebooks of {len({s for s, _ in grades})} students in {where}")
 
 
 def summary(outcome: Outcome) -> Table:

@@ -1,5 +1,6 @@
 """``dlgrade autograde --nbgrader COURSE_DIR``: the class's scores into an nbgrader course's own
-gradebook (``COURSE_DIR/gradebook.db``), through nbgrader's API, so that an instructor on
+gradebook (the ``db_url`` of its nbgrader_config.py, by default ``COURSE_DIR/gradebook.db``),
+through nbgrader's API, so that an instructor on
 nbgrader sees them in formgrader and exports them with ``nbgrader export``.
 
 The structure is the one ``grader.notebooks`` gives nbgrader: each topic an assignment holding
@@ -43,7 +44,27 @@ def course_folder(path: Path) -> Path:
         import nbgrader.api  # noqa: F401
     except ImportError:
         raise UsageError("--nbgrader needs nbgrader: pip install -e '.[notebooks]'") from None
+    db_url(path.resolve())  # a config that fails says so before any grading
     return path.resolve()
+
+
+def db_url(course_dir: Path) -> str:
+    """The gradebook the nbgrader course uses: ``CourseDirectory.db_url`` as its own
+    nbgrader_config.py sets it (formgrader and ``nbgrader export`` read that one), by default
+    ``COURSE_DIR/gradebook.db``. The config is the instructor's own file, run as nbgrader
+    runs it; one that fails is an error that says so."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config_file = course_dir / "nbgrader_config.py"
+    if not config_file.is_file():
+        return f"sqlite:///{course_dir / DB_NAME}"
+    try:
+        config = PyFileConfigLoader(config_file.name, path=str(course_dir)).load_config()
+        return str(CourseDirectory(config=config, root=str(course_dir)).db_url)
+    except Exception as error:  # the instructor's Python: any error of theirs
+        raise UsageError(f"--nbgrader {course_dir}: its nbgrader_config.py fails "
+                         f"({type(error).__name__}: {error}); fix it and run again") from None  # fmt: skip
 
 
 def grade_cells(course: Course, topic: str) -> list[Cell]:
@@ -72,7 +93,7 @@ def export(course_dir: Path, course: Course, grades: list[tuple[str, dict[str, A
     handed_in = {t for _, report in grades for t, r in report.get("topics", {}).items() if r.get("status") != "missing"}
     cells = {topic: grade_cells(course, topic) for topic in course.topics if topic in handed_in}
     written = 0
-    with Gradebook(f"sqlite:///{course_dir / DB_NAME}") as book:
+    with Gradebook(db_url(course_dir)) as book:
         for topic, topic_cells in cells.items():
             book.update_or_create_assignment(topic)
             book.update_or_create_notebook(topic, topic)

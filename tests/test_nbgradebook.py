@@ -98,3 +98,40 @@ def test_nbgrader_folder_that_is_no_course_is_one_error_line(tmp_path: Path) -> 
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error: --nbgrader"), done.stderr
         assert not (tmp_path / "out" / "gradebook.sqlite").exists()  # refused before any grading
+
+
+@pytest.mark.slow
+def test_the_courses_own_db_url_is_the_gradebook_written(tmp_path: Path) -> None:
+    """An nbgrader course whose nbgrader_config.py keeps its gradebook elsewhere: the scores go
+    there (where formgrader and `nbgrader export` look), not to COURSE_DIR/gradebook.db."""
+    pytest.importorskip("nbgrader")
+    course_dir = _nbgrader_course(tmp_path / "nbcourse")
+    elsewhere = tmp_path / "books" / "dl.db"
+    elsewhere.parent.mkdir()
+    with (course_dir / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(f"c.CourseDirectory.db_url = 'sqlite:///{elsewhere}'\n")
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    (tmp_path / "class" / "ada" / "dropout.py").write_text((ROOT / CLASS["ada"]).read_text(encoding="utf-8"))
+    done = _run(sys.executable, "-m", "grader.cli", "autograde", str(tmp_path / "class"), "--out",
+                str(tmp_path / "out"), "--topic", "dropout", "--nbgrader", str(course_dir))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert str(elsewhere) in done.stderr.replace("\n", "")
+    assert not (course_dir / "gradebook.db").exists()
+    exported = _run(str(VENV_BIN / "nbgrader"), "export", "--to", str(tmp_path / "grades.csv"), cwd=course_dir)
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    (row,) = [r for r in csv.DictReader((tmp_path / "grades.csv").open()) if r["assignment"] == "dropout"]
+    assert row["student_id"] == "ada" and float(row["score"]) == pytest.approx(36.0)
+
+
+def test_an_nbgrader_config_that_fails_is_one_error_line(tmp_path: Path) -> None:
+    pytest.importorskip("nbgrader")
+    course_dir = _nbgrader_course(tmp_path / "nbcourse")
+    with (course_dir / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write("c.CourseDirectory.db_url = undefined_name\n")
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    (tmp_path / "class" / "ada" / "dropout.py").write_text("x = 1\n")
+    done = _run(sys.executable, "-m", "grader.cli", "autograde", str(tmp_path / "class"), "--out",
+                str(tmp_path / "out"), "--nbgrader", str(course_dir))  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "nbgrader_config.py fails" in lines[0] and "NameError" in lines[0], done.stderr
