@@ -49,6 +49,20 @@ from grader.course import load_course  # noqa: E402
 COURSE = load_course(ROOT)
 TOPICS = COURSE.topics
 CPU_SECONDS: list[float] = []  # of each timed command, in order
+# of each timed command, the CPU seconds every process of the machine used meanwhile (/proc/stat):
+# the jails' share, which the reaping chain inside bubblewrap leaves out of CPU_SECONDS, included;
+# honest on an otherwise idle machine (the load average is printed beside it)
+BUSY_SECONDS: list[float] = []
+
+
+def _busy() -> float:
+    """CPU seconds the machine spent busy since boot (user, nice, system, irq, softirq)."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 MIX = (("correct", 0.45), ("buggy", 0.44), ("broken", 0.10), ("hanging", 0.01))
 
 
@@ -131,6 +145,7 @@ def timed(command: list[str], **kwargs: object) -> tuple[float, int, subprocess.
     jails included) are added to CPU_SECONDS."""
     peak = [0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = _busy()
     start = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)  # type: ignore[call-overload]
     done = threading.Event()
@@ -145,6 +160,7 @@ def timed(command: list[str], **kwargs: object) -> tuple[float, int, subprocess.
     seconds = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU_SECONDS.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    BUSY_SECONDS.append(_busy() - busy)
     done.set()
     sampler.join()
     return seconds, peak[0], subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
@@ -284,9 +300,12 @@ def main() -> None:
         walls.append(seconds)
         peaks.append(peak)
         cpus.append(CPU_SECONDS[-1])
+        jails = sum(float(t.get("resources", {}).get("cpu_seconds", 0.0)) for r in records
+                    for t in r.get("topics", {}).values()) / len(records)  # fmt: skip
         print(f"dlgrade run {run + 1}: {seconds:.1f} s, {len(records) / seconds:.2f} submissions/s, "
-              f"{CPU_SECONDS[-1] / len(records):.2f} CPU s each, peak {peak / 2**20:.0f} MiB, "
-              f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+              f"{CPU_SECONDS[-1] / len(records):.2f} CPU s each (rusage), the machine busy "
+              f"{BUSY_SECONDS[-1] / len(records):.2f} CPU s each (/proc/stat), the jails {jails:.2f} CPU s each "
+              f"(the reports), peak {peak / 2**20:.0f} MiB, load {os.getloadavg()[0]:.2f}")  # fmt: skip
     wall = statistics.median(walls)
     per = sorted(float(r["seconds"]) for r in records)  # type: ignore[arg-type]
     by_kind: dict[str, list[float]] = {}
