@@ -463,6 +463,11 @@ def run_session(
         args = [
             "-c", os.devnull, "--rootdir", str(course.root), "--import-mode=importlib",
             "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:warnings", "-qq",
+            # what a grading session never uses, paid on every test (logging's and the thread
+            # hooks' setup and teardown) or at collection (the rewriting of every assert: the
+            # suites' failures carry their own messages, and a bare assert's text is never shown)
+            "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:threadexception",
+            "-p", "no:unraisableexception", "-p", "no:junitxml", "-p", "no:doctest", "--assert=plain",
             "--no-header", "-s", "--tb=native", *map(str, files),
         ]  # fmt: skip
         # the references are this course's: its root first, ahead of whatever folder (a
