@@ -111,13 +111,22 @@ def test_kill_9_at_random_moments_of_200_submissions_then_a_rerun(tmp_path: Path
     db = out / "gradebook.sqlite"
     rng = random.Random(9)
     mid_run = 0
-    for k in range(4):
+    # the moments: one while the run starts, then three at random numbers of grades committed
+    # (a clock would miss the run once grading is fast enough to end before it)
+    targets = [0, *sorted(rng.sample(range(5, N - 20), 3))]
+    for k, target in enumerate(targets):
         result = tmp_path / f"reaped-{k}.json"
         reaper = _under_reaper(folder, out, result)
         run = _child(reaper.pid)
-        time.sleep(rng.uniform(1.5, 9))
+        deadline = time.monotonic() + 120
+        while _committed(db) < target and reaper.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.3, 1.5) if target == 0 else rng.uniform(0, 0.05))
         before = _committed(db)
-        os.kill(run, signal.SIGKILL)
+        try:
+            os.kill(run, signal.SIGKILL)
+        except ProcessLookupError:
+            pytest.fail(f"run {k} ended before its kill ({before} of {N} grades committed, target {target})")
         _, stderr = reaper.communicate(timeout=60)
         reaped = json.loads(result.read_text())
         assert reaped["code"] == -signal.SIGKILL, (reaped, stderr.decode(errors="replace")[-2000:])
