@@ -317,7 +317,7 @@ def test_kill_9_anywhere_loses_nothing_and_leaves_no_process(tmp_path: Path) -> 
             break
         process, _ = started([str(folder), *args, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seen = watch_until(process, out / "gradebook.sqlite", target)
-        seen |= watch(process, rng.uniform(0, 1.5))
+        seen |= watch(process, rng.uniform(0, 0.25))  # a few of the class's grades take about that
         assert process.poll() is None, f"the run ended before its kill at {target} grades (exit {process.returncode})"
         process.send_signal(signal.SIGKILL)
         process.wait()
