@@ -407,18 +407,20 @@ class Attack:
     verdict: Verdict
     modes: tuple[str, ...]
     formats: tuple[str, ...]
+    user_verdict: Verdict | None = None  # the verdict as the ordinary user, where it differs
 
     @classmethod
     def load(cls, path: Path) -> Attack:
         text = path.read_text(encoding="utf-8")
         header = {}
-        for key in ("ATTACK", "SAFE GRADER", "VERDICT", "MODES", "FORMATS", "TOPIC"):
+        for key in ("ATTACK", "SAFE GRADER", "VERDICT", "USER VERDICT", "MODES", "FORMATS", "TOPIC"):
             match = re.search(rf"^# {key}:(.*(?:\n#   .*)*)", text, flags=re.M)
             header[key] = " ".join(part.strip(" #") for part in match.group(1).splitlines()) if match else ""
         assert header["ATTACK"] and header["SAFE GRADER"], f"{path.name}: the header must name the attack and the safe behaviour"
         return cls(path.stem, path, header["TOPIC"].strip() or "activations", header["ATTACK"].strip(),
                    header["SAFE GRADER"].strip(), Verdict.parse(header["VERDICT"]), tuple(header["MODES"].split()) or ("bwrap",),
-                   tuple(header["FORMATS"].split()) or ("json",))  # fmt: skip
+                   tuple(header["FORMATS"].split()) or ("json",),
+                   Verdict.parse(header["USER VERDICT"]) if header["USER VERDICT"] else None)  # fmt: skip
 
     def source(self, marker: str) -> str:
         body = self.path.read_text(encoding="utf-8")

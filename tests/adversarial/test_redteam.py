@@ -95,7 +95,8 @@ def test_attack(attack: Attack, mode: str, tmp_path: Path) -> None:
     run = grade(folder, env=env, watch=[tmp_path], marker=marker, as_user=as_user)
     report = assert_safe(run)
     assert report["protections"]["jail"] == ("bwrap" if as_user else mode)
-    attack.verdict.check(report, attack.topic, attack.honest_topic)
+    verdict = attack.user_verdict if as_user and attack.user_verdict else attack.verdict
+    verdict.check(report, attack.topic, attack.honest_topic)
     held = held_bytes(report)
     assert held <= MEMORY_LIMIT + MEMORY_MARGIN, f"the job's processes held {held >> 20} MiB at once"
     leaked = _leaked_inputs(run.output)

@@ -6,6 +6,10 @@
 #   predict; the honest topic after this one scores in full. elu returns wrong values if a
 #   folder could be planted, so it may error but never fail.
 # VERDICT: nofail:elu
+# USER VERDICT: may:elu
+# As the ordinary user the worker has the zygote's uid, so it may make folders in its own job's
+# tmpfs (its /work), which is unmounted with the job: there, the next topic scoring in full is
+# the verdict.
 # MODES: bwrap plain
 _honest_elu = elu  # the reference's elu, defined above this file in the submission
 import os as _os
