@@ -15,6 +15,7 @@ the ``kid``, a token per flush, and what each failure means for the score:
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,8 +175,18 @@ def score_key(user_id: str, target: dict[str, Any]) -> tuple[str, str]:
     return user_id, json.dumps(target, sort_keys=True)
 
 
+# one flush at a time in a process: `lti serve` flushes after each upload and from its retry loop,
+# and two flushes reading the same pending score would both post it
+_FLUSHING = threading.Lock()
+
+
 def flush(config: Config, outbox: Outbox) -> Flushed:
     """Post every pending score; what could not be posted stays (or is refused), and says why."""
+    with _FLUSHING:
+        return _flush(config, outbox)
+
+
+def _flush(config: Config, outbox: Outbox) -> Flushed:
     result = Flushed()
     connectors: dict[tuple[str, str], Any] = {}
     stopped: dict[tuple[str, str], str] = {}  # platforms found down in this flush: why
