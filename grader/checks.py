@@ -514,7 +514,7 @@ def vectorized(
     _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
     if student_s > ratio * ref_s + floor + overhead_s:
         times = student_s / ref_s if ref_s > 0 else math.inf
-        _too_slow(
+        _fail(
             what,
             L(
                 f"too slow for a vectorized version: {student_s:.3g} s of CPU, {times:.0f} times "
@@ -525,6 +525,7 @@ def vectorized(
                 f"(допустимо: в {ratio:g} раз + {floor + overhead_s:.2g} с)",
             ),
             _LOOP_HINT if hint is None else hint,
+            TooSlow,
         )
 
 
@@ -557,7 +558,7 @@ def faster_than_loop(
     if student_s > fraction * loop_s + overhead_s:
         ref_en = f", NumPy's vectorized version {ref_s:.2g} s" if ref_s is not None else ""
         ref_ru = f", векторизованная версия на NumPy — {ref_s:.2g} с" if ref_s is not None else ""
-        _too_slow(
+        _fail(
             what,
             L(
                 f"as slow as a Python loop: {student_s:.3g} s of CPU, where a plain Python loop "
@@ -566,6 +567,7 @@ def faster_than_loop(
                 f"простой цикл Python по значениям занимает около {loop_s:.2g} с{ref_ru}",
             ),
             _LOOP_HINT if hint is None else hint,
+            TooSlow,
         )
 
 
@@ -598,7 +600,7 @@ def loop_hint(
     loop_s, overhead = _loop_hint_budget(per, arrays)
     if student_s > LOOP_HINT_TIMES * loop_s + overhead:
         unit = L("value", "значение") if per.ndim == 1 else L("row", "строку")
-        _too_slow(
+        _fail(
             what,
             L(
                 f"a hint, not the grade: {student_s:.2g} s of CPU, more than {LOOP_HINT_TIMES} times as long "
@@ -610,6 +612,7 @@ def loop_hint(
                 "каждой функции",
             ),
             _LOOP_HINT,
+            TooSlow,
         )
 
 
@@ -662,12 +665,8 @@ def _hints(hint: Hint) -> tuple[L, ...]:
     return tuple(hint)
 
 
-def _fail(what: L, problem: L, hint: Hint) -> NoReturn:
-    raise Failure(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint))
-
-
-def _too_slow(what: L, problem: L, hint: Hint) -> NoReturn:
-    raise TooSlow(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint))
+def _fail(what: L, problem: L, hint: Hint, error: type[Failure] = Failure) -> NoReturn:
+    raise error(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint))
 
 
 def _is_single(like: Any) -> bool:
