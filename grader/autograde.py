@@ -360,10 +360,11 @@ def _write_nbgrader(book: Gradebook, course_dir: Path, course: Course, console: 
 
     grades = [(s, json.loads(run.report)) for s, a, run in book.counting_grades()
               if _label(Found(s, a, Path())) in class_]  # fmt: skip
-    written = nbgradebook.export(course_dir, course, grades)
     from sqlalchemy.engine import make_url
 
-    where = make_url(nbgradebook.db_url(course_dir)).render_as_string(hide_password=True)
+    url = nbgradebook.db_url(course_dir)  # the course's own config, run once here
+    written = nbgradebook.export(course_dir, course, grades, url)
+    where = make_url(url).render_as_string(hide_password=True)
     console.print(f"nbgrader: {written} notebooks of {len({s for s, _ in grades})} students in {where}")
 
 

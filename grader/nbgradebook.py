@@ -85,15 +85,16 @@ def grade_cells(course: Course, topic: str) -> list[Cell]:
     return cells
 
 
-def export(course_dir: Path, course: Course, grades: list[tuple[str, dict[str, Any]]]) -> int:
-    """Write each ``(student, report)`` into the nbgrader gradebook of ``course_dir``; returns
-    the number of (student, topic) submissions written."""
+def export(course_dir: Path, course: Course, grades: list[tuple[str, dict[str, Any]]], url: str | None = None) -> int:
+    """Write each ``(student, report)`` into the nbgrader gradebook of ``course_dir`` (``url``:
+    its ``db_url`` when the caller has it already); returns the number of (student, topic)
+    submissions written."""
     from nbgrader.api import Gradebook, MissingEntry
 
     handed_in = {t for _, report in grades for t, r in report.get("topics", {}).items() if r.get("status") != "missing"}
     cells = {topic: grade_cells(course, topic) for topic in course.topics if topic in handed_in}
     written = 0
-    with Gradebook(db_url(course_dir)) as book:
+    with Gradebook(url or db_url(course_dir)) as book:
         for topic, topic_cells in cells.items():
             book.update_or_create_assignment(topic)
             book.update_or_create_notebook(topic, topic)
