@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -80,7 +81,7 @@ def _markdown_problems(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("attack", "mode"), _params())
-def test_attack(attack: Attack, mode: str, tmp_path: Path) -> None:
+def test_attack(attack: Attack, mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     marker = new_marker()
     as_user = mode == "user"
     if as_user:
@@ -89,6 +90,7 @@ def test_attack(attack: Attack, mode: str, tmp_path: Path) -> None:
             pytest.skip(why)
         tmp_path = Path(tempfile.mkdtemp(prefix="redteam-user-"))  # pytest's tmp_path is root's alone
         os.chmod(tmp_path, 0o755)
+        request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
     folder = attack.submission(tmp_path / "submission", marker)
     # forced: an attack meant for bubblewrap never runs in the plain jail
     env = USER_ENV if as_user else {"DLGRADE_JAIL": mode}
