@@ -2,8 +2,10 @@
 the student's code runs in the jail behind the ``student`` fixture.
 
 The suites are collected once per session; every submission of a batch then runs every test
-through pytest's own test protocol, with fresh function fixtures. That is what makes a batch of
-a thousand cheap: no re-collection, no new interpreter, one zygote forking a worker per topic.
+with fresh function fixtures: a plain test (only this plugin's fixtures and direct parameters)
+is called directly, any other through pytest's own test protocol (``GradingPlugin._outcome``).
+That is what makes a batch of a thousand cheap: no re-collection, no new interpreter, no
+protocol paid two hundred times a submission, one zygote forking a worker per topic.
 """
 
 from __future__ import annotations
@@ -169,6 +171,7 @@ class GradingPlugin:
         self.jail: TopicJail | None = None
         self.error: BaseException | None = None
         self.retry_salt = ""  # while a timing test runs again: other inputs than the first time
+        self._direct: dict[str, tuple[str, ...]] = {}  # nodeid: _direct_call's answer
 
     # -- fixtures
     @pytest.fixture
@@ -316,33 +319,65 @@ class GradingPlugin:
 
     def _run_test(self, item: pytest.Item, info: TestInfo) -> TestResult:
         started = time.perf_counter()
-        reports = runtestprotocol(item, log=False, nextitem=None)
-        failed = next((r for r in reports if r.failed and r.when != "teardown"), None)
-        if failed is not None and isinstance(getattr(failed, "dlgrade_exception", None), TooSlow):
+        passed, error = self._outcome(item)
+        if isinstance(error, TooSlow):
             # a right answer over its time budget: once more, a moment later, on inputs of another
             # seed (an answer stored by the first run is no help), and that run counts
             time.sleep(_RETIME_PAUSE)
             self.retry_salt = "#again"
             try:
-                reports = runtestprotocol(item, log=False, nextitem=None)
+                passed, error = self._outcome(item)
             finally:
                 self.retry_salt = ""
-            failed = next((r for r in reports if r.failed and r.when != "teardown"), None)
         seconds = time.perf_counter() - started
-        if failed is None:
-            skipped = next((r for r in reports if r.skipped), None)
-            if skipped is None:
-                return TestResult(info.name, info.title(self.lang), info.points, "pass",
-                                  info.points, seconds=seconds)  # fmt: skip
-            failed = skipped
-        error = getattr(failed, "dlgrade_exception", None)
+        if passed:
+            return TestResult(info.name, info.title(self.lang), info.points, "pass",
+                              info.points, seconds=seconds)  # fmt: skip
         if isinstance(error, JailSetupFailed):
             raise error  # the topic cannot be graded here: never a test the student lost
         outcome, message, hints = self._judge(error, info)
         if outcome == "error" and not isinstance(error, StudentError) and self.debug:
-            print(f"[dlgrade] {item.nodeid}:\n{failed.longreprtext}", file=sys.stderr)
+            text = "".join(traceback.format_exception(error)) if error is not None else "no exception"
+            print(f"[dlgrade] {item.nodeid}:\n{text}", file=sys.stderr)
         return TestResult(info.name, info.title(self.lang), info.points, outcome, 0.0,
                           message, hints, seconds)  # fmt: skip
+
+    def _outcome(self, item: pytest.Item) -> tuple[bool, BaseException | None]:
+        """Run one test: (passed, what it raised). A plain test (its arguments only this
+        plugin's fixtures and direct parameters, no mark or hook that changes how it runs) is
+        called directly, with the same fixture values pytest would make: pytest's protocol
+        (setup, call, teardown, three reports, their hooks) costs about as much as a small
+        test itself, a thousand submissions times two hundred tests. Any other test runs
+        through the protocol, as before."""
+        if item.nodeid not in self._direct:
+            self._direct[item.nodeid] = _direct_call(item, self)
+        argnames = self._direct[item.nodeid]
+        if argnames is _PROTOCOL:
+            reports = runtestprotocol(item, log=False, nextitem=None)
+            failed = next((r for r in reports if r.failed and r.when != "teardown"), None)
+            failed = failed or next((r for r in reports if r.skipped), None)
+            if failed is None:
+                return True, None
+            return False, getattr(failed, "dlgrade_exception", None)
+        assert isinstance(item, pytest.Function)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        kwargs: dict[str, Any] = {}
+        for name in argnames:
+            if name == "student":
+                assert self.jail is not None, "the student fixture is only for graded suites"
+                kwargs[name] = StudentModule(self.jail)
+            elif name in ("seed", "rng"):
+                seed = seed_for(self.run_seed, item.name + self.retry_salt)
+                kwargs[name] = seed if name == "seed" else np.random.default_rng(seed)
+            else:
+                kwargs[name] = params[name]
+        try:
+            item.obj(**kwargs)
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise  # as pytest's protocol: the session ends
+        except BaseException as error:  # as pytest's protocol: anything else fails the test
+            return False, error
+        return True, None
 
     def _judge(self, error: BaseException | None, info: TestInfo) -> tuple[Outcome, str, tuple[str, ...]]:
         lang = self.lang
@@ -364,6 +399,57 @@ class GradingPlugin:
         if error is not None and os.environ.get("DLGRADE_DEBUG"):
             traceback.print_exception(error, file=sys.stderr)
         return "error", text(lang), ()
+
+
+# _direct_call's answer for a test that needs pytest's protocol: no argument's name
+_PROTOCOL = ("<pytest's protocol>",)
+_PLUGIN_FIXTURES = ("student", "seed", "rng")
+# marks that change how a test runs, which only pytest's protocol applies
+_ACTIVE_MARKS = frozenset({"skip", "skipif", "xfail", "usefixtures", "filterwarnings"})
+# every hook of pytest's test protocol: a plugin other than pytest's own or this one that
+# implements any of them (a course's conftest.py, say) is honoured by running the protocol
+_RUN_HOOKS = (
+    "pytest_runtest_protocol", "pytest_runtest_logstart", "pytest_runtest_logfinish",
+    "pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown",
+    "pytest_runtest_makereport", "pytest_runtest_logreport", "pytest_pyfunc_call",
+    "pytest_fixture_setup", "pytest_fixture_post_finalizer", "pytest_exception_interact",
+)  # fmt: skip
+
+
+def _direct_call(item: pytest.Item, plugin: GradingPlugin) -> tuple[str, ...]:
+    """The argument names to call a plain test with, or ``_PROTOCOL``."""
+    if type(item) is not pytest.Function or item.cls is not None or not _only_plain_hooks(item.config, plugin):
+        return _PROTOCOL
+    function = item.obj
+    if inspect.iscoroutinefunction(function) or inspect.isgeneratorfunction(function):
+        return _PROTOCOL
+    marks = list(item.iter_markers())
+    if any(mark.name in _ACTIVE_MARKS for mark in marks):
+        return _PROTOCOL
+    if any(mark.kwargs.get("indirect") for mark in marks if mark.name == "parametrize"):
+        return _PROTOCOL
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    definitions = item._fixtureinfo.name2fixturedefs
+    for name in item.fixturenames:  # the arguments and every fixture they need, autouse ones too
+        if name == "request" or (name in params and name not in _PLUGIN_FIXTURES):
+            continue
+        defined = definitions.get(name)
+        if name not in _PLUGIN_FIXTURES or not defined or getattr(defined[-1].func, "__self__", None) is not plugin:
+            return _PROTOCOL  # a fixture of someone else's, or one of ours overridden
+    argnames = tuple(item._fixtureinfo.argnames)
+    return _PROTOCOL if set(argnames) - {*_PLUGIN_FIXTURES, *params} else argnames
+
+
+def _only_plain_hooks(config: pytest.Config, plugin: GradingPlugin) -> bool:
+    """Every implementation of a protocol hook is pytest's own (a module or an object of
+    ``_pytest``: capture, the terminal, the session's counts) or this plugin's."""
+    for hook in _RUN_HOOKS:
+        for impl in getattr(config.hook, hook).get_hookimpls():
+            owner = impl.plugin
+            module = owner.__name__ if inspect.ismodule(owner) else type(owner).__module__
+            if owner is not plugin and not str(module).startswith("_pytest."):
+                return False
+    return True
 
 
 _RETIME_PAUSE = 0.2  # seconds between a timing test that failed and its second run
@@ -468,6 +554,9 @@ def run_session(
             # suites' failures carry their own messages, and a bare assert's text is never shown)
             "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:threadexception",
             "-p", "no:unraisableexception", "-p", "no:junitxml", "-p", "no:doctest", "--assert=plain",
+            # no plugin that happens to be installed (an entry point: pytest-timeout, -randomly,
+            # -xdist's hooks) joins the session: the grade is the course's suites and this plugin
+            "--disable-plugin-autoload",
             "--no-header", "-s", "--tb=native", *map(str, files),
         ]  # fmt: skip
         # the references are this course's: its root first, ahead of whatever folder (a
