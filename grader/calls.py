@@ -72,14 +72,17 @@ def describe(error: BaseException, where: str = "") -> dict[str, Any]:
     return {"types": [str(cls.__name__)[:200] for cls in type(error).__mro__[:64]], "message": text, "where": where}
 
 
-def mirror_mutation(sent: dict[Any, np.ndarray], came_back: dict[Any, np.ndarray]) -> None:
+def mirror_mutation(sent: dict[Any, np.ndarray], came_back: dict[Any, np.ndarray | None]) -> None:
     """Decide here, on the trusted side, whether the function wrote into its input: compare
     each array the suite passed (untouched here since it was sent) with the post-call state of
     the array the function received, and apply any difference to the suite's array, so that
     ``x0 = x.copy(); student.f(x); checks.unchanged(x0, x, ...)`` sees it (see the module
-    docstring). The jail only reports what the arrays hold; no verdict of its own is used."""
+    docstring). The jail reports what the arrays hold, or None for an array that still holds
+    the very bytes it was sent (``grader.jail.agent.arrival_probe``): nothing to apply."""
     for key, target in sent.items():
         value = came_back[key]
+        if value is None:
+            continue
         if value.shape == target.shape and value.dtype == target.dtype:
             # the same bytes are the same values, and comparing bytes is several times cheaper
             # than comparing values with NaN (the common case: nothing was written)

@@ -184,7 +184,10 @@ REPLIES: dict[str, Check] = {
         (
             "result",
             record(
-                result=anything, inputs=dict_of(arg_key, array, 1000), rngs=dict_of(arg_key, generator, 1000), warnings=WARNINGS
+                result=anything,
+                inputs=dict_of(arg_key, optional(array), 1000),
+                rngs=dict_of(arg_key, generator, 1000),
+                warnings=WARNINGS,
             ),
         ),  # fmt: skip
         ("raised", record(raised=ERROR, warnings=WARNINGS)),

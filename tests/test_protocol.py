@@ -72,6 +72,50 @@ def test_global_rng_digest_sees_global_draws_and_seeds(sandbox: Sandbox) -> None
         jail.close()
 
 
+# ----------------------------------------------------------------------------- inputs given back
+WRITERS = """
+import numpy as np
+
+def reads(x, y=None):
+    return x.sum()
+
+def writes(x, y=None):
+    x[0] += 1.0
+    return 0.0
+
+def writes_the_same(x, y=None):
+    x[...] = x.copy()  # written, but every byte as it was
+    return 0.0
+
+def casts(x, y=None):
+    x.dtype = np.int64 if x.dtype == np.float64 else np.int32  # the same bytes, other values
+    return 0.0
+
+def reshapes(x, y=None):
+    x.shape = (x.size,)
+    return 0.0
+"""
+
+
+def test_an_argument_that_holds_its_bytes_comes_back_as_a_mark_any_other_as_its_state(sandbox: Sandbox) -> None:
+    """The reply gives back None for an array that holds the very bytes it was sent, and the
+    post-call state of any other (written, cast, reshaped, or sent as a strided view); the
+    suite's array then changes exactly when the function's did."""
+    student, jail = student_of(sandbox, WRITERS)
+    try:
+        x = np.arange(6.0).reshape(2, 3)
+        for fn, held in (("reads", True), ("writes", False), ("writes_the_same", True), ("casts", False),
+                         ("reshapes", False)):  # fmt: skip
+            reply = jail.request({"op": "call", "fn": fn, "args": [x.copy()], "kwargs": {"y": x.T}})
+            assert (reply["inputs"][0] is None) == held, fn
+            assert reply["inputs"]["y"] is not None, fn  # a view: not checked in the jail, given back
+            sent = x.copy()
+            getattr(student, fn)(sent)
+            assert np.array_equal(sent, x) == (fn in ("reads", "writes_the_same")), fn
+    finally:
+        jail.close()
+
+
 # ----------------------------------------------------------------------------- hostile replies
 ATTACKS = r'''
 import os, sys, threading, time
@@ -310,6 +354,19 @@ HIDE_A_WRITE = {
                 reply.pop("mutated", None)
             return reply
         agent.Worker.op_call = _hiding
+        def relu(x):
+            out = np.maximum(x, 0.0)
+            x[...] = 0.0
+            return out
+    """,
+    "patched arrival check": """
+        import agent, wire
+        agent.arrival_probe = lambda: (lambda arrived, value: True)  # bound before this import
+        wire.Sent.__eq__ = lambda self, other: True
+        try:
+            np.ndarray.tobytes = lambda self: b""  # a C type's method: refused
+        except TypeError:
+            pass
         def relu(x):
             out = np.maximum(x, 0.0)
             x[...] = 0.0

@@ -870,3 +870,16 @@ def test_a_full_channel_times_out_when_sending():
         left.settimeout(0.5)
         with pytest.raises(TimeoutError):
             wire.send(left, b"\x00" * 50_000_000)  # nobody reads
+
+
+def test_decode_lists_the_c_ordered_tail_arrays_as_they_arrived():
+    x = np.arange(12.0).reshape(3, 4)
+    sent: list[wire.Sent] = []
+    got = decode(encode({"args": [x, x.T, np.float32(1.0), (x[0],)]}), wire.REQUEST, sent)
+    assert len(sent) == 2  # the view and the scalar are not listed
+    assert sent[0].array is got["args"][0] and sent[1].array is got["args"][3][0]
+    first = sent[0]
+    assert first.raw == x.tobytes() and type(first.raw) is bytes  # a copy nothing can write into
+    assert (first.dtype, first.shape) == (x.dtype, x.shape)
+    got["args"][0][...] = 0
+    assert first.raw == x.tobytes()

@@ -425,6 +425,8 @@ class Worker:
         self.module: Any = None
         self.objects: dict[int, object] = {}
         self.generation = 0
+        self.sent: dict[int, wire.Sent] = {}  # id(array): the current request's arrays as they arrived
+        self.holds: Callable[[wire.Sent, Any], bool] = arrival_probe()
 
     def serve(self) -> None:
         # the handlers and the random-state probe, bound here, before the student's module is
@@ -433,11 +435,14 @@ class Worker:
         ops = tuple((name[3:], getattr(self, name)) for name in dir(type(self)) if name.startswith("op_"))
         probe = rng_probe()
         ops += (("rng_digest", lambda request: {"result": probe()}),)
+        holds = arrival_probe()
         while True:
+            sent: list[wire.Sent] = []
             try:
-                request = wire.decode(wire.recv(self.sock, wire.REQUEST), wire.REQUEST)
+                request = wire.decode(wire.recv(self.sock, wire.REQUEST), wire.REQUEST, sent)
             except (EOFError, OSError):
                 return
+            self.sent, self.holds = {id(arrived.array): arrived for arrived in sent}, holds
             op = request.get("op")
             if op == "bye":
                 return
@@ -458,6 +463,7 @@ class Worker:
             except BaseException as error:  # a result that cannot be packed at all
                 invalid = f"{type(error).__name__}: {_safe_text(error)}"
                 payload = wire.encode({"invalid": invalid, "id": ident})
+            self.sent = {}  # the request's bytes are let go
             wire.send(self.sock, payload, strict=False)
 
     def _keep(self, obj: object) -> wire.Handle:
@@ -550,12 +556,15 @@ class Worker:
             except BaseException as error:
                 return {"raised": self._describe(error), "warnings": _warning_texts(caught)}
         # The post-call state of every array argument, as it is now: the grader compares it
-        # with what it sent and decides itself whether the function wrote into its input.
-        inputs = {
-            key: np.array(value, copy=True)
-            for key, value in list(enumerate(args)) + list(kwargs.items())
-            if isinstance(value, np.ndarray)
-        }
+        # with what it sent and decides itself whether the function wrote into its input. An
+        # argument that still holds the very bytes it arrived with (most do) comes back as None,
+        # a mark, instead of a copy of them.
+        inputs: dict[Any, Any] = {}
+        for key, value in list(enumerate(args)) + list(kwargs.items()):
+            if isinstance(value, np.ndarray):
+                arrived = self.sent.get(id(value))
+                held = arrived is not None and arrived.array is value and self.holds(arrived, value)
+                inputs[key] = None if held else np.array(value, copy=True)
         rngs = {  # their new state, so the caller's generator advances too
             key: value for key, value in list(enumerate(args)) + list(kwargs.items()) if isinstance(value, np.random.Generator)
         }
@@ -574,6 +583,26 @@ class Worker:
         except KeyError:
             return {"lost_handle": True}
         return {"result": tuple(value) if isinstance(value, tuple) else value}
+
+
+def arrival_probe() -> Callable[[wire.Sent, Any], bool]:
+    """A function telling whether an array argument still holds the values it arrived with: the
+    same dtype, the same shape, and the same bytes in C order as the request's.
+
+    What it uses is taken now, before any student code runs: C methods of NumPy's array type
+    (which no module can replace) and the comparisons of tuples, dtypes and bytes. The answer is
+    the jail's word, as the post-call copy it replaces was (``np.array`` could be patched to
+    forge that one): a submission that reaches into this worker's objects could forge either.
+    The bound it keeps is the old one: a patched function of NumPy, of this module or of the
+    wire changes nothing it sees."""
+    tobytes, dtype_of, shape_of = np.ndarray.tobytes, np.ndarray.dtype.__get__, np.ndarray.shape.__get__
+
+    def holds(arrived: wire.Sent, value: Any) -> bool:
+        if dtype_of(value) != arrived.dtype or shape_of(value) != arrived.shape:
+            return False
+        return bool(tobytes(value) == arrived.raw)
+
+    return holds
 
 
 def rng_probe() -> Callable[[], str]:

@@ -374,9 +374,24 @@ def _scan_ext(kind: int, data: memoryview, start: int, n: int, budget: _Budget, 
         raise WireError(f"unknown extension type {kind if kind < 128 else kind - 256}")
 
 
-def decode(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY) -> Any:
+@dataclass(frozen=True, eq=False)
+class Sent:
+    """An array as it arrived: the array decoded, and a copy of the message's bytes it was
+    made from (``decode(..., sent=[])`` lists one for every C-ordered array of a message's
+    tail). The copy is ``bytes``: nothing can write into it, where the message's buffer
+    could be written into through a reference to it."""
+
+    array: np.ndarray
+    dtype: np.dtype[Any]
+    shape: tuple[int, ...]
+    raw: bytes
+
+
+def decode(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY, sent: list[Sent] | None = None) -> Any:
     """Unpack a message within ``bounds`` (the default: what the trusted side accepts from the
-    jail); raises WireError for anything that is not plain data or is over a bound.
+    jail); raises WireError for anything that is not plain data or is over a bound. ``sent``, a
+    list: every C-ordered array of the tail is added to it as it arrived (``Sent``), so the jail
+    can tell after a call whether an argument still holds the very bytes it was sent.
 
     A msgpack part of at most ``_SCANNED_FROM`` bytes is not walked byte by byte first (most
     messages: their arrays are in the tail; the walk was a tenth of a call's cost): so few
@@ -415,7 +430,11 @@ def decode(data: bytes | bytearray | memoryview, bounds: Bounds = REPLY) -> Any:
             array = _array_from(msgpack.unpackb(payload, raw=False, **limits), bounds, arrays)
             return array[()] if code == _EXT_SCALAR else array
         if code == _EXT_TAIL_ARRAY:
-            return _array_from(_in_tail(msgpack.unpackb(payload, raw=False, **limits), tail, cursor), bounds, arrays)
+            parts = _in_tail(msgpack.unpackb(payload, raw=False, **limits), tail, cursor)
+            array = _array_from(parts, bounds, arrays)
+            if sent is not None and len(parts) == 3:
+                sent.append(Sent(array, array.dtype, array.shape, bytes(parts[2])))
+            return array
         if code == _EXT_RNG:
             return _generator_from(payload)
         if code == _EXT_HANDLE:
