@@ -272,6 +272,14 @@ class StudentModule(StudentCalls):
         value: T = self._jail.memo[key]
         return value
 
+    def between_calls(self, compute: Callable[[], T]) -> tuple[T, float]:
+        """``StudentCalls.between_calls``: the job's CPU time (its cgroup's, every thread and
+        child) around ``compute()``."""
+        job = self._jail.ensure_job()
+        before = job.cpu_seconds()
+        value = compute()
+        return value, max(0.0, job.cpu_seconds() - before)
+
     def global_rng_digest(self) -> str:
         """A digest (hex) of the worker's global random states: NumPy's ``np.random`` (legacy
         ``seed``/``rand``) and Python's ``random``. Take it before and after a call to see

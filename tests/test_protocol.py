@@ -72,6 +72,43 @@ def test_global_rng_digest_sees_global_draws_and_seeds(sandbox: Sandbox) -> None
         jail.close()
 
 
+# ----------------------------------------------------------------------------- between calls
+SPINNER = """
+import threading
+
+def idle(x):
+    return x
+
+def start_spinning(x):
+    def spin():
+        while True:
+            pass
+    threading.Thread(target=spin, daemon=True).start()
+    return x
+"""
+
+
+def _wait(seconds: float) -> float:
+    """Wait ``seconds`` here, using no CPU (where a yardstick would be timed)."""
+    time.sleep(seconds)
+    return seconds
+
+
+def test_between_calls_charges_a_thread_left_spinning_to_the_student(sandbox: Sandbox) -> None:
+    """A timing check times its yardstick here, between calls, and trusts it only if the
+    student's code was idle meanwhile: a thread left spinning is seen."""
+    student, jail = student_of(sandbox, SPINNER)
+    try:
+        student.idle(1)
+        value, busy = student.between_calls(lambda: _wait(0.2))
+        assert value == 0.2 and busy < 0.02  # an idle worker: next to nothing
+        student.start_spinning(1)
+        _, busy = student.between_calls(lambda: _wait(0.2))
+        assert busy > 0.1  # the spinning thread's CPU while the trusted side waited
+    finally:
+        jail.close()
+
+
 # ----------------------------------------------------------------------------- inputs given back
 WRITERS = """
 import numpy as np

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from grader import checks
+from grader.suite import L
 
 ROOT = Path(__file__).resolve().parent.parent
+WHAT = L("f on 3 values", "f на 3 значениях")
 
 
 class Counting:
@@ -118,26 +120,84 @@ def test_a_batch_grades_exactly_as_one_submission_at_a_time(tmp_path: Path) -> N
 
 
 class Scripted:
-    """A student whose calls take the given CPU seconds."""
+    """A student whose calls take the given CPU seconds, and whose code is charged ``busy``
+    seconds while the trusted side times a yardstick between its calls."""
 
-    def __init__(self, seconds: list[float]) -> None:
+    def __init__(self, seconds: list[float], busy: float = 0.0) -> None:
         self.seconds = list(seconds)
+        self.busy = busy
         self.calls: list[tuple[object, ...]] = []
 
     def cpu_time(self, fn: str, *args: object) -> tuple[object, float]:
         self.calls.append(args)
         return f"result{len(self.calls)}", self.seconds[len(self.calls) - 1]
 
+    def between_calls(self, compute):  # type: ignore[no-untyped-def]
+        return compute(), self.busy
+
+
+def fastest(student: Scripted, remeasured: list[float] | None = None, n: int = 6) -> checks.Timing:
+    """``fastest_within`` with 3 tries and a budget of the yardstick itself (0.02 s), timed
+    again as ``remeasured`` says, with no pauses."""
+    again = iter(remeasured or [])
+    return checks.fastest_within(
+        student,
+        "f",
+        ((k,) for k in range(n)),
+        tries=3,
+        yardstick=0.02,
+        budget=lambda y: y,
+        remeasure=(lambda: next(again)) if remeasured is not None else None,
+        pauses=(0.0, 0.0, 0.0),
+    )
+
 
 def test_a_timed_call_within_the_budget_ends_the_timing() -> None:
     fast = Scripted([0.01, 0.5, 0.5])
-    assert checks.fastest_of(fast, "f", [(1,), (2,), (3,)], enough=0.02) == ("result1", 0.01, 0)
-    assert fast.calls == [(1,)]  # no other call could change the verdict but by being faster
-    slow = Scripted([0.5, 0.04, 0.03])  # a first call in a fresh worker pays its page faults
-    assert checks.fastest_of(slow, "f", [(1,), (2,), (3,)], enough=0.02) == ("result3", 0.03, 2)
+    assert fastest(fast) == ("result1", 0.01, 0, 0.02)
+    assert fast.calls == [(0,)]  # no other call could change the verdict but by being faster
+    slow = Scripted([0.5, 0.04, 0.015])  # a first call in a fresh worker pays its page faults
+    assert fastest(slow) == ("result3", 0.015, 2, 0.02)
     assert len(slow.calls) == 3
-    assert checks.fastest_of(Scripted([0.5, 0.01, 0.3]), "f", [(1,), (2,), (3,)], enough=0.02)[2] == 1
-    assert checks.fastest_of(Scripted([0.01, 0.5, 0.005]), "f", [(1,), (2,), (3,)])[2] == 2  # no budget: all
+    assert fastest(Scripted([0.5, 0.01, 0.3]))[:3] == ("result2", 0.01, 1)
+    assert fastest(Scripted([0.5, 0.04, 0.03])) == ("result3", 0.03, 2, 0.02)  # none: the least over
+
+
+def test_a_call_over_its_budget_is_timed_again_beside_the_yardstick() -> None:
+    # a loaded machine: the calls over budget, and so is the loop when timed again beside them
+    loaded = Scripted([0.03, 0.03, 0.03, 0.029])
+    timed = fastest(loaded, remeasured=[0.025, 0.031])
+    assert timed == ("result4", 0.029, 3, 0.031)  # the larger yardstick of the two beside it
+    assert len(loaded.calls) == 4
+    # a transient: the yardstick is as before, but a call after a pause is within it
+    assert fastest(Scripted([0.03, 0.03, 0.03, 0.03, 0.019]), remeasured=[0.02] * 4)[:3] == ("result5", 0.019, 4)
+
+
+def test_a_slow_call_stays_slow_however_often_it_is_timed() -> None:
+    slow = Scripted([0.035, 0.034, 0.036, 0.033, 0.032, 0.034])
+    timed = fastest(slow, remeasured=[0.02, 0.021, 0.02, 0.02, 0.02, 0.02])
+    # every round over its own budget: the one least over counts, with its yardstick
+    assert len(slow.calls) == 6 and timed == ("result4", 0.033, 3, 0.021)
+    with pytest.raises(checks.TooSlow):
+        checks.faster_than_loop(timed.seconds, timed.yardstick, WHAT, fraction=1.0, got=1.0, want=1.0)
+    # a loop far over the budget is not confirmed at all (no loaded machine makes it 2.5 times)
+    loop = Scripted([0.1, 0.1, 0.1, 0.01])
+    assert fastest(loop, remeasured=[0.02, 0.02])[:2] == ("result1", 0.1) and len(loop.calls) == 3
+    # no way to time the yardstick again: no confirmation
+    unconfirmed = Scripted([0.03] * 6)
+    assert fastest(unconfirmed).which == 0 and len(unconfirmed.calls) == 3
+
+
+def test_a_busy_jail_or_a_yardstick_grown_too_much_buys_no_budget() -> None:
+    # a thread left spinning between calls slows the trusted side's yardstick: not trusted
+    spinner = Scripted([0.03, 0.03, 0.03, 0.03, 0.03, 0.03], busy=0.01)
+    timed = fastest(spinner, remeasured=[0.04] * 6)
+    assert timed.seconds == 0.03 and timed.yardstick == 0.02  # the budget kept: still too slow
+    # a yardstick timed at more than twice the one kept is no load, but something wrong
+    assert fastest(Scripted([0.03] * 6), remeasured=[0.05] * 6).yardstick == 0.02
+    # the calls ran out: as far as they go
+    short = Scripted([0.03] * 6)
+    assert fastest(short, remeasured=[0.02] * 6, n=4).seconds == 0.03 and len(short.calls) == 4
 
 
 def test_a_failed_test_costs_no_source_annotated_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

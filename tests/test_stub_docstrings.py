@@ -59,7 +59,7 @@ def hidden_tests(topic: str) -> dict[str, str]:
 
 
 def timed_functions(topic: str) -> set[str]:
-    """The contract functions a hidden test of the topic times (cpu_time / fastest_of on them,
+    """The contract functions a hidden test of the topic times (cpu_time / fastest_within on them,
     or a parametrized vectorization test over them)."""
     names = {name for of, name, _, _ in functions() if of == topic}
     timed: set[str] = set()

@@ -645,16 +645,19 @@ LOOPS = {
 }
 
 
-def loop_seconds(name, x, share=10):
+def loop_seconds(name, x, share=10, fresh=False):
     """CPU seconds of LOOPS[name] over all of x, timed on every share-th value (a loop is
     linear in the number of values). Its inputs are drawn alike for every submission: measured
-    once for a shape and shared by the submissions after (checks.once)."""
+    once for a shape and shared by the submissions after (checks.once), unless fresh (a timing
+    confirmed beside a slow call, checks.fastest_within)."""
     part = x.ravel()[::share]
     loop = LOOPS[name]
 
     def measure():
-        return checks.cpu_time_of(lambda p: np.array(loop(p.tolist()), dtype=p.dtype), part, repeat=5)[1]
+        return checks.cpu_time_of(lambda p: np.array(loop(p.tolist()), dtype=p.dtype), part, repeat=3 if fresh else 5)[1]
 
+    if fresh:
+        return measure() * share
     return checks.once(("activations loop", name, x.shape, x.dtype.str, share), measure) * share
 
 
@@ -672,42 +675,53 @@ def check_vectorized(student, rng, names):
     # 2-core machine: the corpus's vectorized variants (np.piecewise the slowest) use at most
     # 0.4 of the budget below, np.vectorize and loops 1.7 to 5 times it (on shuffled values the
     # slowest vectorized code took 0.41 of the loop's time, the fastest loop 15x np.tanh's).
-    # Each of the three timed calls gets other values, and the fastest one's result must be
-    # right: an answer stored by a first (slow) call cannot be the one timed.
+    # Each timed call gets other values, and the result of the one that counts must be right:
+    # an answer stored by a first (slow) call cannot be the one timed.
     n = 300_000
 
     def draw():
         return sorted_uniform(rng, n).astype(np.float32).reshape(300, 1000)
 
     x = draw()
-    overhead = checks.transfer_seconds(x) + 0.003  # + the fixed cost of a call
     for name in names:
         ref_s = checks.reference_seconds(getattr(ref, name), x)
-        loop_s = loop_seconds(name, x)
+
+        # the yardstick (the loop's seconds, the jail's cost of moving x + the fixed cost of a
+        # call) and the check's budget from it; timed again beside a call over it
+        def yardstick(fresh=False, name=name):
+            return loop_seconds(name, x, fresh=fresh), checks.transfer_seconds(x, fresh=fresh) + 0.003
+
         # copies: a function that writes into its input (its own test catches that) must not
-        # change the values the reference then computes from
-        # a call within the budget ends the timing: the others could only be faster
-        budget = 0.5 * loop_s + overhead
-        # the later inputs are drawn only if a call is over the budget (lazily, the same values)
+        # change the values the reference then computes from; the later inputs are drawn only
+        # if a call is over the budget (lazily, the same values)
         xs = [x]
 
         def calls(xs=xs):
-            for k in range(3):
+            for k in range(3 + len(checks.CONFIRM_PAUSES)):
                 if k == len(xs):
                     xs.append(draw())
                 yield (xs[k].copy(),)
 
-        got, student_s, i = checks.fastest_of(student, name, calls(), enough=budget)
+        timed = checks.fastest_within(
+            student,
+            name,
+            calls(),
+            tries=3,
+            yardstick=yardstick(),
+            budget=lambda y: 0.5 * y[0] + y[1],
+            remeasure=lambda yardstick=yardstick: yardstick(fresh=True),
+        )
+        loop_s, overhead = timed.yardstick
         checks.faster_than_loop(
-            student_s,
+            timed.seconds,
             loop_s,
             L(f"{name} on {n} values", f"{name} на {n} значений"),
             fraction=0.5,
             overhead_s=overhead,
             ref_s=ref_s,
-            got=got,
-            want=getattr(ref, name)(f64(xs[i])),
-            like=xs[i],
+            got=timed.result,
+            want=getattr(ref, name)(f64(xs[timed.which])),
+            like=xs[timed.which],
         )
 
 

@@ -490,16 +490,35 @@ def test_init_vectorized(student, seed):
     # most about 8 times the reference's CPU time, a loop calling rng.normal() or rng.uniform()
     # once per weight 50 to 150 times. Hence a ratio of 20.
     fan_in, fan_out = 500, 600
-    overhead = checks.transfer_seconds(np.zeros((fan_in, fan_out))) + 0.003
+    zeros = np.zeros((fan_in, fan_out))
     for fn in SCALE:
         what = L(f"{fn} on a {fan_in}×{fan_out} matrix", f"{fn} на матрице {fan_in}×{fan_out}")
-        ref_s = checks.reference_seconds(getattr(ref, fn), fan_in, fan_out, np.random.default_rng(seed))
-        # two timed calls, each with a generator of its own: the fastest one's matrix must
-        # have the right variance and come from its generator (a stored matrix leaves it as
-        # it was), so neither zeros nor the first call's answer pass
-        rngs = [np.random.default_rng([seed, k]) for k in range(2)]
-        enough = 20 * ref_s + 0.02 + overhead  # the budget below: a call within it ends the timing
-        got, student_s, i = checks.fastest_of(student, fn, [(fan_in, fan_out, r) for r in rngs], enough=enough)
+
+        # the yardstick (the reference's seconds, the jail's cost of moving the matrix + of a
+        # call) and the check's budget from it; timed again beside a call over it
+        def yardstick(fresh=False, fn=fn):
+            reference, rng = getattr(ref, fn), np.random.default_rng(seed)
+            if fresh:
+                ref_s = checks.cpu_time_of(reference, fan_in, fan_out, rng, repeat=3)[1]
+            else:
+                ref_s = checks.reference_seconds(reference, fan_in, fan_out, rng)
+            return ref_s, checks.transfer_seconds(zeros, fresh=fresh) + 0.003
+
+        # two timed calls (more to confirm a slow one), each with a generator of its own: the
+        # matrix of the one that counts must have the right variance and come from its
+        # generator (a stored matrix leaves it as it was), so neither zeros nor the first
+        # call's answer pass
+        rngs = [np.random.default_rng([seed, k]) for k in range(2 + len(checks.CONFIRM_PAUSES))]
+        timed = checks.fastest_within(
+            student,
+            fn,
+            [(fan_in, fan_out, r) for r in rngs],
+            tries=2,
+            yardstick=yardstick(),
+            budget=lambda y: 20 * y[0] + 0.02 + y[1],  # the check's below
+            remeasure=lambda yardstick=yardstick: yardstick(fresh=True),
+        )
+        i, (ref_s, overhead) = timed.which, timed.yardstick
 
         def verify(got, fn=fn, i=i, what=what, rngs=rngs):
             w = _weights(got, fan_in, fan_out, what)
@@ -518,4 +537,4 @@ def test_init_vectorized(student, seed):
                     )
                 )
 
-        checks.vectorized(student_s, ref_s, what, ratio=20, overhead_s=overhead, got=got, verify=verify)
+        checks.vectorized(timed.seconds, ref_s, what, ratio=20, overhead_s=overhead, got=timed.result, verify=verify)
