@@ -115,6 +115,14 @@ def _tests(report: dict, topic: str = "activations") -> list[tuple[str, str, flo
     return [(t["name"], t["outcome"], t["points"]) for t in report["topics"][topic]["tests"]]
 
 
+def _differences(solo: dict, report: dict, topic: str) -> list[tuple[str, str]]:
+    """The tests graded otherwise in the class than alone, with the class's message: what to
+    look at when a neighbour's attack changed an honest grade."""
+    alone = {t["name"]: (t["outcome"], t["points"]) for t in solo["topics"][topic]["tests"]}
+    return [(t["name"], t.get("message", "")) for t in report["topics"][topic]["tests"]
+            if alone.get(t["name"]) != (t["outcome"], t["points"])]  # fmt: skip
+
+
 def test_a_hostile_class_finishes_and_honest_grades_are_solo_grades(tmp_path: Path) -> None:
     marker = "redteamclass" + format(random.getrandbits(32), "x")
     folder = tmp_path / "class"
@@ -148,10 +156,10 @@ def test_a_hostile_class_finishes_and_honest_grades_are_solo_grades(tmp_path: Pa
             alone = grade(path, watch=[tmp_path])
             assert alone.code == 0, alone.stderr[-2000:]
             solo = json.loads(alone.stdout)
-            assert (solo["seed"], solo["content_sha256"], solo["score"]) == (
-                report["seed"], report["content_sha256"], report["score"]), name  # fmt: skip
+            assert (solo["seed"], solo["content_sha256"]) == (report["seed"], report["content_sha256"]), name
             for topic in ("activations", "initialization"):
-                assert _tests(solo, topic) == _tests(report, topic), (name, topic)
+                assert _tests(solo, topic) == _tests(report, topic), (name, topic, _differences(solo, report, topic))
+            assert solo["score"] == report["score"], name
             continue
         verdict.check(report)
         lost = [t for t in report["topics"]["activations"]["tests"] if t["points"] < t["max_points"]]
