@@ -111,7 +111,8 @@ def _walk(root: Path) -> dict[str, list[os.DirEntry[str]]]:
     the caps on entries, bytes and depth; never follows a link and refuses any (it would point
     out of the submission: a course/, solutions/, a secret). It stops at the first cap, so a
     million files or a 5,000-deep chain costs milliseconds. Hidden folders (.git, .venv,
-    .ipynb_checkpoints) are not part of a submission and are not looked into."""
+    .ipynb_checkpoints), and links by such names, are not part of a submission and are not
+    looked into."""
     files: dict[str, list[os.DirEntry[str]]] = {}
     entries = total = 0
     stack: list[tuple[Path, str, int]] = [(root, "", 0)]
@@ -124,12 +125,15 @@ def _walk(root: Path) -> dict[str, list[os.DirEntry[str]]]:
         with listing:
             for entry in listing:
                 shown = f"{root.name}/{relative}{entry.name}"
-                if entry.is_symlink():
+                is_link = entry.is_symlink()
+                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+                # a hidden folder is no part of the submission, nor is a link by such a name
+                # (a .venv made elsewhere): neither is followed or read
+                if (is_dir or is_link) and (entry.name.startswith(".") or entry.name == "__pycache__"):
+                    continue
+                if is_link:
                     raise SubmissionError(f"{shown} is a symbolic link; dlgrade never follows links in a "
                                           "submission: replace it with the file or folder itself")  # fmt: skip
-                is_dir = entry.is_dir(follow_symlinks=False)
-                if is_dir and (entry.name.startswith(".") or entry.name == "__pycache__"):
-                    continue
                 entries += 1
                 if entries > MAX_TREE_ENTRIES:
                     raise SubmissionError(f"{root.name}: more than {MAX_TREE_ENTRIES} files and folders; "

@@ -129,6 +129,19 @@ def test_hidden_folders_are_not_looked_into(tmp_path):
     assert load_submission(tmp_path / "w").modules == {"activations": CODE}
 
 
+def test_a_hidden_link_is_skipped_like_a_hidden_folder(tmp_path):
+    """A .venv made elsewhere and linked in is no more part of the submission than a real one:
+    neither followed nor a reason to refuse the work beside it; a visible link still is."""
+    solutions = Path(__file__).resolve().parent.parent / "solutions"
+    write(tmp_path / "w", {"exercises/activations.py": CODE})
+    os.symlink(solutions, tmp_path / "w" / ".venv")
+    os.symlink(solutions / "dropout.py", tmp_path / "w" / "exercises" / ".dropout.py")
+    assert load_submission(tmp_path / "w").modules == {"activations": CODE}
+    os.symlink(solutions, tmp_path / "w" / "venv")
+    with pytest.raises(SubmissionError, match="w/venv is a symbolic link"):
+        load_submission(tmp_path / "w")
+
+
 def test_a_fifo_in_a_folder_is_refused_not_read(tmp_path):
     write(tmp_path / "w", {"exercises/activations.py": CODE})
     os.mkfifo(tmp_path / "w" / "exercises" / "dropout.py")  # reading it would block forever
