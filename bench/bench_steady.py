@@ -1,6 +1,6 @@
 """A grading session in its steady state: one process grades N copies of a whole submission
 (all six topics) in one session, as each worker of ``dlgrade autograde`` does; the first two
-are dropped (the zygote's start, pytest's collection, the first timings of ``checks.once``).
+are dropped (the zygote's start, pytest's collection, the first timings of ``timing.once``).
 
 Run: ``.venv/bin/python bench/bench_steady.py --copies 8 --runs 3``. Prints, per run, the wall
 clock per submission, the grading process's CPU per submission and the jails' CPU (from the

@@ -3,7 +3,7 @@ local process pool, or a Dask distributed cluster (``dask_executor("tcp://HOST:P
 
 A task grades a chunk of submissions and returns one JSON record per path (``grade_chunk``).
 Each process that runs tasks keeps one grading session open between them (a ``Station``): the
-suites collected once, one zygote, and what ``checks.once`` measured (the reference's and the
+suites collected once, one zygote, and what ``timing.once`` measured (the reference's and the
 plain loop's CPU times), so that a batch pays those once per process, not once per chunk. The
 session runs in a thread of its own and is fed submission after submission; everything it
 decides is decided here, on the trusted side, exactly as ``dlgrade grade`` decides it for one

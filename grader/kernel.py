@@ -22,7 +22,7 @@ notebook's language) otherwise, which is what nbgrader counts as a failed test c
 and whatever the code writes to stderr during a check are kept from the cell's output: nbgrader
 gives no point to a test cell that wrote to stderr, where dlgrade charges nothing for a warning.
 
-Imports only the suites' own engine modules (``grader.suite``, ``grader.calls``, ``grader.checks``,
+Imports only the suites' own engine modules (``grader.suite``, ``grader.calls``, ``grader.checks``, ``grader.timing``,
 the wire format): no part of the jail's launcher.
 """
 
@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import timing
 from grader.calls import StudentCalls, advance, describe, invalid_result, mirror_mutation, missing_function, raised, seed_for
 from grader.jail import callables, wire
 from grader.suite import MARKS, Failure, Handle, L, PublicFn, StudentError
@@ -239,7 +239,7 @@ class Checks:
             if name.split(".")[0] in {p.split(".")[0] for p in packages}:
                 del sys.modules[name]
         sys.path.insert(0, str(self._root))
-        checks.new_session()
+        timing.new_session()
         self._plugin = _Plugin(KernelStudent(namespace), seed)
         args = ["-c", os.devnull, "--rootdir", str(self._root), "--import-mode=importlib", "-p", "no:cacheprovider",
                 "-p", "no:randomly", "-p", "no:warnings", "-p", "no:faulthandler", "-qq", "--no-header", "-s",

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from _pytest.runner import runtestprotocol
 
-from grader import __version__, checks
+from grader import __version__, timing
 from grader.calls import seed_for
 from grader.course import Course
 from grader.errors import ConfigError, DlgradeError, JailSetupFailed, JailUnavailable
@@ -543,7 +543,7 @@ def run_session(
     # no mode given: the policy's, which fails closed (JailUnavailable without bubblewrap unless
     # DLGRADE_JAIL=plain), never the sandbox's silent fallback to the plain jail
     jail_mode = jail_mode or grading_jail(None)[0]
-    checks.new_session()  # the timings ``checks.once`` keeps are this session's own
+    timing.new_session()  # the timings ``timing.once`` keeps are this session's own
     with Sandbox(limits or course.limits, jail_mode, cgroups_required=cgroups_required, hide=[course.root]) as sandbox:
         plugin = GradingPlugin(course, submissions, chosen, seed, lang, sandbox, keep, debug)
         args = [

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import checks, timing
 from grader.suite import Failure, Handle, L, NotAttempted, StudentRaised
 
 WHAT = L("wrong for negative inputs", "неверно для отрицательных входов")
@@ -257,9 +257,9 @@ def test_between():
 
 
 def test_cpu_time_of_measures_this_threads_cpu_not_sleep():
-    result, seconds = checks.cpu_time_of(time.sleep, 0.05)
+    result, seconds = timing.cpu_time_of(time.sleep, 0.05)
     assert result is None and seconds < 0.02
-    result, seconds = checks.cpu_time_of(np.sort, np.random.default_rng(0).random(300_000))
+    result, seconds = timing.cpu_time_of(np.sort, np.random.default_rng(0).random(300_000))
     assert result.shape == (300_000,) and 0 < seconds < 1
 
 
@@ -318,13 +318,13 @@ def test_fastest_within_gives_the_fastest_calls_result_and_index():
         def cpu_time(self, fn, *args, **kw):
             return (fn, args), next(self.times)
 
-    timed = checks.fastest_within(FakeStudent(), "relu", [(1,), (2,), (3,)], tries=3, yardstick=0.05, budget=lambda y: y)
+    timed = timing.fastest_within(FakeStudent(), "relu", [(1,), (2,), (3,)], tries=3, yardstick=0.05, budget=lambda y: y)
     assert timed == (("relu", (2,)), 0.1, 1, 0.05)  # all over the budget: the least over counts
 
 
 def test_transfer_seconds_grows_with_the_data():
-    small = checks.transfer_seconds(np.zeros(10))
-    big = checks.transfer_seconds(np.zeros(1_000_000), np.zeros(10))
+    small = timing.transfer_seconds(np.zeros(10))
+    big = timing.transfer_seconds(np.zeros(1_000_000), np.zeros(10))
     assert 0 <= small < big < 1
 
 
@@ -335,5 +335,5 @@ def test_best_cpu_time_takes_the_minimum():
         def cpu_time(self, fn, *args, **kw):
             return (fn, args, kw), next(self.times)
 
-    result, seconds = checks.best_cpu_time(FakeStudent(), "relu", 1, alpha=2)
+    result, seconds = timing.best_cpu_time(FakeStudent(), "relu", 1, alpha=2)
     assert result == ("relu", (1,), {"alpha": 2}) and seconds == 0.1

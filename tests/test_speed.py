@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import checks, timing
 from grader.suite import L
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,58 +29,58 @@ class Counting:
 
 
 def test_a_reference_is_timed_once_a_session_per_shape_dtype_and_parameter() -> None:
-    checks.new_session()
+    timing.new_session()
     fn = Counting()
     rng = np.random.default_rng(0)
-    first = checks.reference_seconds(fn, rng.random((20, 30)))
+    first = timing.reference_seconds(fn, rng.random((20, 30)))
     assert fn.calls == 5 and first >= 0.0  # the best of 5, paid once
     # another submission's input: other values, same shape and dtype: not called at all
-    assert checks.reference_seconds(fn, rng.random((20, 30))) == first
+    assert timing.reference_seconds(fn, rng.random((20, 30))) == first
     assert fn.calls == 5
     for other in ((rng.random((30, 20)),), (rng.random((20, 30)).astype(np.float32),)):
-        checks.reference_seconds(fn, *other)
+        timing.reference_seconds(fn, *other)
     assert fn.calls == 15  # another shape, another dtype: measured for themselves
-    checks.reference_seconds(fn, rng.random((20, 30)), alpha=2.0)
+    timing.reference_seconds(fn, rng.random((20, 30)), alpha=2.0)
     assert fn.calls == 20  # a parameter's value is part of what the time depends on
-    checks.new_session()
-    checks.reference_seconds(fn, rng.random((20, 30)))
+    timing.new_session()
+    timing.reference_seconds(fn, rng.random((20, 30)))
     assert fn.calls == 25  # a new session measures again
 
 
 def test_once_keeps_a_value_per_key_until_the_session_ends() -> None:
-    checks.new_session()
+    timing.new_session()
     computed = []
     for _ in range(3):
-        checks.once(("loop", (5,)), lambda: computed.append(1) or 0.25)
+        timing.once(("loop", (5,)), lambda: computed.append(1) or 0.25)
     assert computed == [1]
-    assert checks.once(("loop", (5,)), lambda: 9.0) == 0.25
-    checks.new_session()
-    assert checks.once(("loop", (5,)), lambda: 9.0) == 9.0
+    assert timing.once(("loop", (5,)), lambda: 9.0) == 0.25
+    timing.new_session()
+    assert timing.once(("loop", (5,)), lambda: 9.0) == 9.0
 
 
 def test_a_kept_timing_is_measured_again_once_it_is_old(monkeypatch: pytest.MonkeyPatch) -> None:
     # a reference timed minutes ago says nothing of the machine's load now
-    checks.new_session()
+    timing.new_session()
     clock = [1000.0]
-    monkeypatch.setattr(checks.time, "monotonic", lambda: clock[0])
-    assert checks.once("budget", lambda: 1.0) == 1.0
-    clock[0] += checks.ONCE_SECONDS - 1
-    assert checks.once("budget", lambda: 2.0) == 1.0
+    monkeypatch.setattr(timing.time, "monotonic", lambda: clock[0])
+    assert timing.once("budget", lambda: 1.0) == 1.0
+    clock[0] += timing.ONCE_SECONDS - 1
+    assert timing.once("budget", lambda: 2.0) == 1.0
     clock[0] += 2
-    assert checks.once("budget", lambda: 3.0) == 3.0
+    assert timing.once("budget", lambda: 3.0) == 3.0
 
 
 def test_transfer_seconds_is_measured_once_per_shape() -> None:
-    checks.new_session()
-    a = checks.transfer_seconds(np.zeros((100, 100)))
-    assert checks.transfer_seconds(np.ones((100, 100))) == a  # the same shape and dtype: reused
-    assert checks.transfer_seconds(np.zeros((100, 100)), np.zeros(3)) > a
+    timing.new_session()
+    a = timing.transfer_seconds(np.zeros((100, 100)))
+    assert timing.transfer_seconds(np.ones((100, 100))) == a  # the same shape and dtype: reused
+    assert timing.transfer_seconds(np.zeros((100, 100)), np.zeros(3)) > a
 
 
 def test_an_argument_whose_cost_cannot_be_told_is_the_suite_authors_error() -> None:
-    checks.new_session()
+    timing.new_session()
     with pytest.raises(TypeError, match="cannot tell"):
-        checks.reference_seconds(Counting(), object())
+        timing.reference_seconds(Counting(), object())
 
 
 # ----------------------------------------------------------------------------- a batch, one at a time
@@ -136,11 +136,11 @@ class Scripted:
         return compute(), self.busy
 
 
-def fastest(student: Scripted, remeasured: list[float] | None = None, n: int = 6) -> checks.Timing:
+def fastest(student: Scripted, remeasured: list[float] | None = None, n: int = 6) -> timing.Timing:
     """``fastest_within`` with 3 tries and a budget of the yardstick itself (0.02 s), timed
     again as ``remeasured`` says, with no pauses."""
     again = iter(remeasured or [])
-    return checks.fastest_within(
+    return timing.fastest_within(
         student,
         "f",
         ((k,) for k in range(n)),
@@ -197,7 +197,7 @@ def test_a_busy_jail_or_a_yardstick_grown_too_much_buys_no_budget() -> None:
     timed = fastest(spinner, remeasured=[0.04] * 6)
     assert timed.seconds == 0.03 and timed.yardstick == 0.02  # the budget kept: still too slow
     # a yardstick grown more than YARDSTICK_GROWTH times is not the load a loop is told from
-    grown = 0.02 * checks.YARDSTICK_GROWTH * 1.01
+    grown = 0.02 * timing.YARDSTICK_GROWTH * 1.01
     assert fastest(Scripted([0.03] * 6), remeasured=[grown] * 6).yardstick == 0.02
     # the calls ran out: as far as they go
     short = Scripted([0.03] * 6)

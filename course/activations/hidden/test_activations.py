@@ -21,7 +21,7 @@ import math
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import checks, timing
 from grader.suite import L
 from solutions import activations as ref
 
@@ -650,17 +650,17 @@ LOOPS = {
 def loop_seconds(name, x, share=10, fresh=False):
     """CPU seconds of LOOPS[name] over all of x, timed on every share-th value (a loop is
     linear in the number of values). Its inputs are drawn alike for every submission: measured
-    once for a shape and shared by the submissions after (checks.once), unless fresh (a timing
-    confirmed beside a slow call, checks.fastest_within)."""
+    once for a shape and shared by the submissions after (timing.once), unless fresh (a timing
+    confirmed beside a slow call, timing.fastest_within)."""
     part = x.ravel()[::share]
     loop = LOOPS[name]
 
     def measure():
-        return checks.cpu_time_of(lambda p: np.array(loop(p.tolist()), dtype=p.dtype), part, repeat=3 if fresh else 5)[1]
+        return timing.cpu_time_of(lambda p: np.array(loop(p.tolist()), dtype=p.dtype), part, repeat=3 if fresh else 5)[1]
 
     if fresh:
         return measure() * share
-    return checks.once(("activations loop", name, x.shape, x.dtype.str, share), measure) * share
+    return timing.once(("activations loop", name, x.shape, x.dtype.str, share), measure) * share
 
 
 def sorted_uniform(rng, n, lo=-5.0, hi=5.0):
@@ -686,12 +686,12 @@ def check_vectorized(student, rng, names):
 
     x = draw()
     for name in names:
-        ref_s = checks.reference_seconds(getattr(ref, name), x)
+        ref_s = timing.reference_seconds(getattr(ref, name), x)
 
         # the yardstick (the loop's seconds, the jail's cost of moving x + the fixed cost of a
         # call) and the check's budget from it; timed again beside a call over it
         def yardstick(fresh=False, name=name):
-            return loop_seconds(name, x, fresh=fresh), checks.transfer_seconds(x, fresh=fresh) + 0.003
+            return loop_seconds(name, x, fresh=fresh), timing.transfer_seconds(x, fresh=fresh) + 0.003
 
         # copies: a function that writes into its input (its own test catches that) must not
         # change the values the reference then computes from; the later inputs are drawn only
@@ -699,12 +699,12 @@ def check_vectorized(student, rng, names):
         xs = [x]
 
         def calls(xs=xs):
-            for k in range(3 + len(checks.CONFIRM_PAUSES)):
+            for k in range(3 + len(timing.CONFIRM_PAUSES)):
                 if k == len(xs):
                     xs.append(draw())
                 yield (xs[k].copy(),)
 
-        timed = checks.fastest_within(
+        timed = timing.fastest_within(
             student,
             name,
             calls(),

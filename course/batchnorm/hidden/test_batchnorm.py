@@ -13,7 +13,7 @@ back to backward unchanged (the proxy keeps it in the jail as a handle).
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import checks, timing
 from grader.suite import Failure, L
 from solutions import batchnorm as ref
 
@@ -297,7 +297,7 @@ def test_bn_forward_vectorized(student, rng):
     x = batch(rng, 100_000, 1)
     gamma, beta = params(rng, 1)
     want, _ = ref.batchnorm_forward(x, gamma, beta)
-    ref_s = checks.reference_seconds(ref.batchnorm_forward, x, gamma, beta)
+    ref_s = timing.reference_seconds(ref.batchnorm_forward, x, gamma, beta)
     got, student_s = student.cpu_time("batchnorm_forward", x, gamma, beta)
     what = L("batchnorm_forward", "batchnorm_forward")
     out, _ = parts(got, 2, what, "(out, cache)")
@@ -605,7 +605,7 @@ def test_bn_backward_vectorized(student, rng):
     dout = rng.normal(size=x.shape)
     _, ref_cache = ref.batchnorm_forward(x, gamma, beta)
     wants = ref.batchnorm_backward(dout, ref_cache)
-    ref_s = checks.reference_seconds(ref.batchnorm_backward, dout, ref_cache)
+    ref_s = timing.reference_seconds(ref.batchnorm_backward, dout, ref_cache)
     _, cache = forward(student, x, gamma, beta)
     got, student_s = student.cpu_time("batchnorm_backward", dout, cache)
 

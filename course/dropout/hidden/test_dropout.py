@@ -19,7 +19,7 @@ import copy
 import numpy as np
 import pytest
 
-from grader import checks, stats
+from grader import checks, stats, timing
 from grader.suite import Failure, L, StudentRaised
 from solutions import dropout as ref
 
@@ -287,7 +287,7 @@ def _loop_seconds(x, p, fresh=False):
     """The CPU time of the fastest plain Python loop for dropout: the random numbers drawn at
     once, then one comprehension over lists (a loop that calls rng.random() per element, or
     indexes NumPy arrays, is 3 to 6 times slower). The same for every submission's x of this
-    shape: shared by submissions (checks.once), unless fresh (checks.fastest_within)."""
+    shape: shared by submissions (timing.once), unless fresh (timing.fastest_within)."""
     rng = np.random.default_rng(0)
 
     def loop():
@@ -296,8 +296,8 @@ def _loop_seconds(x, p, fresh=False):
         return [v * scale if w >= p else 0.0 for v, w in zip(x.ravel().tolist(), u)]
 
     if fresh:
-        return checks.cpu_time_of(loop, repeat=3)[1]
-    return checks.once(("dropout loop", x.shape, x.dtype.str, p), lambda: checks.cpu_time_of(loop, repeat=5)[1])
+        return timing.cpu_time_of(loop, repeat=3)[1]
+    return timing.once(("dropout loop", x.shape, x.dtype.str, p), lambda: timing.cpu_time_of(loop, repeat=5)[1])
 
 
 @pytest.mark.points(2)
@@ -319,18 +319,18 @@ def test_dropout_vectorized(student, seed):
     x = xs[0]
 
     def calls():
-        for k in range(tries + len(checks.CONFIRM_PAUSES)):
+        for k in range(tries + len(timing.CONFIRM_PAUSES)):
             if k == len(xs):
                 xs.append(draw(k))
             yield xs[k].copy(), 0.3, np.random.default_rng([seed, 1, k])
 
     what = L("dropout_forward on a 60×5000 batch", "dropout_forward на батче 60×5000")
-    ref_s = checks.reference_seconds(ref.dropout_forward, x, 0.3, np.random.default_rng(1))
+    ref_s = timing.reference_seconds(ref.dropout_forward, x, 0.3, np.random.default_rng(1))
 
     def yardstick(fresh=False):  # the loop's seconds, the jail's cost of moving x + of a call
-        return _loop_seconds(x, 0.3, fresh=fresh), checks.transfer_seconds(x, fresh=fresh) + 0.003
+        return _loop_seconds(x, 0.3, fresh=fresh), timing.transfer_seconds(x, fresh=fresh) + 0.003
 
-    timed = checks.fastest_within(
+    timed = timing.fastest_within(
         student,
         "dropout_forward",
         calls(),

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 
-from grader import checks, stats
+from grader import checks, stats, timing
 from grader.suite import Failure, L
 from solutions import initialization as ref
 
@@ -499,17 +499,17 @@ def test_init_vectorized(student, seed):
         def yardstick(fresh=False, fn=fn):
             reference, rng = getattr(ref, fn), np.random.default_rng(seed)
             if fresh:
-                ref_s = checks.cpu_time_of(reference, fan_in, fan_out, rng, repeat=3)[1]
+                ref_s = timing.cpu_time_of(reference, fan_in, fan_out, rng, repeat=3)[1]
             else:
-                ref_s = checks.reference_seconds(reference, fan_in, fan_out, rng)
-            return ref_s, checks.transfer_seconds(zeros, fresh=fresh) + 0.003
+                ref_s = timing.reference_seconds(reference, fan_in, fan_out, rng)
+            return ref_s, timing.transfer_seconds(zeros, fresh=fresh) + 0.003
 
         # two timed calls (more to confirm a slow one), each with a generator of its own: the
         # matrix of the one that counts must have the right variance and come from its
         # generator (a stored matrix leaves it as it was), so neither zeros nor the first
         # call's answer pass
-        rngs = [np.random.default_rng([seed, k]) for k in range(2 + len(checks.CONFIRM_PAUSES))]
-        timed = checks.fastest_within(
+        rngs = [np.random.default_rng([seed, k]) for k in range(2 + len(timing.CONFIRM_PAUSES))]
+        timed = timing.fastest_within(
             student,
             fn,
             [(fan_in, fan_out, r) for r in rngs],

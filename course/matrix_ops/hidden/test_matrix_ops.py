@@ -14,7 +14,7 @@ the elements is the method itself, so it has no vectorization test.
 import numpy as np
 import pytest
 
-from grader import checks
+from grader import checks, timing
 from grader.jail import callables
 from grader.suite import Failure, L, PublicFn
 from solutions import matrix_ops as ref
@@ -339,7 +339,7 @@ def test_linear_vectorized(student, rng):
     # a loop over 1e5 rows costs ~0.2 s (measured); x @ W + b about a millisecond
     x, W, b = layer(rng, 100_000, 3, 2)
     want, _ = ref.linear_forward(x, W, b)
-    ref_s = checks.reference_seconds(ref.linear_forward, x, W, b)
+    ref_s = timing.reference_seconds(ref.linear_forward, x, W, b)
     got, student_s = student.cpu_time("linear_forward", x, W, b)
     out, _ = parts(got, 2, "linear_forward", "(out, cache)")
     checks.vectorized(
@@ -465,7 +465,7 @@ def test_softmax_vectorized(student, rng):
     ru: softmax векторизован по строкам (без цикла Python по N)"""
     z = rng.normal(size=(100_000, 3))
     want = ref.softmax(z)
-    ref_s = checks.reference_seconds(ref.softmax, z)
+    ref_s = timing.reference_seconds(ref.softmax, z)
     got, student_s = student.cpu_time("softmax", z)
     checks.vectorized(
         student_s,
@@ -659,7 +659,7 @@ def test_ce_vectorized(student, rng):
     # cannot tell those apart, and this test does not try
     logits, y = rng.normal(size=(100_000, 3)), labels(rng, 100_000, 3)
     want_loss, want = ref.cross_entropy(logits, y)
-    ref_s = checks.reference_seconds(ref.cross_entropy, logits, y)
+    ref_s = timing.reference_seconds(ref.cross_entropy, logits, y)
     got, student_s = student.cpu_time("cross_entropy", logits, y)
     what = L("cross_entropy on 100000 samples", "cross_entropy на 100000 объектах")
 
