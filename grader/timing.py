@@ -182,8 +182,9 @@ def fastest_within(
     loaded: for each of ``pauses`` (seconds), ``remeasure()`` times the yardstick again here,
     on the trusted side, before and after one more call, whose budget then comes from the
     smaller of the two if that is larger than the first (at most ``YARDSTICK_GROWTH`` times
-    it; the first if the jail was busy meanwhile). The first call within its budget counts; else the call least over
-    its own, with that yardstick, and the check fails with figures measured together.
+    it; the first if the jail was busy meanwhile). The first call within its budget counts;
+    else the call least over its own, with that yardstick, and the check fails with figures
+    measured together.
     ``calls`` may be a generator yielding ``tries + len(pauses)`` tuples: the inputs of calls
     that are not made are then never built. ``yardstick`` is what the check's budget is computed
     from (a loop's seconds and the transfer's, say), ``budget`` the check's own formula."""
