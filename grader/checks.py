@@ -56,7 +56,9 @@ __all__ = [
     "different_output",
     "between",
     "vectorized",
+    "vectorized_budget",
     "faster_than_loop",
+    "loop_budget",
     "loop_hint",
     "received",
 ]
@@ -321,6 +323,17 @@ def between(
 # ---------------------------------------------------------------- time (verdicts; ``grader.timing`` measures)
 
 
+def vectorized_budget(ref_s: float, ratio: float = 25, floor: float = 0.02, overhead_s: float = 0.0) -> float:
+    """``vectorized``'s budget, in CPU seconds: for ``timing.fastest_within``'s ``budget`` to
+    end the timing exactly where the check would pass."""
+    return ratio * ref_s + floor + overhead_s
+
+
+def loop_budget(loop_s: float, fraction: float = 0.5, overhead_s: float = 0.0) -> float:
+    """``faster_than_loop``'s budget, in CPU seconds (as ``vectorized_budget``)."""
+    return fraction * loop_s + overhead_s
+
+
 def _timed_result(
     got: Any,
     want: Any,
@@ -370,7 +383,7 @@ def vectorized(
     accepted by ``verify(got)`` (which raises ``Failure``)."""
     _check_what(what)
     _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
-    if student_s > ratio * ref_s + floor + overhead_s:
+    if student_s > vectorized_budget(ref_s, ratio, floor, overhead_s):
         times = student_s / ref_s if ref_s > 0 else math.inf
         _fail(
             what,
@@ -413,7 +426,7 @@ def faster_than_loop(
     ``verify``: the timed call's result and how it is checked, as for ``vectorized``."""
     _check_what(what)
     _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
-    if student_s > fraction * loop_s + overhead_s:
+    if student_s > loop_budget(loop_s, fraction, overhead_s):
         ref_en = f", NumPy's vectorized version {ref_s:.2g} s" if ref_s is not None else ""
         ref_ru = f", векторизованная версия на NumPy — {ref_s:.2g} с" if ref_s is not None else ""
         _fail(

@@ -33,6 +33,7 @@ __all__ = [
     "cpu_time_of",
     "new_session",
     "once",
+    "seconds_of",
     "reference_seconds",
     "best_cpu_time",
     "Timing",
@@ -64,6 +65,7 @@ def cpu_time_of(fn: Callable[..., T], *args: Any, repeat: int = 3, **kw: Any) ->
 # session starts
 _SESSION: dict[Hashable, tuple[Any, float]] = {}
 ONCE_REPEAT = 5  # paid once, not once a submission: the best of more runs
+FRESH_REPEAT = 3  # a confirmation's yardstick, timed now beside a call: paid per slow call
 # a timing kept longer would no longer say what the machine's load is now: measured per
 # submission, the reference and the student's code met the same load; this keeps them close
 ONCE_SECONDS = 30.0
@@ -92,15 +94,24 @@ def once(key: Hashable, compute: Callable[[], T], *, max_age: float = ONCE_SECON
     return value
 
 
-def reference_seconds(fn: Callable[..., Any], *args: Any, **kw: Any) -> float:
+def seconds_of(key: Hashable, fn: Callable[..., Any], *args: Any, fresh: bool = False) -> float:
+    """The CPU seconds of ``fn(*args)`` (``cpu_time_of``): the best of ``ONCE_REPEAT`` kept for
+    the session under ``key`` (``once``), or, if ``fresh``, the best of ``FRESH_REPEAT`` timed
+    now (a yardstick confirmed beside a slow call, ``fastest_within``)."""
+    if fresh:
+        return cpu_time_of(fn, *args, repeat=FRESH_REPEAT)[1]
+    return once(key, lambda: cpu_time_of(fn, *args, repeat=ONCE_REPEAT)[1])
+
+
+def reference_seconds(fn: Callable[..., Any], *args: Any, fresh: bool = False, **kw: Any) -> float:
     """The CPU seconds of ``fn(*args, **kw)`` (``cpu_time_of``, the best of 5), measured once
     (``once``: again after 30 s) for arguments of these shapes, dtypes and parameter values, and
-    not called at all when already measured. Compute the reference's result on the submission's own
-    input separately: only its time is shared. Give it a fresh generator where it takes one, as
-    ``fn`` may draw from it."""
+    not called at all when already measured; timed now if ``fresh`` (``seconds_of``). Compute
+    the reference's result on the submission's own input separately: only its time is shared.
+    Give it a fresh generator where it takes one, as ``fn`` may draw from it."""
     key = ("reference_seconds", getattr(fn, "__module__", None), getattr(fn, "__qualname__", repr(fn)),
            _signature(args), _signature(kw))  # fmt: skip
-    return once(key, lambda: cpu_time_of(fn, *args, repeat=ONCE_REPEAT, **kw)[1])
+    return seconds_of(key, lambda: fn(*args, **kw), fresh=fresh)
 
 
 def _signature(value: Any) -> Hashable:
@@ -238,13 +249,10 @@ def transfer_seconds(*arrays: np.ndarray, fresh: bool = False) -> float:
         np.array_equal(arrived.copy(), arrived, equal_nan=True)
         wire.decode(wire.encode([arrived]))
 
-    def seconds(array: np.ndarray) -> Callable[[], float]:
-        return lambda: cpu_time_of(move, array, repeat=3 if fresh else ONCE_REPEAT)[1]
-
     # the wire's cost depends on the shape and dtype only: shared by submissions (``once``)
     total = 0.0
     for a in map(np.asarray, arrays):
-        total += seconds(a)() if fresh else once(("transfer_seconds", _signature(a)), seconds(a))
+        total += seconds_of(("transfer_seconds", _signature(a)), move, a, fresh=fresh)
     return total
 
 

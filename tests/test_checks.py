@@ -337,3 +337,13 @@ def test_best_cpu_time_takes_the_minimum():
 
     result, seconds = timing.best_cpu_time(FakeStudent(), "relu", 1, alpha=2)
     assert result == ("relu", (1,), {"alpha": 2}) and seconds == 0.1
+
+
+def test_the_timing_checks_pass_exactly_within_the_budgets_they_publish():
+    # timing.fastest_within ends the timing at these budgets: a call within one must pass
+    budget = checks.vectorized_budget(0.002, 20, overhead_s=0.01)
+    checks.vectorized(budget, 0.002, WHAT, ratio=20, overhead_s=0.01, **RIGHT)
+    failure(checks.vectorized, budget * 1.01, 0.002, WHAT, ratio=20, overhead_s=0.01, **RIGHT)
+    budget = checks.loop_budget(0.1, 0.5, 0.01)
+    checks.faster_than_loop(budget, 0.1, WHAT, fraction=0.5, overhead_s=0.01, **RIGHT)
+    failure(checks.faster_than_loop, budget * 1.01, 0.1, WHAT, fraction=0.5, overhead_s=0.01, **RIGHT)

@@ -225,3 +225,15 @@ def test_a_failed_test_costs_no_source_annotated_traceback(tmp_path: Path, monke
     failed = [t for topic in report.topics for t in topic.tests if t.outcome == "fail"]
     assert failed and all(t.message for t in failed)
     assert built == []
+
+
+def test_a_fresh_timing_is_timed_now_and_leaves_the_kept_one() -> None:
+    timing.new_session()
+    fn = Counting()
+    x = np.zeros(10)
+    kept = timing.seconds_of("counted", fn, x)
+    assert fn.calls == timing.ONCE_REPEAT and timing.seconds_of("counted", fn, x) == kept
+    timing.seconds_of("counted", fn, x, fresh=True)  # a confirmation: timed now, every time
+    timing.seconds_of("counted", fn, x, fresh=True)
+    assert fn.calls == timing.ONCE_REPEAT + 2 * timing.FRESH_REPEAT
+    assert timing.seconds_of("counted", fn, x) == kept  # the session's value is not replaced

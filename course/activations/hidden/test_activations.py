@@ -655,12 +655,8 @@ def loop_seconds(name, x, share=10, fresh=False):
     part = x.ravel()[::share]
     loop = LOOPS[name]
 
-    def measure():
-        return timing.cpu_time_of(lambda p: np.array(loop(p.tolist()), dtype=p.dtype), part, repeat=3 if fresh else 5)[1]
-
-    if fresh:
-        return measure() * share
-    return timing.once(("activations loop", name, x.shape, x.dtype.str, share), measure) * share
+    key = ("activations loop", name, x.shape, x.dtype.str, share)
+    return timing.seconds_of(key, lambda: np.array(loop(part.tolist()), dtype=part.dtype), fresh=fresh) * share
 
 
 def sorted_uniform(rng, n, lo=-5.0, hi=5.0):
@@ -680,6 +676,7 @@ def check_vectorized(student, rng, names):
     # Each timed call gets other values, and the result of the one that counts must be right:
     # an answer stored by a first (slow) call cannot be the one timed.
     n = 300_000
+    FRACTION = 0.5  # of the loop's time: the budget below
 
     def draw():
         return sorted_uniform(rng, n).astype(np.float32).reshape(300, 1000)
@@ -710,7 +707,7 @@ def check_vectorized(student, rng, names):
             calls(),
             tries=3,
             yardstick=yardstick(),
-            budget=lambda y: 0.5 * y[0] + y[1],
+            budget=lambda y: checks.loop_budget(y[0], FRACTION, y[1]),
             remeasure=lambda yardstick=yardstick: yardstick(fresh=True),
         )
         loop_s, overhead = timed.yardstick
@@ -718,7 +715,7 @@ def check_vectorized(student, rng, names):
             timed.seconds,
             loop_s,
             L(f"{name} on {n} values", f"{name} на {n} значений"),
-            fraction=0.5,
+            fraction=FRACTION,
             overhead_s=overhead,
             ref_s=ref_s,
             got=timed.result,

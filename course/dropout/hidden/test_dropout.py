@@ -295,9 +295,7 @@ def _loop_seconds(x, p, fresh=False):
         u = rng.random(x.size).tolist()
         return [v * scale if w >= p else 0.0 for v, w in zip(x.ravel().tolist(), u)]
 
-    if fresh:
-        return timing.cpu_time_of(loop, repeat=3)[1]
-    return timing.once(("dropout loop", x.shape, x.dtype.str, p), lambda: timing.cpu_time_of(loop, repeat=5)[1])
+    return timing.seconds_of(("dropout loop", x.shape, x.dtype.str, p), loop, fresh=fresh)
 
 
 @pytest.mark.points(2)
@@ -336,7 +334,7 @@ def test_dropout_vectorized(student, seed):
         calls(),
         tries=tries,
         yardstick=yardstick(),
-        budget=lambda y: y[0] + y[1],  # the check's below: fraction=1.0
+        budget=lambda y: checks.loop_budget(y[0], 1.0, y[1]),  # the check's below
         remeasure=lambda: yardstick(fresh=True),
     )
     i = timed.which

@@ -489,6 +489,7 @@ def test_init_vectorized(student, seed):
     # matrix: the corpus's correct variants (Box–Muller, a loop over rows, transposes) take at
     # most about 8 times the reference's CPU time, a loop calling rng.normal() or rng.uniform()
     # once per weight 50 to 150 times. Hence a ratio of 20.
+    RATIO = 20
     fan_in, fan_out = 500, 600
     zeros = np.zeros((fan_in, fan_out))
     for fn in SCALE:
@@ -497,11 +498,7 @@ def test_init_vectorized(student, seed):
         # the yardstick (the reference's seconds, the jail's cost of moving the matrix + of a
         # call) and the check's budget from it; timed again beside a call over it
         def yardstick(fresh=False, fn=fn):
-            reference, rng = getattr(ref, fn), np.random.default_rng(seed)
-            if fresh:
-                ref_s = timing.cpu_time_of(reference, fan_in, fan_out, rng, repeat=3)[1]
-            else:
-                ref_s = timing.reference_seconds(reference, fan_in, fan_out, rng)
+            ref_s = timing.reference_seconds(getattr(ref, fn), fan_in, fan_out, np.random.default_rng(seed), fresh=fresh)
             return ref_s, timing.transfer_seconds(zeros, fresh=fresh) + 0.003
 
         # two timed calls (more to confirm a slow one), each with a generator of its own: the
@@ -515,7 +512,7 @@ def test_init_vectorized(student, seed):
             [(fan_in, fan_out, r) for r in rngs],
             tries=2,
             yardstick=yardstick(),
-            budget=lambda y: 20 * y[0] + 0.02 + y[1],  # the check's below
+            budget=lambda y: checks.vectorized_budget(y[0], RATIO, overhead_s=y[1]),  # the check's below
             remeasure=lambda yardstick=yardstick: yardstick(fresh=True),
         )
         i, (ref_s, overhead) = timed.which, timed.yardstick
@@ -537,4 +534,4 @@ def test_init_vectorized(student, seed):
                     )
                 )
 
-        checks.vectorized(timed.seconds, ref_s, what, ratio=20, overhead_s=overhead, got=timed.result, verify=verify)
+        checks.vectorized(timed.seconds, ref_s, what, ratio=RATIO, overhead_s=overhead, got=timed.result, verify=verify)
