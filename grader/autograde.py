@@ -257,7 +257,7 @@ def autograde(submissions: Path, *, out: Path, db: str | None = None, workers: i
         if nbgrader is not None:
             _write_nbgrader(book, nbgrader, course, console, {_label(f) for f in found})
         if reports:
-            outcome.written = _write_reports(book, out, lang, course, console, {_label(f) for f in found})
+            outcome.written = _write_reports(book, out, lang, course, console, {_label(f) for f in found}, workers)
     finally:
         book.close()
     return outcome
@@ -340,7 +340,8 @@ def _commit(book: Gradebook, job: _Job, record: dict[str, Any], outcome: Outcome
         outcome.regraded.append((_label(item), old.score, _score(record), changed))
 
 
-def _write_reports(book: Gradebook, out: Path, lang: str, course: Course, console: Console, class_: set[str]) -> list[Path]:
+def _write_reports(book: Gradebook, out: Path, lang: str, course: Course, console: Console, class_: set[str],
+                   workers: int) -> list[Path]:  # fmt: skip
     """The reports of this class: the counting grade of each submission found this time."""
     from grader.reports import require_extra, write_class_reports
 
@@ -351,7 +352,7 @@ def _write_reports(book: Gradebook, out: Path, lang: str, course: Course, consol
     except UsageError as error:  # the grades are in the gradebook; say what the reports need
         console.print(Text(f"note: no reports written: {error}", style="yellow"))
         return []
-    return write_class_reports(out, results, lang, course)
+    return write_class_reports(out, results, lang, course, workers)
 
 
 def _write_nbgrader(book: Gradebook, course_dir: Path, course: Course, console: Console, class_: set[str]) -> None:

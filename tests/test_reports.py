@@ -16,12 +16,13 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from markdown_it import MarkdownIt
 from reports_class import HOSTILE_ID, ROOT, SAMPLES, SECRET_OUTPUT, TESTS, _report, synthetic_class
 
 from grader.errors import UsageError
-from grader.reports import require_extra, write_class_reports
+from grader.reports import require_extra, similarity, write_class_reports
 from grader.reports.classreport import class_stats, hardest_tests
 from grader.reports.gradebook_csv import safe_cell
 from grader.reports.model import class_members, error_kind, folder_name
@@ -329,6 +330,35 @@ def test_a_large_overlap_shows_the_most_similar_and_says_how_many(tmp_path: Path
     write_class_reports(tmp_path, results, "en", ROOT)
     page = (tmp_path / "class" / "index.html").read_text(encoding="utf-8")
     assert f"{45 * len(TOPICS)} pairs overlap that much; the {MAX_PAIRS} most similar are shown." in page
+
+
+def test_a_fingerprint_from_tokens_made_ahead_is_copydetects_own() -> None:
+    from copydetect import CodeFingerprint
+
+    stub = similarity._code((ROOT / "exercises" / "dropout.py").read_text(encoding="utf-8"))
+    boilerplate = np.unique(np.array(list(similarity._fingerprint(stub, similarity.tokenize(stub), None).hashes)))
+    for path in [ROOT / "solutions" / "dropout.py", *sorted((ROOT / "tests" / "corpus" / "dropout" / "wrong").glob("*.py"))[:5]]:
+        code = similarity._code(path.read_text(encoding="utf-8"))
+        want = CodeFingerprint("module.py", similarity.NOISE, 1, boilerplate, fp=io.StringIO(code))
+        got = similarity._fingerprint(code, similarity.tokenize(code), boilerplate)
+        assert (got.raw_code, got.filtered_code, got.hashes, got.k, got.token_coverage) == (
+            want.raw_code, want.filtered_code, want.hashes, want.k, want.token_coverage)  # fmt: skip
+        assert np.array_equal(got.offsets, want.offsets) and got.hash_idx.keys() == want.hash_idx.keys()
+        assert all(np.array_equal(got.hash_idx[h], want.hash_idx[h]) for h in want.hash_idx)
+
+
+def test_tokens_made_in_other_processes_give_the_same_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool's processes salt ``hash()`` their own way: only tokens cross, the hashes are made
+    here, so the pairs are the ones a single process finds."""
+    from grader.engine import local_pool
+
+    members = class_members(synthetic_class())
+    alone = overlapping_pairs(members, list(TOPICS), ROOT / "exercises")
+    monkeypatch.setattr(similarity, "POOL_FROM", 1)
+    with local_pool(2) as pool:
+        pooled = overlapping_pairs(members, list(TOPICS), ROOT / "exercises", executor=pool)
+        assert pool._processes, "the pool was used"  # type: ignore[attr-defined]
+    assert alone.pairs and pooled == alone
 
 
 def test_shared_lines_are_shown_escaped_side_by_side(out: Path) -> None:

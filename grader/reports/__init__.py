@@ -48,6 +48,7 @@ def write_class_reports(
     results: list[tuple[str, dict[str, Any]]],
     lang: str = "en",
     course: Course | Path | None = None,
+    workers: int = 1,
 ) -> list[Path]:
     """Write every report of a class into ``out_dir`` and return the paths written.
 
@@ -60,8 +61,8 @@ def write_class_reports(
 
     Layout: ``grades.csv``; ``class/index.html`` with its PNG plots; per student
     ``students/<id>/feedback.html``, ``feedback.md``, ``results.json`` (Gradescope) and
-    ``junit.xml``."""
+    ``junit.xml``. ``workers``: processes for the similarity check's tokenizing."""
     require_extra("dlgrade's reports need")
     from grader.reports.write import write_all
 
-    return write_all(Path(out_dir), results, lang, course)
+    return write_all(Path(out_dir), results, lang, course, workers)

@@ -13,7 +13,7 @@ from typing import Any
 
 from grader.reports.files import write_file
 from grader.reports.model import ERROR_KINDS, Member, error_kind
-from grader.reports.similarity import NOISE, THRESHOLD, overlapping_pairs
+from grader.reports.similarity import NOISE, THRESHOLD, Overlaps, overlapping_pairs
 from grader.reports.templates import render
 from grader.reports.words import words
 
@@ -168,12 +168,15 @@ def hardest_tests(stats: ClassStats) -> list[TestRate]:
     return sorted(failing, key=lambda r: (r.rate, r.topic, r.name))[:HARDEST]
 
 
-def write_class_report(folder: Path, members: list[Member], topics: list[str], lang: str, course: Any) -> list[Path]:
+def write_class_report(folder: Path, members: list[Member], topics: list[str], lang: str, course: Any,
+                       overlaps: Overlaps | None = None) -> list[Path]:  # fmt: skip
+    """The class report; ``overlaps``, when given, is the similarity check already made."""
     lang = lang if lang in ("en", "ru") else "en"
     w = words(lang)
     stats = class_stats(members, topics, lang)
     plots = plot_all(stats, topics, lang, folder)
-    overlaps = overlapping_pairs(members, topics, course.root / "exercises", lang=lang)
+    if overlaps is None:
+        overlaps = overlapping_pairs(members, topics, course.root / "exercises", lang=lang)
     page = render(
         "class.html.j2", w=w, lang=lang, course=course.name, students=len(members),
         mean=round(mean(stats.percents), 1) if stats.percents else 0,

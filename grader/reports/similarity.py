@@ -14,13 +14,14 @@ import io
 import itertools
 import re
 from collections import Counter
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from copydetect import CodeFingerprint, compare_files
-from copydetect.utils import highlight_overlap
+from copydetect.utils import filter_code, highlight_overlap
 from markupsafe import Markup
 
 from grader.errors import DlgradeError
@@ -36,6 +37,9 @@ THRESHOLD = 0.5  # a pair is listed when either module shares at least this much
 MAX_CODE = 64 << 10  # characters of one module compared (a course's module is a few KiB)
 MAX_PAIRS = 40  # shown in the class report, most similar first
 ALL_PAIRS_UP_TO = 60  # students; beyond, only pairs that share a fingerprint few others have
+# modules to tokenize from which a pool's processes do it: ~6 ms a module (6,000 in a class of
+# 1,000), a process's start and imports about 0.5 s
+POOL_FROM = 200
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -67,8 +71,43 @@ def _code(text: str) -> str:
     return _UNSAFE.sub("\ufffd", _LINE_BREAKS.sub("\n", text[:MAX_CODE]))
 
 
-def _fingerprint(code: str, boilerplate: Any, window: int = 1) -> Any:
-    return CodeFingerprint("module.py", NOISE, window, boilerplate, fp=io.StringIO(code))
+# copydetect's tokens of a module: its filtered code (names, strings normalized) and the offsets
+# that map it back onto the code. The costly part of a fingerprint (~6 ms a module), and the same
+# in every process, so a pool's processes can make them; the fingerprint's hashes are not the
+# same in every process (``hash()``, salted per process): they are made here, from the tokens.
+Tokens = tuple[str, Any]
+
+
+def tokenize(code: str) -> Tokens:
+    filtered, offsets = filter_code(code, "module.py")
+    return filtered, offsets
+
+
+def _tokenize_all(codes: list[str]) -> list[Tokens]:
+    return [tokenize(code) for code in codes]
+
+
+def _fingerprint(code: str, tokens: Tokens, boilerplate: Any) -> Any:
+    """copydetect's fingerprint of ``code`` from its tokens: what ``CodeFingerprint`` makes of
+    the code itself (tests.test_reports holds them equal), its tokenizing done beforehand."""
+    filtered, offsets = tokens
+    fingerprint = CodeFingerprint("module.py", NOISE, 1, boilerplate, filter=False, fp=io.StringIO(filtered))
+    fingerprint.raw_code, fingerprint.offsets = code, offsets
+    return fingerprint
+
+
+def _tokenize_each(codes: list[str], executor: Executor | None) -> dict[str, Tokens]:
+    """{code: its tokens}, in ``executor``'s processes when there are enough to pay for them."""
+    if executor is None or len(codes) < POOL_FROM:
+        return dict(zip(codes, _tokenize_all(codes)))
+    size = max(1, len(codes) // 32)
+    chunks = [codes[start : start + size] for start in range(0, len(codes), size)]
+    return dict(zip(codes, itertools.chain.from_iterable(executor.map(_tokenize_all, chunks))))
+
+
+def _stub(stubs: Path, topic: str) -> str | None:
+    path = stubs / f"{topic}.py"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def read_modules(members: list[Member], lang: str = "en") -> tuple[dict[str, dict[str, str]], dict[str, str]]:
@@ -115,20 +154,29 @@ def _candidates(prints: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def overlapping_pairs(
-    members: list[Member], topics: list[str], stubs: Path, threshold: float = THRESHOLD, lang: str = "en"
+    members: list[Member],
+    topics: list[str],
+    stubs: Path,
+    threshold: float = THRESHOLD,
+    lang: str = "en",
+    executor: Executor | None = None,
 ) -> Overlaps:
     """The pairs over ``threshold`` and the students not compared, with why. ``stubs`` is the
-    folder of the stubs handed out (exercises/)."""
+    folder of the stubs handed out (exercises/). Each distinct module (an untouched stub or a
+    copied file is common) is tokenized once, in ``executor``'s processes when given one."""
     modules, skipped = read_modules(members, lang)
+    tokenized = _tokenize_each(sorted({text for code in modules.values() for text in code.values()}), executor)
     found: list[tuple[float, str, str, str, float, float, Any, Any]] = []
     for topic in topics:
-        stub = stubs / f"{topic}.py"
-        boilerplate = (
-            np.unique(np.array(list(_fingerprint(_code(stub.read_text(encoding="utf-8")), None).hashes)))
-            if stub.is_file()
-            else None
-        )
-        prints = {name: _fingerprint(code[topic], boilerplate) for name, code in modules.items() if topic in code}
+        stub = _stub(stubs, topic)
+        boilerplate = None
+        if stub is not None:
+            boilerplate = np.unique(np.array(list(_fingerprint(_code(stub), tokenize(_code(stub)), None).hashes)))
+        made: dict[str, Any] = {}  # by code: an untouched stub, a copied file are fingerprinted once
+        for code in modules.values():
+            if topic in code and code[topic] not in made:
+                made[code[topic]] = _fingerprint(code[topic], tokenized[code[topic]], boilerplate)
+        prints = {name: made[code[topic]] for name, code in modules.items() if topic in code}
         prints = {name: fp for name, fp in prints.items() if fp.hashes}
         for a, b in _candidates(prints):
             tokens, (share_a, share_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
