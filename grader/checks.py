@@ -184,10 +184,12 @@ def close(
     atol = default_atol if atol is None else atol
 
     got_arr = shape(got, want_arr.shape, what, hint)
-    finite_want = np.isfinite(want_arr)
-    zero_one = bool(np.all((want_arr == 0) | (want_arr == 1)))
+    floats = got_arr.dtype.kind == "f"
+    narrowed = floats and got_arr.dtype.itemsize < 8 and not _is_single(like)
+    # only a result that is not float64-for-float64 needs to know whether want is all 0/1
+    zero_one = not (floats and not narrowed) and bool(np.all((want_arr == 0) | (want_arr == 1)))
     _check_numeric(got_arr, zero_one=zero_one, what=what, hint=hint)
-    if not zero_one and got_arr.dtype.kind == "f" and got_arr.dtype.itemsize < 8 and not _is_single(like):
+    if not zero_one and narrowed:
         _fail(
             what,
             L(
@@ -199,16 +201,22 @@ def close(
     got64 = got_arr.astype(np.float64)
 
     finite_got = np.isfinite(got64)
-    # where want is NaN/inf, got must be the same NaN/inf; elsewhere it must be finite
-    wrong_special = ~finite_want & ~((got64 == want_arr) | (np.isnan(got64) & np.isnan(want_arr)))
-    unexpected = finite_want & ~finite_got
-    if unexpected.any() or wrong_special.any():
-        bad = int(unexpected.sum() + wrong_special.sum())
-        _fail(what, _nonfinite_text(bad, want_arr.size), hint)
-
-    both = finite_want
-    diff = np.abs(got64[both] - want_arr[both])
-    scale = np.abs(want_arr[both])
+    finite_want = np.isfinite(want_arr)
+    if finite_want.all():  # the common case: every value must be finite, and all are compared
+        bad = int(got64.size - np.count_nonzero(finite_got))
+        if bad:
+            _fail(what, _nonfinite_text(bad, want_arr.size), hint)
+        diff = np.abs(got64 - want_arr)
+        scale = np.abs(want_arr)
+    else:
+        # where want is NaN/inf, got must be the same NaN/inf; elsewhere it must be finite
+        wrong_special = ~finite_want & ~((got64 == want_arr) | (np.isnan(got64) & np.isnan(want_arr)))
+        unexpected = finite_want & ~finite_got
+        if unexpected.any() or wrong_special.any():
+            bad = int(unexpected.sum() + wrong_special.sum())
+            _fail(what, _nonfinite_text(bad, want_arr.size), hint)
+        diff = np.abs(got64[finite_want] - want_arr[finite_want])
+        scale = np.abs(want_arr[finite_want])
     off = diff > atol + rtol * scale
     if off.any():
         _fail(what, _error_text(diff, scale, int(off.sum()), want_arr.size), hint)

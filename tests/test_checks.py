@@ -154,6 +154,14 @@ def test_close_wrong_special_value():
     assert "NaN or infinite" in f.message.en
 
 
+def test_close_beside_special_values_still_compares_the_finite_ones():
+    want = np.array([np.inf, np.nan, 1.0, 2.0])
+    f = failure(checks.close, np.array([np.inf, np.nan, 1.0, 2.5]), want, like=want, what=WHAT)
+    assert "NaN" not in f.message.en and "1 of 4" in f.message.en
+    f = failure(checks.close, np.array([np.inf, np.nan, np.nan, 2.0]), want, like=want, what=WHAT)
+    assert "1 of 4 values are NaN or infinite" in f.message.en
+
+
 @pytest.mark.parametrize(
     "got",
     [np.ones((8, 8), dtype=np.int64), np.ones((8, 8), dtype=complex), np.ones((8, 8), dtype=object), np.ones((8, 8), dtype=bool)],
