@@ -239,6 +239,16 @@ def fastest_within(
     return best
 
 
+# the fixed cost of a jail call beyond moving its arrays (the socket's turn, the protocol)
+CALL_SECONDS = 0.003
+
+
+def call_overhead(*arrays: np.ndarray, fresh: bool = False) -> float:
+    """A jail call's CPU seconds that are not the function's own: moving ``arrays``
+    (``transfer_seconds``) and the call's fixed cost. What a timing check adds to its budget."""
+    return transfer_seconds(*arrays, fresh=fresh) + CALL_SECONDS
+
+
 def transfer_seconds(*arrays: np.ndarray, fresh: bool = False) -> float:
     """An estimate (on the generous side) of the CPU seconds a jail call spends on moving these
     arrays rather than computing: decoding the arguments, the mutation check's copy and compare,
@@ -273,7 +283,7 @@ def loop_hint_budget(per: np.ndarray, arrays: list[np.ndarray]) -> tuple[float, 
 
     loop_s = once(("loop_hint", _signature(per)), measure)
     # the jail's cost of moving the arguments in and a result the size of ``per`` out
-    return loop_s, transfer_seconds(*arrays, per) + 0.003
+    return loop_s, call_overhead(*arrays, per)
 
 
 def _one_thread() -> AbstractContextManager[Any]:

@@ -688,7 +688,7 @@ def check_vectorized(student, rng, names):
         # the yardstick (the loop's seconds, the jail's cost of moving x + the fixed cost of a
         # call) and the check's budget from it; timed again beside a call over it
         def yardstick(fresh=False, name=name):
-            return loop_seconds(name, x, fresh=fresh), timing.transfer_seconds(x, fresh=fresh) + 0.003
+            return loop_seconds(name, x, fresh=fresh), timing.call_overhead(x, fresh=fresh)
 
         # copies: a function that writes into its input (its own test catches that) must not
         # change the values the reference then computes from; the later inputs are drawn only

@@ -326,7 +326,7 @@ def test_dropout_vectorized(student, seed):
     ref_s = timing.reference_seconds(ref.dropout_forward, x, 0.3, np.random.default_rng(1))
 
     def yardstick(fresh=False):  # the loop's seconds, the jail's cost of moving x + of a call
-        return _loop_seconds(x, 0.3, fresh=fresh), timing.transfer_seconds(x, fresh=fresh) + 0.003
+        return _loop_seconds(x, 0.3, fresh=fresh), timing.call_overhead(x, fresh=fresh)
 
     timed = timing.fastest_within(
         student,

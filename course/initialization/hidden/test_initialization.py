@@ -499,7 +499,7 @@ def test_init_vectorized(student, seed):
         # call) and the check's budget from it; timed again beside a call over it
         def yardstick(fresh=False, fn=fn):
             ref_s = timing.reference_seconds(getattr(ref, fn), fan_in, fan_out, np.random.default_rng(seed), fresh=fresh)
-            return ref_s, timing.transfer_seconds(zeros, fresh=fresh) + 0.003
+            return ref_s, timing.call_overhead(zeros, fresh=fresh)
 
         # two timed calls (more to confirm a slow one), each with a generator of its own: the
         # matrix of the one that counts must have the right variance and come from its
