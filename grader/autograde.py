@@ -393,7 +393,7 @@ def regrade_table(outcome: Outcome) -> Table:
 # ----------------------------------------------------------------------------- the command
 @click.command(name="autograde")
 @click.argument("submissions", type=click.Path(path_type=Path))
-@click.option("--workers", "-j", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
+@click.option("--workers", "-j", type=click.IntRange(1, 64), default=engine.DEFAULT_WORKERS,
               show_default=True, help="Grading processes working in parallel.")  # fmt: skip
 @click.option("--db", help="The gradebook's database URL (default: SQLite, OUT/gradebook.sqlite; "
               "PostgreSQL: postgresql+psycopg://USER@HOST/DB).")  # fmt: skip

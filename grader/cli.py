@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from grader import __version__, api
+from grader import __version__, api, engine
 from grader.autograde import autograde_command
 from grader.ci_github import ci
 from grader.command import (
@@ -97,7 +97,7 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=engine.DEFAULT_WORKERS,
               show_default=True, help="Grading processes working in parallel.")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path),
               help="Append each report as a JSON line here; a rerun skips the ones already there.")  # fmt: skip

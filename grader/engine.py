@@ -40,6 +40,10 @@ def _worker_start(parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+# a grading worker and its jail take turns on about one core: as many as there are, up to two
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+
+
 def local_pool(workers: int, start: str = "spawn") -> ProcessPoolExecutor:
     """A pool whose workers die with this process. Spawned, not forked, by default: the parent
     has threads (the progress bar), and a forkserver's children would die with the fork server,

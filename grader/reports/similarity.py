@@ -107,7 +107,7 @@ def _tokenize_each(codes: list[str], executor: Executor | None) -> dict[str, Tok
 
 def _stub(stubs: Path, topic: str) -> str | None:
     path = stubs / f"{topic}.py"
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    return _code(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def read_modules(members: list[Member], lang: str = "en") -> tuple[dict[str, dict[str, str]], dict[str, str]]:
@@ -171,7 +171,7 @@ def overlapping_pairs(
         stub = _stub(stubs, topic)
         boilerplate = None
         if stub is not None:
-            boilerplate = np.unique(np.array(list(_fingerprint(_code(stub), tokenize(_code(stub)), None).hashes)))
+            boilerplate = np.unique(np.array(list(_fingerprint(stub, tokenize(stub), None).hashes)))
         made: dict[str, Any] = {}  # by code: an untouched stub, a copied file are fingerprinted once
         for code in modules.values():
             if topic in code and code[topic] not in made:
