@@ -13,8 +13,8 @@ verdicts are ``grader.checks``' (``vectorized``, ``faster_than_loop``, ``loop_hi
 - ``best_cpu_time(student, fn, *args)``: the best of 2 calls with the same arguments.
 - ``fastest_within(student, fn, calls, ...)``: calls on distinct inputs, so that an answer
   stored by one call cannot be the one timed, until one is within its budget; before a call is
-  found too slow, the yardstick is timed again beside it, so that a loaded machine does not fail
-  an honest call.
+  found too slow, the yardstick is timed again beside it, and it is confirmed on more values
+  (``CONFIRM_SCALE`` times), so that a loaded machine does not fail an honest call.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = [
     "best_cpu_time",
     "Timing",
     "fastest_within",
+    "CONFIRM_SCALE",
     "transfer_seconds",
     "loop_hint_budget",
 ]
@@ -146,7 +147,9 @@ def best_cpu_time(student: Any, fn: str, *args: Any, repeat: int = 2, **kw: Any)
 
 class Timing(NamedTuple):
     """What ``fastest_within`` found: the result and CPU seconds of the call that counts,
-    ``which`` input of ``calls`` it got (an index) and the yardstick its budget came from."""
+    ``which`` input of ``calls`` it got (an index) and the yardstick its budget came from. The
+    seconds are per a first call's values: a confirmation call on ``scale`` times the values
+    counts for its CPU seconds divided by ``scale``."""
 
     result: Any
     seconds: float
@@ -163,6 +166,11 @@ class Timing(NamedTuple):
 # burst once lasted through the first three (an honest leaky_relu at 1.03 times its budget in
 # each, beside a hostile class's hangs and memory bombs): the last pause waits a second.
 CONFIRM_PAUSES = (0.0, 0.05, 0.2, 1.0)
+# how many times the values of a first call a confirmation call gets (the suites' ``calls``
+# yield such inputs after the first ``tries``): a loop's time grows with the values, the
+# bursts above (13 to 17 ms on a call of 2) do not, so on 4 times the values an honest call
+# is far inside 4 times its budget, and a loop as far over it as before
+CONFIRM_SCALE = 4
 # a call more over its budget than this is a loop, not a loaded machine: no confirmation (it
 # would cost every looping submission the pauses); loops take 1.7 to 5 times the budgets
 NOT_NOISE = 2.5
@@ -185,6 +193,7 @@ def fastest_within(
     budget: Callable[[Y], float],
     remeasure: Callable[[], Y] | None = None,
     pauses: Sequence[float] = CONFIRM_PAUSES,
+    scale: float = 1.0,
 ) -> Timing:
     """The call of ``fn`` that counts for a timing check, one call per argument tuple of
     ``calls``: give each call other values, so that no call can return an answer stored by an
@@ -199,8 +208,12 @@ def fastest_within(
     else the call least over its own, with that yardstick, and the check fails with figures
     measured together.
     ``calls`` may be a generator yielding ``tries + len(pauses)`` tuples: the inputs of calls
-    that are not made are then never built. ``yardstick`` is what the check's budget is computed
-    from (a loop's seconds and the transfer's, say), ``budget`` the check's own formula."""
+    that are not made are then never built. The confirmation calls' inputs (those after the
+    first ``tries``) may hold ``scale`` times the values of the first ones (``CONFIRM_SCALE``):
+    their budgets are then ``scale`` times larger, and their seconds count divided by
+    ``scale``, so that a ``Timing``'s seconds always compare with ``budget(yardstick)``.
+    ``yardstick`` is what the check's budget is computed from (a loop's seconds and the
+    transfer's, say), ``budget`` the check's own formula."""
     inputs = iter(calls)
     first = budget(yardstick)
     best: Timing | None = None
@@ -224,6 +237,7 @@ def fastest_within(
         time.sleep(pause)
         before, busy_before = student.between_calls(remeasure)
         got, seconds = student.cpu_time(fn, *more)
+        seconds /= scale  # per a first call's values: the budgets' unit
         made += 1
         after, busy_after = student.between_calls(remeasure)
         # the smaller of the two beside the call: a load that lasted through the call slowed

@@ -249,3 +249,79 @@ def test_a_burst_through_three_rounds_is_outwaited_by_a_fourth_a_second_later(mo
                                   yardstick=0.02, budget=lambda y: y, remeasure=lambda: 0.02)  # fmt: skip
     assert timed[:3] == ("result7", 0.001, 6) and len(honest.calls) == 7
     assert slept == list(timing.CONFIRM_PAUSES) and slept[-1] >= 1.0
+
+
+class Bursting:
+    """A student whose call on ``units`` times a first call's values takes ``per_unit`` CPU
+    seconds a unit, plus ``burst`` on every call: a loaded machine's constant (13 to 17 ms seen
+    on honest calls of 2), or, with no burst and ``per_unit`` over the budget, a loop."""
+
+    def __init__(self, per_unit: float, burst: float = 0.0) -> None:
+        self.per_unit, self.burst = per_unit, burst
+        self.calls: list[int] = []
+
+    def cpu_time(self, fn: str, units: int) -> tuple[object, float]:
+        self.calls.append(units)
+        return units, self.per_unit * units + self.burst
+
+    def between_calls(self, compute):  # type: ignore[no-untyped-def]
+        return compute(), 0.0
+
+
+def test_a_confirmation_on_more_values_outlasts_a_burst_but_not_a_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timing.time, "sleep", lambda seconds: None)
+    budget = 0.018
+
+    def timed(student: Bursting, scale: int) -> timing.Timing:
+        calls = ((1 if k < 3 else scale,) for k in range(3 + len(timing.CONFIRM_PAUSES)))
+        return timing.fastest_within(student, "f", calls, tries=3, yardstick=budget, budget=lambda y: y,
+                                     remeasure=lambda: budget, scale=scale)  # fmt: skip
+
+    # the burst seen beside a hostile class: 18.6 ms for an honest call of 2, in every round
+    assert timed(Bursting(0.002, burst=0.0166), scale=1).seconds > budget
+    honest = Bursting(0.002, burst=0.0166)
+    got = timed(honest, scale=timing.CONFIRM_SCALE)
+    assert honest.calls == [1, 1, 1, timing.CONFIRM_SCALE] and got.which == 3
+    # its seconds per a first call's values: what checks.faster_than_loop compares with the budget
+    assert got.seconds == pytest.approx((0.002 * timing.CONFIRM_SCALE + 0.0166) / timing.CONFIRM_SCALE)
+    assert got.seconds < budget
+    # a loop 1.7 times its budget is confirmed on the larger values, and is as slow there
+    loop = Bursting(0.03)
+    got = timed(loop, scale=timing.CONFIRM_SCALE)
+    assert len(loop.calls) == 3 + len(timing.CONFIRM_PAUSES) and got.seconds == pytest.approx(0.03)
+
+
+# the reference's activations with a leaky_relu that is vectorized but, on the first calls' 300,000
+# values only, pays a constant of about 0.8 of the plain loop's time: an honest call slowed by a
+# burst of the machine, over the budget on these values, far inside it on four times as many
+BURSTING_LEAKY_RELU = """
+
+_loop = lambda v: [t if t > 0 else 0.01 * t for t in v]
+
+
+def leaky_relu(x, negative_slope=0.01):
+    x = np.asarray(x)
+    if x.size == 300_000:
+        _loop(x.ravel()[: x.size * 4 // 5].tolist())
+    return np.where(x > 0, x, negative_slope * x)
+"""
+
+
+def test_the_suites_confirm_a_slow_call_on_more_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the real jail: the activations suite's confirmation calls get CONFIRM_SCALE times
+    the values, so a constant cost on the first calls' size (a burst) costs no point; with
+    confirmations on the same size it would."""
+    from grader import api
+
+    folder = tmp_path / "burst"
+    folder.mkdir()
+    source = (ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")
+    (folder / "activations.py").write_text(source + BURSTING_LEAKY_RELU, encoding="utf-8")
+
+    def vectorized() -> str:
+        report = api.grade(folder, topic="activations", lang="en")
+        return next(t.outcome for t in report.topics[0].tests if t.name == "vectorized[leaky_relu]")
+
+    assert vectorized() == "pass"
+    monkeypatch.setattr(timing, "CONFIRM_SCALE", 1)
+    assert vectorized() == "fail"

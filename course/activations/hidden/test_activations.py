@@ -678,8 +678,8 @@ def check_vectorized(student, rng, names):
     n = 300_000
     FRACTION = 0.5  # of the loop's time: the budget below
 
-    def draw():
-        return sorted_uniform(rng, n).astype(np.float32).reshape(300, 1000)
+    def draw(scale=1):  # a confirmation call gets timing.CONFIRM_SCALE times the values
+        return sorted_uniform(rng, n * scale).astype(np.float32).reshape(300 * scale, 1000)
 
     x = draw()
     for name in names:
@@ -692,13 +692,13 @@ def check_vectorized(student, rng, names):
 
         # copies: a function that writes into its input (its own test catches that) must not
         # change the values the reference then computes from; the later inputs are drawn only
-        # if a call is over the budget (lazily, the same values)
+        # if a call is over the budget (lazily, the same values), the confirmations' larger
         xs = [x]
 
         def calls(xs=xs):
             for k in range(3 + len(timing.CONFIRM_PAUSES)):
                 if k == len(xs):
-                    xs.append(draw())
+                    xs.append(draw(1 if k < 3 else timing.CONFIRM_SCALE))
                 yield (xs[k].copy(),)
 
         timed = timing.fastest_within(
@@ -709,6 +709,7 @@ def check_vectorized(student, rng, names):
             yardstick=yardstick(),
             budget=lambda y: checks.loop_budget(y[0], FRACTION, y[1]),
             remeasure=lambda yardstick=yardstick: yardstick(fresh=True),
+            scale=timing.CONFIRM_SCALE,
         )
         loop_s, overhead = timed.yardstick
         checks.faster_than_loop(

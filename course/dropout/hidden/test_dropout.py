@@ -309,10 +309,12 @@ def test_dropout_vectorized(student, seed):
     # two timed calls (more to confirm a slow one) on other values each: the output of the one
     # that counts must be a dropout of its own x (every value 0 or x/(1 − p), a fraction p
     # dropped), so neither zeros nor an answer stored by the first call pass
-    def draw(k):
-        return _nonzero_x(np.random.default_rng([seed, 0, k]), (60, 5000), np.float32)
-
     tries = 2
+
+    def draw(k):  # a confirmation call (after the first tries) gets CONFIRM_SCALE times the rows
+        rows = 60 if k < tries else 60 * timing.CONFIRM_SCALE
+        return _nonzero_x(np.random.default_rng([seed, 0, k]), (rows, 5000), np.float32)
+
     xs = [draw(0)]  # the later inputs are drawn only if a call is over the budget
     x = xs[0]
 
@@ -336,6 +338,7 @@ def test_dropout_vectorized(student, seed):
         yardstick=yardstick(),
         budget=lambda y: checks.loop_budget(y[0], 1.0, y[1]),  # the check's below
         remeasure=lambda: yardstick(fresh=True),
+        scale=timing.CONFIRM_SCALE,
     )
     i = timed.which
     loop_s, overhead = timed.yardstick

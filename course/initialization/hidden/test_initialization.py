@@ -490,6 +490,7 @@ def test_init_vectorized(student, seed):
     # most about 8 times the reference's CPU time, a loop calling rng.normal() or rng.uniform()
     # once per weight 50 to 150 times. Hence a ratio of 20.
     RATIO = 20
+    GROW = 2  # timing.CONFIRM_SCALE's 4 times the weights
     fan_in, fan_out = 500, 600
     zeros = np.zeros((fan_in, fan_out))
     for fn in SCALE:
@@ -504,22 +505,26 @@ def test_init_vectorized(student, seed):
         # two timed calls (more to confirm a slow one), each with a generator of its own: the
         # matrix of the one that counts must have the right variance and come from its
         # generator (a stored matrix leaves it as it was), so neither zeros nor the first
-        # call's answer pass
+        # call's answer pass; a confirmation (after the first two) gets a matrix GROW times as
+        # wide and as tall (timing.fastest_within's scale: GROW² times the weights)
         rngs = [np.random.default_rng([seed, k]) for k in range(2 + len(timing.CONFIRM_PAUSES))]
+        sides = [(fan_in, fan_out)] * 2 + [(fan_in * GROW, fan_out * GROW)] * len(timing.CONFIRM_PAUSES)
         timed = timing.fastest_within(
             student,
             fn,
-            [(fan_in, fan_out, r) for r in rngs],
+            [(*side, r) for side, r in zip(sides, rngs)],
             tries=2,
             yardstick=yardstick(),
             budget=lambda y: checks.vectorized_budget(y[0], RATIO, overhead_s=y[1]),  # the check's below
             remeasure=lambda yardstick=yardstick: yardstick(fresh=True),
+            scale=GROW * GROW,
         )
         i, (ref_s, overhead) = timed.which, timed.yardstick
 
-        def verify(got, fn=fn, i=i, what=what, rngs=rngs):
-            w = _weights(got, fan_in, fan_out, what)
-            scale = SCALE[fn](fan_in, fan_out, 1.0)
+        def verify(got, fn=fn, i=i, what=what, rngs=rngs, sides=sides):
+            rows, cols = sides[i]
+            w = _weights(got, rows, cols, what)
+            scale = SCALE[fn](rows, cols, 1.0)
             variance = scale**2 / 3.0 if fn.endswith("uniform") else scale**2
             lo, hi = stats.chi2_ratio_band(w.size)  # wider than needed for a uniform: no false alarm
             checks.between(
