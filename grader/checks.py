@@ -381,6 +381,7 @@ def vectorized(
     rtol: float | None = None,
     atol: float | None = None,
     overhead_s: float = 0.0,
+    confirmed: bool = False,
 ) -> None:
     """The student's CPU time is at most ``ratio * ref_s + floor + overhead_s`` seconds: a Python
     loop over a large array costs tens to hundreds of times NumPy's, a vectorized variant a few
@@ -388,12 +389,14 @@ def vectorized(
 
     ``got`` is the result of the call that took ``student_s``; it must be right first: equal to
     ``want`` (``close`` with ``kind`` for the dtype of ``like``), or, for a random output,
-    accepted by ``verify(got)`` (which raises ``Failure``)."""
+    accepted by ``verify(got)`` (which raises ``Failure``). ``confirmed``: the time comes from
+    ``timing.fastest_within``, whose rounds already confirmed a slow call (no second run)."""
     _check_what(what)
     _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
-    if student_s > vectorized_budget(ref_s, ratio, floor, overhead_s):
+    budget = vectorized_budget(ref_s, ratio, floor, overhead_s)
+    if student_s > budget:
         times = student_s / ref_s if ref_s > 0 else math.inf
-        _fail(
+        _too_slow(
             what,
             L(
                 f"too slow for a vectorized version: {student_s:.3g} s of CPU, {times:.0f} times "
@@ -404,7 +407,9 @@ def vectorized(
                 f"(допустимо: в {ratio:g} раз + {floor + overhead_s:.2g} с)",
             ),
             _LOOP_HINT if hint is None else hint,
-            TooSlow,
+            student_s,
+            budget,
+            confirmed,
         )
 
 
@@ -424,6 +429,7 @@ def faster_than_loop(
     overhead_s: float = 0.0,
     ref_s: float | None = None,
     hint: Hint = None,
+    confirmed: bool = False,
 ) -> None:
     """The student's CPU time is at most ``fraction * loop_s + overhead_s``, where ``loop_s`` is
     the fastest plain Python loop for the same work (a comprehension over ``x.tolist()`` with
@@ -431,13 +437,15 @@ def faster_than_loop(
     that masks are branch-predictable): the slowest vectorized variants (np.piecewise, boolean
     masks) take at most about 0.2 of that loop, loops over NumPy elements and np.vectorize 1 to
     4 times it. ``ref_s`` only adds the reference's time to the message. ``got``, ``want``,
-    ``verify``: the timed call's result and how it is checked, as for ``vectorized``."""
+    ``verify``: the timed call's result and how it is checked, and ``confirmed``, as for
+    ``vectorized``."""
     _check_what(what)
     _timed_result(got, want, verify, what, hint, like, kind, rtol, atol)
-    if student_s > loop_budget(loop_s, fraction, overhead_s):
+    budget = loop_budget(loop_s, fraction, overhead_s)
+    if student_s > budget:
         ref_en = f", NumPy's vectorized version {ref_s:.2g} s" if ref_s is not None else ""
         ref_ru = f", векторизованная версия на NumPy — {ref_s:.2g} с" if ref_s is not None else ""
-        _fail(
+        _too_slow(
             what,
             L(
                 f"as slow as a Python loop: {student_s:.3g} s of CPU, where a plain Python loop "
@@ -446,7 +454,9 @@ def faster_than_loop(
                 f"простой цикл Python по значениям занимает около {loop_s:.2g} с{ref_ru}",
             ),
             _LOOP_HINT if hint is None else hint,
-            TooSlow,
+            student_s,
+            budget,
+            confirmed,
         )
 
 
@@ -477,9 +487,10 @@ def loop_hint(
     verify(got)
     arrays = [a for a in args if isinstance(a, np.ndarray)]
     loop_s, overhead = timing.loop_hint_budget(per, arrays)
-    if student_s > LOOP_HINT_TIMES * loop_s + overhead:
+    budget = LOOP_HINT_TIMES * loop_s + overhead
+    if student_s > budget:
         unit = L("value", "значение") if per.ndim == 1 else L("row", "строку")
-        _fail(
+        _too_slow(
             what,
             L(
                 f"a hint, not the grade: {student_s:.2g} s of CPU, more than {LOOP_HINT_TIMES} times as long "
@@ -491,7 +502,9 @@ def loop_hint(
                 "каждой функции",
             ),
             _LOOP_HINT,
-            TooSlow,
+            student_s,
+            budget,
+            False,
         )
 
 
@@ -526,6 +539,13 @@ def _hints(hint: Hint) -> tuple[L, ...]:
 
 def _fail(what: L, problem: L, hint: Hint, error: type[Failure] = Failure) -> NoReturn:
     raise error(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint))
+
+
+def _too_slow(what: L, problem: L, hint: Hint, seconds: float, budget: float, confirmed: bool) -> NoReturn:
+    """TooSlow, to be timed again by the runner unless ``confirmed`` or more than
+    ``timing.NOT_NOISE`` times the budget (a loop, not a loaded machine)."""
+    retry = not confirmed and seconds <= timing.NOT_NOISE * budget
+    raise TooSlow(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint), retry=retry)
 
 
 def _is_single(like: Any) -> bool:

@@ -70,8 +70,15 @@ class Failure(AssertionError):
 
 class TooSlow(Failure):
     """A timing check's budget was exceeded by a call whose result was right. The runner times
-    such a test once more, on other inputs, before it counts: on a shared machine a burst of
-    another job's load can slow one moment of a correct solution, never a loop twice."""
+    such a test once more, on other inputs, before it counts, if ``retry``: on a shared machine
+    a burst of another job's load can slow one moment of a correct solution, never a loop twice.
+    Not when the call took more than ``timing.NOT_NOISE`` times its budget (no load does that
+    to an honest call: a loop of a second would just be paid for again) or was confirmed
+    already (``timing.fastest_within``'s rounds)."""
+
+    def __init__(self, message: L, hints: list[L] | tuple[L, ...] = (), retry: bool = True):
+        super().__init__(message, hints)
+        self.retry = retry
 
 
 class StudentError(Exception):

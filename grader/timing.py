@@ -39,6 +39,7 @@ __all__ = [
     "Timing",
     "fastest_within",
     "CONFIRM_SCALE",
+    "NOT_NOISE",
     "transfer_seconds",
     "loop_hint_budget",
 ]

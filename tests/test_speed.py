@@ -325,3 +325,45 @@ def test_the_suites_confirm_a_slow_call_on_more_values(tmp_path: Path, monkeypat
     assert vectorized() == "pass"
     monkeypatch.setattr(timing, "CONFIRM_SCALE", 1)
     assert vectorized() == "fail"
+
+
+def test_a_loop_far_over_its_budget_is_not_timed_again() -> None:
+    """The runner times a TooSlow test once more only where a loaded machine could be why: not
+    for a call over timing.NOT_NOISE times its budget, nor one fastest_within confirmed."""
+
+    def raised(check, *args, **kw):  # type: ignore[no-untyped-def]
+        with pytest.raises(checks.TooSlow) as caught:
+            check(*args, what=WHAT, got=1.0, want=1.0, **kw)
+        return caught.value
+
+    budget = checks.vectorized_budget(0.001, ratio=10, floor=0.15)  # 0.16 s
+    assert raised(checks.vectorized, 1.1 * budget, 0.001, ratio=10, floor=0.15).retry
+    assert not raised(checks.vectorized, 1.1 * budget, 0.001, ratio=10, floor=0.15, confirmed=True).retry
+    assert not raised(checks.vectorized, 1.01 * timing.NOT_NOISE * budget, 0.001, ratio=10, floor=0.15).retry
+    assert raised(checks.faster_than_loop, 0.011, 0.02).retry  # fraction 0.5: a budget of 0.01
+    assert not raised(checks.faster_than_loop, 0.03, 0.02).retry
+    assert not raised(checks.faster_than_loop, 0.011, 0.02, confirmed=True).retry
+
+
+def test_a_per_sample_loop_is_timed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the real jail: a loop of about a second (hundreds of times the budget) costs one
+    call and one run of its test, not two of each (once four seconds a looping submission)."""
+    from grader import api, proxy, runner
+
+    runs: list[str] = []
+    outcome = runner.GradingPlugin._outcome
+    monkeypatch.setattr(runner.GradingPlugin, "_outcome", lambda self, item: runs.append(item.name) or outcome(self, item))
+    calls: list[str] = []
+    timed = proxy.StudentModule.cpu_time
+    monkeypatch.setattr(proxy.StudentModule, "cpu_time", lambda self, fn, *a, **k: calls.append(fn) or timed(self, fn, *a, **k))
+    folder = tmp_path / "loop"
+    folder.mkdir()
+    source = (ROOT / "solutions" / "optimizers.py").read_text(encoding="utf-8")
+    wrong = (ROOT / "tests" / "corpus" / "optimizers" / "wrong" / "grad_per_sample_loop.py").read_text(encoding="utf-8")
+    loop = wrong.split("\n\n\ndef gd_step")[0]
+    (folder / "optimizers.py").write_text(source + "\n\n" + loop + "\n", encoding="utf-8")
+    report = api.grade(folder, topic="optimizers", lang="en")
+    test = next(t for t in report.topics[0].tests if t.name == "loss_grad_vectorized")
+    assert test.outcome == "fail" and "too slow" in test.message
+    assert runs.count("test_loss_grad_vectorized") == 1
+    assert calls.count("least_squares_loss_grad") == 1
