@@ -352,7 +352,8 @@ def _write_reports(book: Gradebook, out: Path, lang: str, course: Course, consol
     except UsageError as error:  # the grades are in the gradebook; say what the reports need
         console.print(Text(f"note: no reports written: {error}", style="yellow"))
         return []
-    return write_class_reports(out, results, lang, course, workers)
+    # the reports' pool only computes (no waits to fill, unlike grading): no more than the cores
+    return write_class_reports(out, results, lang, course, min(workers, engine.CORES))
 
 
 def _write_nbgrader(book: Gradebook, course_dir: Path, course: Course, console: Console, class_: set[str]) -> None:
@@ -394,7 +395,7 @@ def regrade_table(outcome: Outcome) -> Table:
 @click.command(name="autograde")
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=engine.DEFAULT_WORKERS,
-              show_default=True, help="Grading processes working in parallel.")  # fmt: skip
+              show_default=True, help="Grading processes working in parallel (by default the processors + 1).")  # fmt: skip
 @click.option("--db", help="The gradebook's database URL (default: SQLite, OUT/gradebook.sqlite; "
               "PostgreSQL: postgresql+psycopg://USER@HOST/DB).")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dlgrade-out"), show_default=True,

@@ -98,7 +98,7 @@ def grade(submission: Path, topic: str | None, fmt: str, seed: int | None, lang:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=engine.DEFAULT_WORKERS,
-              show_default=True, help="Grading processes working in parallel.")  # fmt: skip
+              show_default=True, help="Grading processes working in parallel (by default the processors + 1).")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path),
               help="Append each report as a JSON line here; a rerun skips the ones already there.")  # fmt: skip
 @topic_option

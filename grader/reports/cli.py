@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from grader.command import handles_errors
-from grader.engine import DEFAULT_WORKERS
+from grader.engine import CORES
 from grader.errors import UsageError
 from grader.text import LANGS
 
@@ -71,7 +71,7 @@ def report(grades: Path, out: Path, lang: str | None, course: Path | None) -> No
     require_extra("dlgrade report needs")
     results = read_jsonl(grades)
     loaded = load_course(course)
-    written = write_class_reports(out, results, lang or loaded.lang, loaded, workers=DEFAULT_WORKERS)
+    written = write_class_reports(out, results, lang or loaded.lang, loaded, workers=CORES)
     click.echo(f"wrote {len(written)} files for {len(results)} students into {out}", err=True)
     click.echo(f"grades (an LMS gradebook imports it): {out / 'grades.csv'}")
     click.echo(f"class report: {out / 'class' / 'index.html'}")
