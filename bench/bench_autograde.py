@@ -1,7 +1,7 @@
 """A class of generated whole-module submissions through `dlgrade autograde`, and the same
 submissions through nbgrader 0.9.6's `autograde`, side by side in one run.
 
-    .venv/bin/python bench/bench_autograde.py [--submissions 1000] [--jobs 2] [--nbgrader 20]
+    .venv/bin/python bench/bench_autograde.py [--submissions 1000] [--jobs N] [--nbgrader 20]
 
 The class (made once in --work, then reused): every submission has the six topics' modules,
 each its own content (so its own seed). A mix: 45 % correct everywhere (the references and the
@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.course import load_course  # noqa: E402
+from grader.engine import DEFAULT_WORKERS  # noqa: E402
 
 COURSE = load_course(ROOT)
 TOPICS = COURSE.topics
@@ -269,7 +270,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--grade", type=int, help="dlgrade grades only the first N of the class (default: all)")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=DEFAULT_WORKERS, help="autograde --workers (its default)")
     parser.add_argument("--runs", type=int, default=1, help="dlgrade runs (the median is reported)")
     parser.add_argument("--nbgrader", type=int, default=20, help="submissions nbgrader grades (0: none)")
     parser.add_argument("--check", type=int, default=5, help="submissions graded again one at a time")

@@ -213,7 +213,7 @@ def out_folder(out: Path) -> Path:
     return out
 
 
-def autograde(submissions: Path, *, out: Path, db: str | None = None, workers: int = 2,
+def autograde(submissions: Path, *, out: Path, db: str | None = None, workers: int = engine.DEFAULT_WORKERS,
               executor: Executor | None = None, topic: str | None = None, seed: int | None = None,
               lang: str | None = None, course: Course | Path | None = None, jail: str | None = None,
               console: Console | None = None, reports: bool = True, nbgrader: Path | None = None) -> Outcome:  # fmt: skip
