@@ -291,40 +291,43 @@ def test_a_confirmation_on_more_values_outlasts_a_burst_but_not_a_loop(monkeypat
     assert len(loop.calls) == 3 + len(timing.CONFIRM_PAUSES) and got.seconds == pytest.approx(0.03)
 
 
-# the reference's activations with a leaky_relu that is vectorized but, on the first calls' 300,000
-# values only, pays a constant of about 0.8 of the plain loop's time: an honest call slowed by a
-# burst of the machine, over the budget on these values, far inside it on four times as many
-BURSTING_LEAKY_RELU = """
-
-_loop = lambda v: [t if t > 0 else 0.01 * t for t in v]
-
-
-def leaky_relu(x, negative_slope=0.01):
-    x = np.asarray(x)
-    if x.size == 300_000:
-        _loop(x.ravel()[: x.size * 4 // 5].tolist())
-    return np.where(x > 0, x, negative_slope * x)
-"""
-
-
 def test_the_suites_confirm_a_slow_call_on_more_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Through the real jail: the activations suite's confirmation calls get CONFIRM_SCALE times
-    the values, so a constant cost on the first calls' size (a burst) costs no point; with
-    confirmations on the same size it would."""
-    from grader import api
+    """Through the real jail, with the reference's activations: each call of leaky_relu on the
+    first calls' 300,000 values is charged a constant 1.5 times its budget more (a burst, added
+    here to the seconds the jail's cgroup gave; the budget is the suite's own, the last
+    ``checks.loop_budget`` computed). The suite's confirmations get CONFIRM_SCALE times the values,
+    where no burst is added: no point lost. With confirmations on the same size, it would be."""
+    from grader import api, proxy
 
+    budgets: list[float] = []
+    loop_budget = checks.loop_budget
+    monkeypatch.setattr(checks, "loop_budget", lambda *a, **k: budgets.append(loop_budget(*a, **k)) or budgets[-1])
+    sizes: list[int] = []
+    timed = proxy.StudentModule.cpu_time
+
+    def bursting(self, fn, *args, **kw):  # type: ignore[no-untyped-def]
+        got, seconds = timed(self, fn, *args, **kw)
+        if fn == "leaky_relu" and isinstance(args[0], np.ndarray) and args[0].size >= 100_000:
+            sizes.append(args[0].size)
+            if args[0].size == 300_000:
+                seconds += 1.5 * budgets[-1]
+        return got, seconds
+
+    monkeypatch.setattr(proxy.StudentModule, "cpu_time", bursting)
     folder = tmp_path / "burst"
     folder.mkdir()
-    source = (ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")
-    (folder / "activations.py").write_text(source + BURSTING_LEAKY_RELU, encoding="utf-8")
+    (folder / "activations.py").write_text((ROOT / "solutions" / "activations.py").read_text(encoding="utf-8"), encoding="utf-8")
 
     def vectorized() -> str:
+        sizes.clear()
         report = api.grade(folder, topic="activations", lang="en")
         return next(t.outcome for t in report.topics[0].tests if t.name == "vectorized[leaky_relu]")
 
     assert vectorized() == "pass"
+    assert sizes == [300_000] * 3 + [300_000 * timing.CONFIRM_SCALE]  # three tries, one confirmation
     monkeypatch.setattr(timing, "CONFIRM_SCALE", 1)
     assert vectorized() == "fail"
+    assert sizes == [300_000] * (3 + len(timing.CONFIRM_PAUSES))  # every round, and no second run
 
 
 def test_a_loop_far_over_its_budget_is_not_timed_again() -> None:
