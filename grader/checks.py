@@ -542,9 +542,12 @@ def _fail(what: L, problem: L, hint: Hint, error: type[Failure] = Failure) -> No
 
 
 def _too_slow(what: L, problem: L, hint: Hint, seconds: float, budget: float, confirmed: bool) -> NoReturn:
-    """TooSlow, to be timed again by the runner unless ``confirmed`` or more than
-    ``timing.NOT_NOISE`` times the budget (a loop, not a loaded machine)."""
-    retry = not confirmed and seconds <= timing.NOT_NOISE * budget
+    """TooSlow, to be timed again by the runner, but not when ``timing.fastest_within``'s rounds
+    already did (``confirmed``, and within ``timing.NOT_NOISE`` times the budget: the rounds
+    ran), nor for a loop: more than ``NOT_NOISE`` times the budget and ``NOT_NOISE_SECONDS``
+    over it."""
+    rounds_ran = confirmed and seconds <= timing.NOT_NOISE * budget
+    retry = timing.may_be_noise(seconds, budget) and not rounds_ran
     raise TooSlow(L(f"{what.en}: {problem.en}", f"{what.ru}: {problem.ru}"), _hints(hint), retry=retry)
 
 

@@ -72,9 +72,9 @@ class TooSlow(Failure):
     """A timing check's budget was exceeded by a call whose result was right. The runner times
     such a test once more, on other inputs, before it counts, if ``retry``: on a shared machine
     a burst of another job's load can slow one moment of a correct solution, never a loop twice.
-    Not when the call took more than ``timing.NOT_NOISE`` times its budget (no load does that
-    to an honest call: a loop of a second would just be paid for again) or was confirmed
-    already (``timing.fastest_within``'s rounds)."""
+    Not when ``timing.fastest_within``'s rounds confirmed it already, nor when the call took
+    more than ``timing.NOT_NOISE`` times its budget and ``timing.NOT_NOISE_SECONDS`` more (no
+    load does that to an honest call: a loop of a second would just be paid for again)."""
 
     def __init__(self, message: L, hints: list[L] | tuple[L, ...] = (), retry: bool = True):
         super().__init__(message, hints)

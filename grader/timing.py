@@ -40,6 +40,8 @@ __all__ = [
     "fastest_within",
     "CONFIRM_SCALE",
     "NOT_NOISE",
+    "NOT_NOISE_SECONDS",
+    "may_be_noise",
     "transfer_seconds",
     "loop_hint_budget",
 ]
@@ -175,6 +177,18 @@ CONFIRM_SCALE = 4
 # a call more over its budget than this is a loop, not a loaded machine: no confirmation (it
 # would cost every looping submission the pauses); loops take 1.7 to 5 times the budgets
 NOT_NOISE = 2.5
+# ... and, for the runner's second run of a failed timing test, more than this many CPU seconds
+# over it too: a burst adds seconds, not a factor, to an honest call (about 16 ms seen on a call
+# of 2, up to 40 ms on 4.8 MB of fresh pages); a per-sample loop of half a second is no burst
+NOT_NOISE_SECONDS = 0.25
+
+
+def may_be_noise(seconds: float, budget: float) -> bool:
+    """Whether a call over its budget could be an honest one slowed by the machine (worth
+    timing again): within ``NOT_NOISE`` times the budget, or at most ``NOT_NOISE_SECONDS`` over."""
+    return seconds <= NOT_NOISE * budget or seconds - budget <= NOT_NOISE_SECONDS
+
+
 # a yardstick timed again may give at most this many times the budget of the one kept (the
 # honest calls above needed up to 1.5; loops are at 1.7 or more)
 YARDSTICK_GROWTH = 1.6

@@ -512,15 +512,17 @@ return x * (x > 0)
 
 
 def test_a_loop_that_stores_its_answers_fails_the_second_timing_too(tmp_path: Path) -> None:
-    """The second run draws other inputs (another seed): answers stored by the first run's slow
-    calls are no help, and the loop loses its point."""
+    """Every timed call gets inputs of its own (fastest_within's confirmations, and the runner's
+    second run another seed): answers stored by earlier slow calls are no help, and the loop
+    loses its point. The default memory limit: a confirmation's four times the values, stored
+    with their keys by a loop over Python lists, do not fit in the small one."""
     body = """
 key = x.tobytes()
 if key not in _STORED:
     _STORED[key] = np.array([v if v > 0 else 0.0 for v in x.ravel().tolist()], dtype=x.dtype).reshape(x.shape)
 return _STORED[key].copy()
 """
-    report = grade(tmp_path, sabotage("relu", body, "\n\n_STORED = {}\n"))
+    report = grade(tmp_path, sabotage("relu", body, "\n\n_STORED = {}\n"), env={"DLGRADE_LIMIT_MEMORY_BYTES": str(2 << 30)})
     names = only_lost(report, "relu")
     assert list(names) == ["vectorized[relu]"], list(names)
     assert "as slow as a Python loop" in names["vectorized[relu]"]["message"]
