@@ -11,6 +11,7 @@ each alone; one that kills its process even alone gets a record saying so, and t
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import multiprocessing
 import os
@@ -53,8 +54,25 @@ def local_pool(workers: int, start: str = "spawn") -> ProcessPoolExecutor:
     """A pool whose workers die with this process. Spawned, not forked, by default: the parent
     has threads (the progress bar), and a forkserver's children would die with the fork server,
     not with us. ``start="fork"`` is for tests that patch the engine in this process."""
+    if start == "spawn":  # one exit handler however many pools (unregister drops an earlier one)
+        atexit.unregister(_stop_resource_tracker)
+        atexit.register(_stop_resource_tracker)
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start), initializer=_worker_start,
                                initargs=(os.getpid(),))  # fmt: skip
+
+
+def _stop_resource_tracker() -> None:
+    """Stop and reap multiprocessing's resource tracker, which a spawned pool starts as our child
+    and nobody waits for: at our exit it would end on its own, an orphan left for the machine's
+    init to reap (a container's init may take seconds, and meanwhile the run's process group
+    still holds it). A private function of multiprocessing (3.8 to 3.13): if it is not there,
+    the tracker ends as before."""
+    from multiprocessing import resource_tracker
+
+    try:
+        resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ChildProcessError):
+        pass
 
 
 def kill_pool(pool: Executor) -> None:

@@ -6,7 +6,8 @@ Every orphan of COMMAND (a daemon of the jail, a double fork) is reparented to t
 not to init, so "no process survives the grade" can be checked exactly, without confusing the
 jails of other graders running on the same machine. When COMMAND has exited, the survivors
 get a second (or ``--settle`` SECONDS) to go; those still there are written to RESULT.json,
-then killed.
+then killed. RESULT.json also lists the orphans: every process COMMAND had not reaped when it
+ended, alive or already a zombie.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def reap() -> None:
 def describe(pid: int) -> dict:
     info: dict = {"pid": pid}
     try:
+        with open(f"/proc/{pid}/comm") as handle:  # a zombie's name: it has no cmdline
+            info["name"] = handle.read().strip()
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             info["cmdline"] = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
         with open(f"/proc/{pid}/status") as handle:
@@ -77,6 +80,9 @@ def main() -> int:
     child = subprocess.Popen(command)
     signal.signal(signal.SIGTERM, lambda *_: child.kill())
     code = child.wait()
+    # what COMMAND left unreaped when it ended (alive, or already a zombie reparented here): a
+    # clean end waits for its own children, so "orphans" is empty then
+    orphans = [describe(pid) for pid in descendants()]
     deadline = time.monotonic() + settle
     while True:
         reap()
@@ -97,7 +103,7 @@ def main() -> int:
         time.sleep(0.02)
         reap()
     with open(result_path, "w") as handle:
-        json.dump({"code": code, "survivors": survivors}, handle)
+        json.dump({"code": code, "survivors": survivors, "orphans": orphans}, handle)
     return code if code >= 0 else 128 - code
 
 
