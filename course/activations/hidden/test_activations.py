@@ -692,7 +692,7 @@ def check_vectorized(student, rng, names):
 
         # copies: a function that writes into its input (its own test catches that) must not
         # change the values the reference then computes from; the later inputs are drawn only
-        # if a call is over the budget (lazily, the same values), the confirmations' larger
+        # if a call is over the budget (lazily, the same values); the confirmations' are larger
         xs = [x]
 
         def calls(xs=xs):
