@@ -15,6 +15,8 @@ Two ways to confine, the strongest the machine offers (``dlgrade doctor`` says w
 from __future__ import annotations
 
 import ctypes
+import fcntl
+import mmap
 import os
 import select
 import shutil
@@ -390,12 +392,13 @@ class Sandbox:
         group = self._job_group(self._jobs)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_read, out_write = os.pipe()
+        arena = Arena.create()
         request = wire.encode({"op": "spawn", "job": self._jobs, "limits": {
             "rlimits": self.limits.rlimits(self._nproc_counts_the_job())}})  # fmt: skip
         try:
             self._control.settimeout(30)
             socket.send_fds(self._control, [len(request).to_bytes(4, "big") + request],
-                            [theirs.fileno(), out_write])  # fmt: skip
+                            [theirs.fileno(), out_write, *([arena.fd] if arena else [])])  # fmt: skip
             reply = wire.decode(wire.recv(self._control))
         except (OSError, EOFError, wire.WireError) as error:
             self.close()
@@ -407,6 +410,8 @@ class Sandbox:
         finally:
             theirs.close()
             os.close(out_write)
+            if arena is not None:
+                arena.hand_over()
         try:
             if not isinstance(reply, dict) or reply.get("op") != "spawned":
                 raise _NotSetUp("the zygote refused the job")
@@ -428,7 +433,7 @@ class Sandbox:
                 group.finish()  # kills the worker if it got in anywhere
                 _kill(host_pid)
                 group = self._unbounded(f"cannot move the job's worker into its cgroup: {error}")
-        return Job(self, ours, out_read, host_pid, group)
+        return Job(self, ours, out_read, host_pid, group, arena)
 
     def _await_ready(self, sock: socket.socket, out_read: int) -> None:
         """The worker's word that every protection is in place (the agent sends it before it
@@ -556,6 +561,57 @@ _NO_BOUND = (
 )
 
 
+# What a job's arena holds (grader.jail.wire: a message's arrays cross in it while they fit;
+# larger ones go through the socket): the largest reply the grader accepts. The file costs
+# nothing until written, page by page, each charged to the cgroup of the side that first
+# touches it, and it is gone with the job.
+ARENA_BYTES = wire.REPLY.message_bytes
+
+
+class Arena:
+    """A job's shared memory for arrays (``wire.encode(arena=)``): a memfd sealed against
+    shrinking, growing and further seals, so that the worker, which gets ``fd``, can write
+    into it but never make an access of ours fault (a truncated file would raise SIGBUS
+    here); mapped here once. ``create`` gives None where the kernel has no memfd or seals:
+    arrays then cross through the socket, as they did before."""
+
+    def __init__(self, fd: int, mapping: mmap.mmap):
+        self.fd = fd
+        self._mapping = mapping
+        self.view: memoryview | None = memoryview(mapping)
+
+    @classmethod
+    def create(cls) -> Arena | None:
+        try:
+            fd = os.memfd_create("dlgrade-arena", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        except (AttributeError, OSError):
+            return None
+        try:
+            os.ftruncate(fd, ARENA_BYTES)
+            fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+            mapping = mmap.mmap(fd, ARENA_BYTES)
+        except (AttributeError, OSError, ValueError):
+            os.close(fd)
+            return None
+        return cls(fd, mapping)
+
+    def hand_over(self) -> None:
+        """The worker has its copy of the fd (or never will): ours is no longer needed."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def close(self) -> None:
+        self.hand_over()
+        if self.view is not None:
+            self.view.release()
+            self.view = None
+        try:
+            self._mapping.close()
+        except BufferError:  # a slice still in use (another thread's decode): unmapped when freed
+            pass
+
+
 def _keep_freed_memory() -> None:
     """MALLOC_VARS for this process (the one that grades), which glibc started without them."""
     try:
@@ -647,9 +703,10 @@ class Job:
     """One worker: a topic of one submission. Calls are request/reply, each with a deadline."""
 
     def __init__(self, sandbox: Sandbox, sock: socket.socket, out_read: int, host_pid: int,
-                 group: cgroups.JobGroup | None = None):  # fmt: skip
+                 group: cgroups.JobGroup | None = None, arena: Arena | None = None):  # fmt: skip
         self.sandbox = sandbox
         self.sock = sock
+        self.arena = arena  # where the arrays of requests and replies cross (None: the socket)
         self.host_pid = host_pid
         self.group = group
         self.usage: cgroups.Usage | None = None  # what the job used, once it has ended
@@ -673,10 +730,11 @@ class Job:
             raise JobDied("the jail is no longer running", "crash", "песочница уже не работает")
         deadline = time.monotonic() + timeout
         try:
+            arena = self.arena.view if self.arena is not None else None
             self.sock.settimeout(timeout)
-            wire.send(self.sock, wire.encode(message))
+            wire.send(self.sock, wire.encode(message, arena=arena))
             self.sock.settimeout(max(0.001, deadline - time.monotonic()))
-            reply = wire.decode(wire.recv(self.sock))
+            reply = wire.decode(wire.recv(self.sock), arena=arena)
         except TimeoutError:
             self._end()
             raise JobDied(f"did not finish within {timeout:g} s", "timeout",
@@ -723,6 +781,8 @@ class Job:
         status = self.sandbox.wait_exited()
         if self.group is not None:
             self.usage = self.group.finish()
+        if self.arena is not None:
+            self.arena.close()
         self._drain.join(timeout=5)
         return status
 

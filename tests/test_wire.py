@@ -560,6 +560,74 @@ def test_truncated_tailed_headers_are_refused(header):
         decode(header)
 
 
+# ----------------------------------------------------------------------------- the arena
+def arena_array(dtype_str, shape, offset, size, *extra):
+    return msgpack.ExtType(8, msgpack.packb([dtype_str, shape, offset, size, *extra]))
+
+
+def test_arrays_cross_in_the_arena_and_are_copied_out_of_it():
+    arena = memoryview(bytearray(1 << 20))
+    x, y = np.arange(1000.0), np.arange(12, dtype=np.int32).reshape(3, 4)
+    message = encode({"args": [x, (y.T, 1)]}, arena=arena)
+    assert len(message) < 200  # the values are in the arena, not in the message
+    got = decode(message, arena=arena)
+    same_array(got["args"][0], x)
+    same_array(got["args"][1][0], y.T)
+    arena[:] = b"\xff" * arena.nbytes  # the other side writes into it afterwards
+    same_array(got["args"][0], x)
+    same_array(got["args"][1][0], y.T)
+    assert not np.shares_memory(got["args"][0], np.frombuffer(arena, np.uint8))
+
+
+def test_arrays_larger_than_what_is_left_of_the_arena_cross_in_the_message():
+    arena = memoryview(bytearray(8000))
+    small, large, after = np.arange(500.0), np.arange(2000.0), np.arange(400.0)
+    message = encode([small, large, after], arena=arena)
+    assert message[:1] == b"\xc1" and large.nbytes < len(message) < large.nbytes + 200
+    got = decode(message, arena=arena)
+    for got_array, want in zip(got, (small, large, after)):
+        same_array(got_array, want)
+
+
+def test_arena_arrays_are_listed_as_sent_with_their_own_bytes():
+    arena = memoryview(bytearray(1 << 16))
+    x = np.arange(10.0)
+    sent: list = []
+    got = decode(encode([x], arena=arena), wire.REQUEST, sent, arena)
+    arena[:80] = b"\x00" * 80
+    assert len(sent) == 1 and sent[0].array is got[0] and sent[0].raw == x.tobytes()
+
+
+@pytest.mark.parametrize(
+    "value,size",
+    [
+        ([arena_array("<f8", [2], 0, 16)], None),  # no arena on this channel
+        ([arena_array("<f8", [2], 0, 16)], 15),  # beyond its end
+        ([arena_array("<f8", [2], 8, 16)], 64),  # a gap before it
+        ([arena_array("<f8", [2], 0, 16), arena_array("<f8", [2], 0, 16)], 64),  # shared bytes
+        ([arena_array("<f8", [2], 0, 16), arena_array("<f8", [2], 8, 16)], 64),  # overlapping
+        ([arena_array("<f8", [3], 0, 16)], 64),  # shape and bytes disagree
+        ([arena_array("<f8", [2**40, 2**40], 0, 16)], 64),
+        ([arena_array("<f8", [2], -16, 16)], 64),
+        ([arena_array("<f8", [2], 0, 2**62)], 64),
+        ([arena_array("|O", [2], 0, 16)], 64),
+        ([arena_array("<f8", [4], 0, 32, [16], 0)], 64),  # a view reaching past its bytes
+    ],
+    ids=["no-arena", "past-the-end", "gap", "shared", "overlap", "shape", "huge", "negative", "huge-size",
+         "object-dtype", "strided-outside"],
+)  # fmt: skip
+def test_forged_arena_arrays_are_refused(value, size):
+    arena = None if size is None else memoryview(bytearray(size))
+    with pytest.raises(WireError):
+        decode(msgpack.packb(value), arena=arena)
+
+
+def test_arena_arrays_are_bounded_by_the_reply_bound_on_elements():
+    arena = memoryview(bytearray(64))
+    with pytest.raises(WireError):
+        decode(msgpack.packb([arena_array("<f8", [5], 0, 40)]), wire.Bounds(1 << 20, 100, 8, 100, 100, 1 << 20, 4), arena=arena)
+
+
 def test_tail_array_inside_a_view_of_its_bytes_decodes():
     raw = np.arange(8.0).tobytes()
     got = decode(tailed([tail_array("<f8", [2, 2], 0, 64, [32, 8], 8)], raw))[0]

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import fcntl
 import hashlib
 import importlib
 import inspect
 import io
+import mmap
 import os
 import random
 import resource
@@ -237,25 +239,25 @@ def zygote(control: socket.socket, uid: int | None, files: JobFiles) -> None:
         return  # no filter, no jobs: the grader sees us gone
     while True:
         try:
-            message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, 2)
+            message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, 3)
         except OSError:
             return
         if not message:
             return  # the grader closed the channel: the sandbox ends with us
         request = wire.decode(message[4:])
-        if request.get("op") != "spawn" or len(fds) != 2:
+        if request.get("op") != "spawn" or len(fds) not in (2, 3):
             for fd in fds:
                 os.close(fd)
             wire.send(control, wire.encode({"op": "refused"}))
             continue
-        job_fd, out_fd = fds
+        job_fd, out_fd, arena_fd = (*fds, -1)[:3]  # the arena: the job's shared memory, if any
         workdir = files.create()
         pid = os.fork()
         if pid == 0:
             control.close()
-            _worker(job_fd, out_fd, workdir, uid, request["limits"], program)  # never returns
-        os.close(job_fd)
-        os.close(out_fd)
+            _worker(job_fd, out_fd, workdir, uid, request["limits"], program, arena_fd)  # never returns
+        for fd in fds:
+            os.close(fd)
         wire.send(control, wire.encode({"op": "spawned", "pid": pid}))
         status = _wait_for(pid)
         _kill_descendants()
@@ -353,7 +355,7 @@ def _load_seccomp(program: bytes) -> None:
 
 
 def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dict[str, Any],
-            program: bytes) -> None:  # fmt: skip
+            program: bytes, arena_fd: int = -1) -> None:  # fmt: skip
     step = "redirecting its input and output"
     try:
         os.setsid()
@@ -361,8 +363,15 @@ def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dic
         os.dup2(devnull, 0)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
+        if arena_fd >= 0:  # out of the way of fd 3 first, whatever numbers the fds came with
+            arena_fd = fcntl.fcntl(arena_fd, fcntl.F_DUPFD, 64)
         job = os.dup2(job_fd, 3)
-        os.closerange(4, 1 << 16)  # nothing of the zygote's survives: no control channel
+        arena_fd = os.dup2(arena_fd, 4) if arena_fd >= 0 else -1
+        os.closerange(5, 1 << 16)  # nothing of the zygote's survives: no control channel
+        step = "mapping its arena"
+        # the grader's shared memory for the arrays of requests and replies (grader.sandbox's
+        # Arena: sealed, so nothing done here can fault the grader's mapping of it)
+        arena = memoryview(mmap.mmap(arena_fd, 0)) if arena_fd >= 0 else None
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         step = "dropping its privileges"
         _drop_privileges(uid)
@@ -396,7 +405,7 @@ def _worker(job_fd: int, out_fd: int, workdir: str, uid: int | None, limits: dic
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
-        Worker(sock, workdir).serve()
+        Worker(sock, workdir, arena).serve()
     except BaseException:  # anything, even SystemExit from student code at import
         try:
             traceback.print_exc()  # into the job's output: the grader keeps its head
@@ -419,9 +428,10 @@ def _safe_text(error: BaseException, limit: int = 300) -> str:
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, workdir: str):
+    def __init__(self, sock: socket.socket, workdir: str, arena: memoryview | None = None):
         self.sock = sock
         self.workdir = workdir
+        self.arena = arena
         self.module: Any = None
         self.objects: dict[int, object] = {}
         self.generation = 0
@@ -439,7 +449,7 @@ class Worker:
         while True:
             sent: list[wire.Sent] = []
             try:
-                request = wire.decode(wire.recv(self.sock, wire.REQUEST), wire.REQUEST, sent)
+                request = wire.decode(wire.recv(self.sock, wire.REQUEST), wire.REQUEST, sent, self.arena)
             except (EOFError, OSError):
                 return
             self.sent, self.holds = {id(arrived.array): arrived for arrived in sent}, holds
@@ -458,7 +468,7 @@ class Worker:
             _flush()  # what the module printed reaches the output pipe before the reply
             ident = request.get("id")  # the grader's fresh id: a reply without it is refused
             try:
-                payload = wire.encode({**reply, "id": ident}, keep=self._keep)
+                payload = wire.encode({**reply, "id": ident}, keep=self._keep, arena=self.arena)
                 wire.scan(payload, wire.REPLY)  # what the grader would refuse, said plainly
             except BaseException as error:  # a result that cannot be packed at all
                 invalid = f"{type(error).__name__}: {_safe_text(error)}"

@@ -46,7 +46,7 @@ _LIES = [
 
 
 def _forged(value):
-    def encode(reply, keep=None):
+    def encode(reply, keep=None, **_ignored):  # the arena too: these lies cross in msgpack
         return _msgpack.packb({"result": value, "mutated": {}, "warnings": []}, use_bin_type=True)
 
     return encode
@@ -60,9 +60,9 @@ def elu(x, alpha=1.0):
     if wire is not None:
         original = wire.encode
 
-        def encode_once(reply, keep=None):
+        def encode_once(reply, keep=None, **more):
             wire.encode = original
-            return _forged(lie())(reply, keep)
+            return _forged(lie())(reply, keep, **more)
 
         wire.encode = encode_once
         if agent is not None and getattr(agent, "wire", None) is not wire and hasattr(agent, "wire"):
