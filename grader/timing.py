@@ -40,6 +40,8 @@ __all__ = [
     "fastest_within",
     "CONFIRM_SCALE",
     "NOT_NOISE",
+    "SCALED_LOOP",
+    "SCALED_ROUNDS",
     "NOT_NOISE_SECONDS",
     "may_be_noise",
     "transfer_seconds",
@@ -177,6 +179,16 @@ CONFIRM_SCALE = 4
 # a call more over its budget than this is a loop, not a loaded machine: no confirmation (it
 # would cost every looping submission the pauses); loops take 1.7 to 5 times the budgets
 NOT_NOISE = 2.5
+# Confirmations on CONFIRM_SCALE times the values end sooner than the rounds above: a burst
+# adds seconds, and the honest calls of the suites that scale (the vectorized variants of the
+# corpus) take at most 0.4 of their budgets, so on 4 times the values one is over its budget
+# only with a burst of 2.4 budgets in that very call (20 to 90 ms budgets; the bursts seen:
+# 13 to 40 ms), and more than SCALED_LOOP times it only with one of 4.4. Such a round, or
+# SCALED_ROUNDS of them over the budget, ends the rounds: a loop is as slow in each, and paid
+# for every round (in the class benchmark, an initializer's loop at twice its budget cost 6 s
+# of four rounds on 4 times the weights, for the same verdict as the first round's)
+SCALED_LOOP = 1.5
+SCALED_ROUNDS = 2
 # ... and, for the runner's second run of a failed timing test, more than this many CPU seconds
 # over it too: a burst adds seconds, not a factor, to an honest call (about 16 ms seen on a call
 # of 2, up to 40 ms on 4.8 MB of fresh pages); a per-sample loop of half a second is no burst
@@ -226,7 +238,9 @@ def fastest_within(
     that are not made are then never built. The confirmation calls' inputs (those after the
     first ``tries``) may hold ``scale`` times the values of the first ones (``CONFIRM_SCALE``):
     their budgets are then ``scale`` times larger, and their seconds count divided by
-    ``scale``, so that a ``Timing``'s seconds always compare with ``budget(yardstick)``.
+    ``scale``, so that a ``Timing``'s seconds always compare with ``budget(yardstick)``; with
+    ``scale`` 2 or more, the rounds end after one such call more than ``SCALED_LOOP`` times over
+    its budget, or ``SCALED_ROUNDS`` over it.
     ``yardstick`` is what the check's budget is computed from (a loop's seconds and the
     transfer's, say), ``budget`` the check's own formula."""
     inputs = iter(calls)
@@ -234,6 +248,7 @@ def fastest_within(
     best: Timing | None = None
     best_ratio = math.inf
     made = 0  # calls made so far: the next one's input index
+    scaled_over = 0  # confirmations on more values (scale) that were over their budgets
     for args in itertools.islice(inputs, tries):
         got, seconds = student.cpu_time(fn, *args)
         made += 1
@@ -265,6 +280,10 @@ def fastest_within(
             return timing
         if seconds / budget(now) < best_ratio:
             best, best_ratio = timing, seconds / budget(now)
+        if scale >= 2:
+            scaled_over += 1
+            if seconds / budget(now) > SCALED_LOOP or scaled_over >= SCALED_ROUNDS:
+                break  # no burst of this size: see SCALED_LOOP
     return best
 
 

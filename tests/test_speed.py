@@ -285,10 +285,19 @@ def test_a_confirmation_on_more_values_outlasts_a_burst_but_not_a_loop(monkeypat
     # its seconds per a first call's values: what checks.faster_than_loop compares with the budget
     assert got.seconds == pytest.approx((0.002 * timing.CONFIRM_SCALE + 0.0166) / timing.CONFIRM_SCALE)
     assert got.seconds < budget
-    # a loop 1.7 times its budget is confirmed on the larger values, and is as slow there
+    # a loop 1.7 times its budget is as slow on the larger values: one round says so
     loop = Bursting(0.03)
     got = timed(loop, scale=timing.CONFIRM_SCALE)
-    assert len(loop.calls) == 3 + len(timing.CONFIRM_PAUSES) and got.seconds == pytest.approx(0.03)
+    assert loop.calls == [1, 1, 1, timing.CONFIRM_SCALE] and got.seconds == pytest.approx(0.03)
+    # one 1.2 times its budget gets a second round, and no more
+    loop = Bursting(0.0216)
+    got = timed(loop, scale=timing.CONFIRM_SCALE)
+    assert loop.calls == [1, 1, 1] + [timing.CONFIRM_SCALE] * timing.SCALED_ROUNDS
+    assert got.seconds == pytest.approx(0.0216)
+    # rounds on the same values (no scale) still outwait a burst through all of them
+    loop = Bursting(0.0216)
+    timed(loop, scale=1)
+    assert len(loop.calls) == 3 + len(timing.CONFIRM_PAUSES)
 
 
 def test_the_suites_confirm_a_slow_call_on_more_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
