@@ -566,7 +566,10 @@ def run_session(
             with contextlib.suppress(ValueError):
                 sys.path.remove(root)
             sys.path.insert(0, root)
-        with contextlib.redirect_stdout(sys.stderr):  # stdout belongs to the report
+        # one BLAS thread on this side: the suites' matrix products are small, and OpenBLAS's
+        # other thread, spinning after each, took 17 % of a steady session's CPU (0.47 s a
+        # submission became 0.39 s), a core that a class's other workers and jails need
+        with contextlib.redirect_stdout(sys.stderr), timing.one_blas_thread():  # stdout: the report's
             code = pytest.main(args, plugins=[plugin])
     if plugin.error is not None:
         raise plugin.error

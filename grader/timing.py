@@ -46,6 +46,7 @@ __all__ = [
     "may_be_noise",
     "transfer_seconds",
     "loop_hint_budget",
+    "one_blas_thread",
 ]
 
 T = TypeVar("T")
@@ -59,7 +60,7 @@ def cpu_time_of(fn: Callable[..., T], *args: Any, repeat: int = 3, **kw: Any) ->
     single-threaded jail."""
     best = math.inf
     result: Any = None
-    with _one_thread():
+    with one_blas_thread():
         for _ in range(repeat):
             start = time.thread_time()
             result = fn(*args, **kw)
@@ -334,5 +335,7 @@ def loop_hint_budget(per: np.ndarray, arrays: list[np.ndarray]) -> tuple[float, 
     return loop_s, call_overhead(*arrays, per)
 
 
-def _one_thread() -> AbstractContextManager[Any]:
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """One BLAS/OpenMP thread inside (threadpoolctl): what the jail has, and what a grading
+    session uses throughout (grader.runner)."""
     return threadpool_limits(limits=1)  # type: ignore[no-any-return]  # threadpoolctl ships no types
