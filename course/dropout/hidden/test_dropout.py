@@ -128,14 +128,14 @@ def test_dropout_kept_values_scaled(student, seed):
 def _training_calls(student, seed):
     """(x, p, the reply) of dropout_forward in training mode on each generator's x, with PS.
     The kept-values and the drop-fraction tests judge the same three calls (student.memo):
-    made once a submission, by the first of them to ask, not once a test."""
+    made once a submission, with the seed of the first of them to ask, not once a test."""
     for k, (rng, p) in enumerate(zip(stats.generators(seed), PS)):
 
         def call(rng=rng, p=p):
             x = _nonzero_x(rng)
             return x, student.dropout_forward(x.copy(), p, rng)
 
-        x, got = student.memo(("dropout training call", seed, k), call)
+        x, got = student.memo(("dropout training call", k), call)
         yield x, p, got
 
 
