@@ -18,7 +18,8 @@
 For the tests, ``/start`` takes ``locale=`` (the launch's presentation locale) and
 ``forge=`` to make the id_token wrong in one way (wrong_key,
 wrong_aud, expired, wrong_deployment, no_nonce), ``/_test/scores`` lists what was posted, and
-``/_test/fail?status=N&count=K`` makes the next K score POSTs answer N.
+``/_test/fail?status=N&count=K`` makes the next K score POSTs answer N; ``score_seconds`` in the
+settings makes each score POST take that long.
 
 SETTINGS.json: port, client_id, deployment_id, tool_login_url, tool_launch_url, tool_jwks_url
 (or tool_jwk), users ({sub: {name, email, sourcedid}}), resources ({id: {title, topic,
@@ -264,6 +265,7 @@ def make_app(settings: dict[str, Any]) -> Flask:
             with lock:
                 refused.append({"lineitem": number, "body": body, "why": problem})
             return problem, 400
+        time.sleep(float(settings.get("score_seconds", 0)))  # a slow platform: posts overlap
         with lock:
             scores.append({"lineitem": number, "body": body, "received": time.time()})
         return jsonify({"resultUrl": f"{base}/lineitems/{number}/results?user_id={body['userId']}"})

@@ -183,6 +183,27 @@ def test_push_posts_each_mapped_students_grade_as_dlgrade_grade_gives_it(
     assert len(platform.recorded()["scores"]) == 2
 
 
+def test_two_pushes_at_once_post_each_score_once(tmp_path: Path, gradebook: tuple[Path, dict[str, Path]]) -> None:
+    """Two `dlgrade lti push` on the same state at the same moment (or one beside `lti serve`):
+    both read the same pending scores; the second flush waits for the first (a lock on a file
+    beside the outbox), then finds them sent. The platform takes a second a score, so that the
+    flushes would overlap."""
+    db, _ = gradebook
+    slow = Platform(tmp_path, free_port(), {"tool_jwk": public_jwk(KEY), "score_seconds": 1.0}).start()
+    try:
+        config = push_config(tmp_path, slow)
+        command = [sys.executable, "-m", "grader.cli", "lti", "push", "--config", str(config), "--db", f"sqlite:///{db}"]
+        pushes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
+                  for _ in range(2)]  # fmt: skip
+        outputs = [push.communicate(timeout=120) for push in pushes]
+        assert [push.returncode for push in pushes] == [0, 0], outputs
+        posted = sorted(s["body"]["userId"] for s in slow.recorded()["scores"])
+        assert posted == ["sub-anna", "sub-boris"], outputs
+        assert sorted(out[1].count("2 score(s) posted") for out in outputs) == [0, 1], outputs
+    finally:
+        slow.stop()
+
+
 def test_push_per_topic_to_a_named_line_item(tmp_path: Path, platform: Platform, gradebook: tuple[Path, dict[str, Path]]) -> None:
     db, _ = gradebook
     config = push_config(tmp_path, platform, columns="topic", lineitem={"dropout": f"{platform.url}/lineitems/1"})

@@ -14,13 +14,19 @@ the ``kid``, a token per flush, and what each failure means for the score:
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
 
+from grader.errors import ConfigError
 from grader.lti.config import LINEITEM, SCORE, Config, Platform
 from grader.lti.outbox import Outbox, Queued
 
@@ -175,15 +181,32 @@ def score_key(user_id: str, target: dict[str, Any]) -> tuple[str, str]:
     return user_id, json.dumps(target, sort_keys=True)
 
 
-# one flush at a time in a process: `lti serve` flushes after each upload and from its retry loop,
-# and two flushes reading the same pending score would both post it
+# one flush at a time: two flushes reading the same pending score would both post it. In a
+# process (`lti serve` flushes after each upload and from its retry loop) a lock; across
+# processes (`lti serve` and a `dlgrade lti push` beside it, or two pushes) a lock on a file
+# beside the outbox, which the kernel releases however its holder ends
 _FLUSHING = threading.Lock()
 
 
 def flush(config: Config, outbox: Outbox) -> Flushed:
-    """Post every pending score; what could not be posted stays (or is refused), and says why."""
-    with _FLUSHING:
+    """Post every pending score; what could not be posted stays (or is refused), and says why.
+    Waits for a flush of another process on the same outbox to end first."""
+    with _FLUSHING, _flushing_elsewhere(outbox.path):
         return _flush(config, outbox)
+
+
+@contextmanager
+def _flushing_elsewhere(state: Path) -> Iterator[None]:
+    lock = state.with_name(state.name + ".flush-lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        raise ConfigError(f"[tool] state: cannot open {lock} to flush the scores one process at a time ({error})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
 
 
 def _flush(config: Config, outbox: Outbox) -> Flushed:
