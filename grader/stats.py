@@ -47,6 +47,33 @@ def normal_cdf(z: npt.ArrayLike) -> Floats:
     return np.asarray(np.where(z >= 0, 1.0 - 0.5 * erfc, 0.5 * erfc), dtype=np.float64)
 
 
+# Φ tabulated from normal_cdf at steps of H over [−EDGE, EDGE], for normal_cdf_tabulated
+_STEP = 1.0 / 512
+_EDGE = 8.5  # Φ(−8.5) = 9.5e-18: 0 and 1 beyond
+_TABLE = normal_cdf(np.arange(-_EDGE, _EDGE + _STEP / 2, _STEP))
+_RISE = np.diff(_TABLE)
+
+
+def normal_cdf_tabulated(z: npt.ArrayLike) -> Floats:
+    """Φ(z) read from a table of normal_cdf by linear interpolation: within 2.5e-7 of Φ
+    (normal_cdf's 1.2e-7, plus the interpolation's h²·max|φ'|/8 = 1.2e-7 at h = 1/512; checked
+    against math.erfc in tests/test_stats.py), non-decreasing, and about 3 times cheaper (3 ms
+    for 2e5 values, where normal_cdf takes 9; the initialization suite reads 6 such samples a
+    submission). A Kolmogorov–Smirnov distance from it is within that 2.5e-7 of the one from Φ
+    (the distance moves by at most the largest change of the CDF), against bands of 7e-3."""
+    values = np.asarray(z, dtype=np.float64)
+    position = np.clip(values.ravel(), -_EDGE, _EDGE)
+    position += _EDGE
+    position *= 1.0 / _STEP
+    index = position.astype(np.intp)
+    np.minimum(index, _RISE.size - 1, out=index)
+    position -= index  # the fraction of the step
+    value = _RISE.take(index)
+    value *= position
+    value += _TABLE.take(index)
+    return value.reshape(values.shape)
+
+
 def kolmogorov_sf(lam: float) -> float:
     """P(sqrt(n)·D > lam) for large n: 2 Σ (−1)^(k−1) exp(−2k²lam²)."""
     if lam < 0.2:
