@@ -1,5 +1,7 @@
 """The trusted side of the jail: starts the zygote, hands it jobs, enforces wall-clock limits,
 kills, and reads what only the kernel can say (CPU time). No student code runs in this process.
+Each job gets a socket, an output pipe and an arena (``Arena``: a sealed memfd where the arrays
+of its requests and replies cross, each copied out once by the side that reads it).
 
 Two ways to confine, the strongest the machine offers (``dlgrade doctor`` says which):
 - ``bwrap``: bubblewrap with new PID, network, IPC and UTS namespaces; a file system of

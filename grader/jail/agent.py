@@ -5,7 +5,8 @@ that is missing, as a plain child process). The zygote imports NumPy once, then 
 for every job (one topic of one submission), so a job starts in milliseconds. A worker drops to
 an unprivileged uid, sets its rlimits, gets a private empty directory, writes the submission's
 files there and imports the student's module; then it answers calls until told to stop or
-killed. When a worker ends, the zygote (a child subreaper) kills and reaps every process the job
+killed, over its socket (fd 3) and the job's arena (fd 4: the shared memory where the arrays of
+requests and replies cross, ``wire``). When a worker ends, the zygote (a child subreaper) kills and reaps every process the job
 left behind, daemons that called setsid included, and removes the job's files.
 
 Nothing here is trusted by the grader: the worker runs student code, and everything it says is
