@@ -47,7 +47,7 @@ def normal_cdf(z: npt.ArrayLike) -> Floats:
     return np.asarray(np.where(z >= 0, 1.0 - 0.5 * erfc, 0.5 * erfc), dtype=np.float64)
 
 
-# Φ tabulated from normal_cdf at steps of H over [−EDGE, EDGE], for normal_cdf_tabulated
+# Φ tabulated from normal_cdf at steps of _STEP over [−_EDGE, _EDGE], for normal_cdf_tabulated
 _STEP = 1.0 / 512
 _EDGE = 8.5  # Φ(−8.5) = 9.5e-18: 0 and 1 beyond
 _TABLE = normal_cdf(np.arange(-_EDGE, _EDGE + _STEP / 2, _STEP))

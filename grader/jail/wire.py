@@ -414,7 +414,7 @@ def decode(
     ``_EXT_ARENA_ARRAY`` lie one after another from offset 0; each is copied out of it once.
 
     A msgpack part of at most ``_SCANNED_FROM`` bytes is not walked byte by byte first (most
-    messages: their arrays are in the tail; the walk was a tenth of a call's cost): so few
+    messages: their arrays are in the arena or the tail; the walk was a tenth of a call's cost): so few
     bytes unpack to at most that many objects, within msgpack's own limits (container and
     string lengths, 1,024 levels) and the extension depth counted below, and the value built is
     then held to ``bounds.items`` and ``bounds.depth`` (``_refuse_foreign``)."""
